@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import F, Q
+
+from apps.core.db.functions import DateRange
+from apps.core.models import TimeStampedModel
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+
+
+# Statuses that hold the listing's nights: two of them may never overlap.
+BLOCKING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class Booking(TimeStampedModel):
+    listing = models.ForeignKey(
+        "listings.Listing", on_delete=models.PROTECT, related_name="bookings"
+    )
+    guest = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
+    check_in = models.DateField()
+    check_out = models.DateField()
+    guests = models.SmallIntegerField(default=1, db_default=1)
+    status = models.CharField(
+        max_length=20,
+        choices=BookingStatus.choices,
+        default=BookingStatus.PENDING,
+        db_default=BookingStatus.PENDING,
+    )
+    # A snapshot of the price when the guest booked: later price changes do not touch it.
+    total_cents = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    cancellation_reason = models.TextField(blank=True, default="", db_default="")
+
+    class Meta:
+        db_table = "bookings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(check_out__gt=F("check_in")), name="bookings_check_out_after_check_in"
+            ),
+            models.CheckConstraint(condition=Q(guests__gte=1), name="bookings_guests_min_1"),
+            models.CheckConstraint(
+                condition=Q(total_cents__gte=0), name="bookings_total_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=BookingStatus.values), name="bookings_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="bookings_currency_iso_4217"
+            ),
+            ExclusionConstraint(
+                name="bookings_no_overlap",
+                expressions=[
+                    ("listing", RangeOperators.EQUAL),
+                    (DateRange("check_in", "check_out"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=BLOCKING_STATUSES),
+                violation_error_code="booking_conflict",
+                violation_error_message="These dates overlap another booking of this listing.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["guest", "check_in"], name="bookings_guest_check_in_idx"),
+            models.Index(fields=["listing", "status"], name="bookings_listing_status_idx"),
+            models.Index(fields=["status", "check_out"], name="bookings_status_check_out_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Booking #{self.pk} of listing {self.listing_id} ({self.check_in}→{self.check_out})"
+
+    @property
+    def nights(self) -> int:
+        return (self.check_out - self.check_in).days

@@ -1,0 +1,111 @@
+"""Shared model building blocks and the audit log table."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+
+
+class TimeStampedModel(models.Model):
+    """created_at / updated_at, with database defaults so raw SQL and COPY get them too."""
+
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class AliveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
+    """Default manager: soft-deleted rows are hidden unless asked for (`all_objects`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().alive()
+
+
+class SoftDeleteModel(models.Model):
+    """deleted_at / deleted_by. Deleting is a service's job (it audits and checks rights);
+    this mixin only stores the state and hides deleted rows from the default manager."""
+
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = AliveManager()
+    all_objects = SoftDeleteQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+class AuditLog(models.Model):
+    """One row per change of an audited row, written by PostgreSQL triggers.
+
+    The table is partitioned by month on `timestamp` (see the core migrations), so its real
+    primary key is (id, timestamp); `id` alone comes from one identity sequence and is unique.
+    `user` has no foreign-key constraint on purpose: history must outlive the user it names.
+    """
+
+    table_name = models.CharField(max_length=50)
+    record_id = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    old_data = models.JSONField(null=True, blank=True)
+    new_data = models.JSONField(null=True, blank=True)
+    changes = models.JSONField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor = models.CharField(max_length=100, blank=True, default="")
+    user_agent = models.TextField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, default="")
+    timestamp = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table = "audit_logs"
+        verbose_name = "audit log entry"
+        verbose_name_plural = "audit log"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=AuditAction.values), name="audit_logs_action_valid"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["table_name", "record_id"], name="audit_logs_table_record_idx"),
+            models.Index(fields=["user"], name="audit_logs_user_idx"),
+            models.Index(fields=["timestamp"], name="audit_logs_timestamp_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.action} {self.table_name}#{self.record_id} at {self.timestamp:%Y-%m-%d %H:%M}"
+        )

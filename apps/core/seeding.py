@@ -1,0 +1,175 @@
+"""Reference and demo data for `manage.py seed`.
+
+Everything is keyed by a natural key (slug, e-mail, name), so running the seed twice leaves
+the same rows: existing rows are left as they are, missing ones are created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User, UserRole, default_tenant
+from apps.accounts.services import user_create
+from apps.bookings.models import Booking
+from apps.listings.models import Amenity, Category, Listing, ListingAmenity, ListingTag, Tag
+from apps.messaging.models import Message
+from apps.reviews.models import Review
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+
+
+@dataclass
+class SeedReport:
+    created: Counter = field(default_factory=Counter)
+    # (e-mail, password) of accounts created with a generated password, shown once.
+    generated_passwords: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, what: str, created: bool) -> None:
+        self.created[what] += int(created)
+
+
+def _load(name: str):
+    return json.loads((FIXTURES_DIR / name).read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def seed_reference_data(report: SeedReport) -> None:
+    for item in _load("categories.json"):
+        parent = Category.objects.get(slug=item["parent"]) if item["parent"] else None
+        _, created = Category.objects.get_or_create(
+            slug=item["slug"], defaults={"name": item["name"], "parent": parent}
+        )
+        report.add("categories", created)
+    for item in _load("amenities.json"):
+        _, created = Amenity.objects.get_or_create(
+            name=item["name"],
+            defaults={k: item[k] for k in ("icon", "category", "description")},
+        )
+        report.add("amenities", created)
+    for item in _load("tags.json"):
+        _, created = Tag.objects.get_or_create(slug=item["slug"], defaults={"name": item["name"]})
+        report.add("tags", created)
+
+
+def _password_for(env_var: str, email: str, report: SeedReport) -> str:
+    password = os.environ.get(env_var)
+    if not password:
+        password = secrets.token_urlsafe(12)
+        report.generated_passwords.append((email, password))
+    return password
+
+
+def _ensure_user(report: SeedReport, *, email: str, env_var: str, **fields) -> User:
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = user_create(email=email, password=_password_for(env_var, email, report), **fields)
+        report.add("users", True)
+    return user
+
+
+@transaction.atomic
+def seed_demo_data(report: SeedReport) -> None:
+    demo = _load("demo.json")
+    tenant = default_tenant()
+    users: dict[str, User] = {}
+    for item in demo["users"]:
+        users[item["email"]] = _ensure_user(
+            report,
+            env_var="SEED_USER_PASSWORD",
+            tenant=tenant,
+            **item,
+        )
+    _ensure_user(
+        report,
+        env_var="SEED_STAFF_PASSWORD",
+        tenant=tenant,
+        role=UserRole.GUEST,
+        is_staff=True,
+        **demo["staff"],
+    )
+    _ensure_user(
+        report,
+        env_var="SEED_ADMIN_PASSWORD",
+        tenant=tenant,
+        role=UserRole.GUEST,
+        is_superuser=True,
+        **demo["superuser"],
+    )
+
+    listings: dict[str, Listing] = {}
+    for item in demo["listings"]:
+        item = dict(item)
+        amenity_names = item.pop("amenities")
+        tag_slugs = item.pop("tags")
+        owner = users[item.pop("owner")]
+        category = Category.objects.get(slug=item.pop("category"))
+        for key in ("area", "latitude", "longitude"):
+            item[key] = Decimal(item[key])
+        listing, created = Listing.all_objects.get_or_create(
+            slug=item.pop("slug"),
+            defaults={**item, "owner": owner, "category": category, "tenant": tenant},
+        )
+        report.add("listings", created)
+        if created:
+            for amenity in Amenity.objects.filter(name__in=amenity_names):
+                ListingAmenity.objects.create(listing=listing, amenity=amenity)
+            for tag in Tag.objects.filter(slug__in=tag_slugs):
+                ListingTag.objects.create(listing=listing, tag=tag, added_by=owner)
+        listings[listing.slug] = listing
+
+    today = timezone.localdate()
+    bookings: dict[tuple[str, str], Booking] = {}
+    for item in demo["bookings"]:
+        listing = listings[item["listing"]]
+        guest = users[item["guest"]]
+        check_in = today + dt.timedelta(days=item["days_from_today"])
+        booking, created = Booking.objects.get_or_create(
+            listing=listing,
+            guest=guest,
+            defaults={
+                "tenant": tenant,
+                "check_in": check_in,
+                "check_out": check_in + dt.timedelta(days=item["nights"]),
+                "guests": item["guests"],
+                "status": item["status"],
+                "total_cents": item["nights"] * listing.price_cents,
+                "currency": listing.currency,
+            },
+        )
+        report.add("bookings", created)
+        bookings[(item["listing"], item["guest"])] = booking
+
+    for item in demo["reviews"]:
+        booking = bookings[(item["listing"], item["guest"])]
+        _, created = Review.objects.get_or_create(
+            booking=booking,
+            defaults={"tenant": tenant, "rating": item["rating"], "comment": item["comment"]},
+        )
+        report.add("reviews", created)
+
+    for item in demo["messages"]:
+        sender, recipient = users[item["from"]], users[item["to"]]
+        _, created = Message.all_objects.get_or_create(
+            sender=sender,
+            recipient=recipient,
+            subject=item["subject"],
+            defaults={
+                "tenant": tenant,
+                "content": item["content"],
+                "listing": listings[item["listing"]],
+                "is_read": item["read"],
+                "read_at": timezone.now() if item["read"] else None,
+            },
+        )
+        report.add("messages", created)

@@ -1,0 +1,311 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, HashIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Now
+from django.db.models.lookups import GreaterThanOrEqual
+
+from apps.core.models import SoftDeleteModel, TimeStampedModel
+
+# Text search configuration shared by the generated column and every query against it.
+SEARCH_CONFIG = "french"
+
+
+class CategoryQuerySet(models.QuerySet):
+    def with_descendants(self, category_id: int) -> "CategoryQuerySet":
+        """The category and all its descendants, found by one recursive CTE."""
+        return self.filter(
+            id__in=models.expressions.RawSQL(
+                """
+                WITH RECURSIVE tree(id) AS (
+                    SELECT id FROM categories WHERE id = %s
+                    UNION
+                    SELECT c.id FROM categories c JOIN tree t ON c.parent_id = t.id
+                )
+                SELECT id FROM tree
+                """,
+                (category_id,),
+            )
+        )
+
+
+class Category(TimeStampedModel):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        db_table = "categories"
+        verbose_name_plural = "categories"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="categories_parent_name_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="categories_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "tags"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Amenity(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    icon = models.CharField(max_length=50)
+    category = models.CharField(max_length=50)
+    description = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "amenities"
+        verbose_name_plural = "amenities"
+        ordering = ["category", "name"]
+        indexes = [models.Index(fields=["category"], name="amenities_category_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Listing(TimeStampedModel, SoftDeleteModel):
+    title = models.CharField(max_length=200, validators=[MinLengthValidator(5)])
+    description = models.TextField(null=True, blank=True)
+    price_cents = models.BigIntegerField(
+        validators=[MinValueValidator(100), MaxValueValidator(100_000_000)]
+    )
+    currency = models.CharField(max_length=3, default="EUR", db_default="EUR")
+    beds = models.SmallIntegerField(validators=[MinValueValidator(0)])
+    baths = models.SmallIntegerField(validators=[MinValueValidator(0)])
+    area = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Living area in m².",
+    )
+    floor = models.SmallIntegerField(null=True, blank=True)
+    max_guests = models.SmallIntegerField(
+        default=2, db_default=2, validators=[MinValueValidator(1)]
+    )
+    latitude = models.DecimalField(
+        max_digits=10,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=11,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=ListingStatus.choices,
+        default=ListingStatus.DRAFT,
+        db_default=ListingStatus.DRAFT,
+    )
+    is_active = models.BooleanField(default=True, db_default=True)
+    slug = models.SlugField(max_length=250, unique=True, null=True, blank=True)
+    meta_title = models.CharField(max_length=60, null=True, blank=True)
+    meta_description = models.CharField(max_length=160, null=True, blank=True)
+    photos = ArrayField(
+        models.URLField(max_length=500), default=list, db_default=[], blank=True, size=20
+    )
+    address = models.CharField(max_length=255, null=True, blank=True)
+    city = models.CharField(max_length=100, null=True, blank=True)
+
+    # Kept by a trigger on reviews (visible reviews only), so sorting by rating needs no join.
+    rating_avg = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
+    review_count = models.IntegerField(default=0, db_default=0, editable=False)
+
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="listings"
+    )
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="listings")
+    amenities = models.ManyToManyField(Amenity, through="ListingAmenity", related_name="listings")
+    tags = models.ManyToManyField(
+        Tag, through="ListingTag", through_fields=("listing", "tag"), related_name="listings"
+    )
+
+    class Meta:
+        db_table = "listings"
+        constraints = [
+            models.CheckConstraint(condition=Q(price_cents__gt=0), name="listings_price_positive"),
+            models.CheckConstraint(condition=Q(beds__gte=0), name="listings_beds_non_negative"),
+            models.CheckConstraint(condition=Q(baths__gte=0), name="listings_baths_non_negative"),
+            models.CheckConstraint(
+                condition=Q(max_guests__gte=1), name="listings_max_guests_min_1"
+            ),
+            models.CheckConstraint(condition=Q(area__gt=0), name="listings_area_positive"),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90), name="listings_latitude_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180),
+                name="listings_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="listings_coordinates_both_or_neither",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ListingStatus.values), name="listings_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="listings_currency_iso_4217"
+            ),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("title"), 5),
+                name="listings_title_min_length",
+            ),
+            models.CheckConstraint(condition=Q(photos__len__lte=20), name="listings_photos_max_20"),
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=True) | Q(deleted_at__gte=F("created_at")),
+                name="listings_deleted_after_created",
+            ),
+        ]
+        indexes = [
+            # The guide's simple indexes (owner_id is indexed by its foreign key).
+            models.Index(fields=["status"], name="listings_status_idx"),
+            models.Index(fields=["is_active"], name="listings_is_active_idx"),
+            models.Index(fields=["created_at"], name="listings_created_at_idx"),
+            # Composite indexes for combined filters.
+            models.Index(fields=["status", "is_active"], name="listings_status_active_idx"),
+            models.Index(fields=["city", "status"], name="listings_city_status_idx"),
+            models.Index(fields=["price_cents", "beds", "baths"], name="listings_price_beds_idx"),
+            models.Index(
+                fields=["status", "is_active", "created_at"], name="listings_status_created_idx"
+            ),
+            models.Index(fields=["city", "price_cents", "beds"], name="listings_city_price_idx"),
+            models.Index(fields=["latitude", "longitude"], name="listings_lat_lng_idx"),
+            # Exact title look-ups; a hash index is smaller than a b-tree on long text.
+            HashIndex(fields=["title"], name="listings_title_hash_idx"),
+            # An owner's public listings.
+            models.Index(
+                fields=["owner"],
+                name="listings_owner_published_idx",
+                condition=Q(status=ListingStatus.PUBLISHED),
+            ),
+            GinIndex(fields=["search_vector"], name="listings_search_gin_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def price(self) -> Decimal:
+        return Decimal(self.price_cents) / 100
+
+
+class ListingTag(models.Model):
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="listing_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="listing_tags")
+    added_at = models.DateTimeField(db_default=Now(), editable=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "listing_tags"
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "tag"], name="listing_tags_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}:{self.tag_id}"
+
+
+class ListingAmenity(models.Model):
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="listing_amenities")
+    amenity = models.ForeignKey(Amenity, on_delete=models.CASCADE, related_name="listing_amenities")
+
+    class Meta:
+        db_table = "listing_amenities"
+        verbose_name_plural = "listing amenities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "amenity"], name="listing_amenities_unique_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}:{self.amenity_id}"
+
+
+class ListingVersion(models.Model):
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    description = models.TextField(null=True, blank=True)
+    price_cents = models.BigIntegerField()
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "listing_versions"
+        ordering = ["listing", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "version"], name="listing_versions_unique_version"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="listing_versions_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} v{self.version}"

@@ -1,0 +1,69 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+
+from apps.core.models import SoftDeleteModel, TimeStampedModel
+
+
+class Message(TimeStampedModel, SoftDeleteModel):
+    subject = models.CharField(max_length=200)
+    content = models.TextField()
+    attachments = ArrayField(
+        models.URLField(max_length=500), default=list, db_default=[], blank=True
+    )
+
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sent_messages"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="received_messages"
+    )
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
+    listing = models.ForeignKey(
+        "listings.Listing",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    booking = models.ForeignKey(
+        "bookings.Booking",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+
+    is_read = models.BooleanField(default=False, db_default=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    is_archived = models.BooleanField(default=False, db_default=False)
+    is_spam = models.BooleanField(default=False, db_default=False)
+    # Set when the recipient reports the message; staff review reported messages.
+    reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "messages"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(sender=F("recipient")), name="messages_not_to_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_read=False) | Q(read_at__isnull=False),
+                name="messages_read_has_read_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(attachments__len__lte=10), name="messages_attachments_max_10"
+            ),
+        ]
+        indexes = [
+            # The guide's indexes (sender_id, recipient_id and listing_id come with their FKs).
+            models.Index(fields=["is_read"], name="messages_is_read_idx"),
+            models.Index(fields=["created_at"], name="messages_created_at_idx"),
+            # A user's inbox, newest first.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="messages_inbox_idx"),
+            models.Index(fields=["sender", "-created_at", "-id"], name="messages_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,50 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import TimeStampedModel
+
+
+class Review(TimeStampedModel):
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="review"
+    )
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
+    rating = models.SmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(null=True, blank=True)
+    photos = ArrayField(models.URLField(max_length=500), default=list, db_default=[], blank=True)
+
+    # Moderation: a hidden review stays for the record but is not shown to the public.
+    is_hidden = models.BooleanField(default=False, db_default=False)
+    hidden_reason = models.TextField(blank=True, default="", db_default="")
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "reviews"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="reviews_rating_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_hidden=False) | ~Q(hidden_reason=""),
+                name="reviews_hidden_needs_reason",
+            ),
+            models.CheckConstraint(condition=Q(photos__len__lte=20), name="reviews_photos_max_20"),
+        ]
+        indexes = [
+            models.Index(fields=["rating"], name="reviews_rating_idx"),
+            models.Index(fields=["is_hidden"], name="reviews_is_hidden_idx"),
+            models.Index(fields=["created_at"], name="reviews_created_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ for booking {self.booking_id}"

@@ -1,0 +1,23 @@
+from tests.factories.accounts import ProfileFactory, TenantFactory, UserFactory
+from tests.factories.bookings import BookingFactory
+from tests.factories.listings import (
+    AmenityFactory,
+    CategoryFactory,
+    ListingFactory,
+    TagFactory,
+)
+from tests.factories.messaging import MessageFactory
+from tests.factories.reviews import ReviewFactory
+
+__all__ = [
+    "AmenityFactory",
+    "BookingFactory",
+    "CategoryFactory",
+    "ListingFactory",
+    "MessageFactory",
+    "ProfileFactory",
+    "ReviewFactory",
+    "TagFactory",
+    "TenantFactory",
+    "UserFactory",
+]

@@ -1,0 +1,57 @@
+from decimal import Decimal
+
+import factory
+from django.utils.text import slugify
+
+from apps.accounts.models import UserRole
+from apps.listings.models import Amenity, Category, Listing, ListingStatus, Tag
+from tests.factories.accounts import UserFactory
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    parent = None
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"tag {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class AmenityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Amenity
+
+    name = factory.Sequence(lambda n: f"Amenity {n}")
+    icon = "star"
+    category = "comfort"
+
+
+class ListingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Listing
+
+    title = factory.Sequence(lambda n: f"Charming flat number {n}")
+    description = factory.Faker("paragraph")
+    price_cents = 12_000
+    beds = 2
+    baths = 1
+    max_guests = 4
+    city = "Paris"
+    address = factory.Faker("street_address")
+    latitude = Decimal("48.85661400")
+    longitude = Decimal("2.35222190")
+    status = ListingStatus.PUBLISHED
+    owner = factory.SubFactory(UserFactory, role=UserRole.OWNER)
+    tenant = factory.SelfAttribute("owner.tenant")
+    photos = factory.LazyFunction(lambda: ["https://img.example.com/1.jpg"])
+
+    class Params:
+        draft = factory.Trait(status=ListingStatus.DRAFT)
