@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from apps.core import context
 from tests.factories import UserFactory
 
 
@@ -24,3 +25,15 @@ def owner(db):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(staff=True)
+
+
+@pytest.fixture(autouse=True)
+def _system_db_context(request):
+    """Tests arrange their data as a system actor (as `seed` or a staff tool would), so that
+    row-level security does not stand in the way of factories. Tests of the policies set the
+    context they examine explicitly; requests through the test client set their own."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or marker.kwargs.get("transaction") or (marker.args and marker.args[0]):
+        return
+    request.getfixturevalue("db")
+    context.apply(context.DbContext.system("tests"))

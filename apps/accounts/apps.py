@@ -5,3 +5,14 @@ class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self):
+        from django.contrib.auth.models import update_last_login
+        from django.contrib.auth.signals import user_logged_in
+
+        from apps.accounts.backends import record_last_login
+
+        # Django's receiver saves last_login as the (still anonymous) request would; ours does
+        # it as the authentication actor, which row-level security lets write users.
+        user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+        user_logged_in.connect(record_last_login, dispatch_uid="havre_record_last_login")

@@ -11,6 +11,11 @@ class Review(TimeStampedModel):
     booking = models.OneToOneField(
         "bookings.Booking", on_delete=models.CASCADE, related_name="review"
     )
+    # The booking's listing, kept by a trigger: lets the public read a review with its listing
+    # (row-level security) without seeing the booking, and lists a listing's reviews directly.
+    listing = models.ForeignKey(
+        "listings.Listing", on_delete=models.CASCADE, related_name="reviews", editable=False
+    )
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
     rating = models.SmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(null=True, blank=True)
@@ -41,6 +46,7 @@ class Review(TimeStampedModel):
             models.CheckConstraint(condition=Q(photos__len__lte=20), name="reviews_photos_max_20"),
         ]
         indexes = [
+            models.Index(fields=["listing", "-created_at"], name="reviews_listing_recent_idx"),
             models.Index(fields=["rating"], name="reviews_rating_idx"),
             models.Index(fields=["is_hidden"], name="reviews_is_hidden_idx"),
             models.Index(fields=["created_at"], name="reviews_created_at_idx"),

@@ -20,6 +20,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so that its commands (migrate, flush, createsuperuser) replace Django's.
+    "apps.core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -34,7 +36,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "dbbackup",
-    "apps.core",
     "apps.accounts",
     "apps.listings",
     "apps.bookings",
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -73,7 +75,7 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------
-# PostgreSQL only. Our backend (apps.core.db.backend) is Django's PostgreSQL backend plus the
+# PostgreSQL only. Our backend (apps.core.db) is Django's PostgreSQL backend plus the
 # slow-query log, so every connection — request, command, shell — is observed the same way.
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/havre"),
@@ -81,22 +83,36 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "apps.core.db"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Each request runs in one transaction: committed whole or not at all, and the home of the
-# transaction-local request context that PostgreSQL's policies and triggers read.
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Each request runs in one transaction, committed whole or not at all, that carries the
+# request context PostgreSQL's policies and triggers read: RequestContextMiddleware opens it
+# (it replaces ATOMIC_REQUESTS, which starts too late to carry the authenticated user).
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+CONTEXT_EXEMPT_PATHS = ("/health/",)
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("application_name", "havre")
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 5))
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
+# The application acts as this role: not a superuser, not BYPASSRLS, owns no table, so row-level
+# security applies to it. Migrations create it when missing and grant it what it needs.
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="app_user")
+if DATABASES["default"].get("USER") != DATABASE_APP_ROLE:
+    # Logged in as another user (the owner, in development): SET ROLE on every connection.
+    DATABASES["default"]["OPTIONS"]["assume_role"] = DATABASE_APP_ROLE
+# Migrations, flush and other schema work connect as the owner. In production, give the owner
+# its own credentials; by default they are DATABASE_URL's.
+if env("MIGRATION_DATABASE_URL", default=""):
+    _owner = env.db("MIGRATION_DATABASE_URL")
+    DATABASES["default"]["OWNER"] = {k: _owner.get(k) for k in ("USER", "PASSWORD", "HOST", "PORT")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=1000)
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# auth.E003 wants a plain UNIQUE on users.email; ours is stronger and lives in PostgreSQL:
+# auth.E003/W004 want a plain UNIQUE on users.email; ours is stronger and lives in PostgreSQL:
 # a unique index on UPPER(email) (users_email_ci_unique), which also serves the login look-up.
-SILENCED_SYSTEM_CHECKS = ["auth.E003"]
+SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
+AUTHENTICATION_BACKENDS = ["apps.accounts.backends.EmailBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -125,7 +141,7 @@ DEFAULT_TENANT_SLUG = env("DEFAULT_TENANT_SLUG", default="default")
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

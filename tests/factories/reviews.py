@@ -18,6 +18,7 @@ class ReviewFactory(factory.django.DjangoModelFactory):
         check_in=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=10)),
         check_out=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=7)),
     )
+    listing = factory.SelfAttribute("booking.listing")
     tenant = factory.SelfAttribute("booking.tenant")
     rating = 5
     comment = factory.Faker("sentence")

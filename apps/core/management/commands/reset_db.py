@@ -3,6 +3,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from apps.core.db.roles import as_owner
+
 
 class Command(BaseCommand):
     help = "Drop and recreate the public schema, then migrate and seed. Destroys every row."
@@ -36,7 +38,7 @@ class Command(BaseCommand):
             if answer.strip() != dbname:
                 raise CommandError("Reset cancelled.")
 
-        with connection.cursor() as cursor:
+        with as_owner(), connection.cursor() as cursor:
             cursor.execute("DROP SCHEMA public CASCADE")
             cursor.execute("CREATE SCHEMA public")
         self.stdout.write(f"reset_db: schema public of {dbname!r} dropped and recreated")

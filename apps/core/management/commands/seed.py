@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from apps.core.context import DbContext, db_context
 from apps.core.seeding import SeedReport, seed_demo_data, seed_reference_data
 
 
@@ -15,9 +16,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         report = SeedReport()
-        seed_reference_data(report)
-        if not options["reference_only"]:
-            seed_demo_data(report)
+        with db_context(DbContext.for_command("seed")):
+            seed_reference_data(report)
+            if not options["reference_only"]:
+                seed_demo_data(report)
 
         created = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items()) if n)
         self.stdout.write(self.style.SUCCESS(f"seed: created {created or 'nothing (up to date)'}"))
