@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import views as core_views
+from apps.core.api.views import api_not_found
 
 admin.site.site_header = "Havre back-office"
 admin.site.site_title = "Havre admin"
@@ -11,5 +13,9 @@ admin.site.index_title = "Marketplace administration"
 urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("health/db/", core_views.health_db, name="health-db"),
+    path("api/v1/", include("config.api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", api_not_found),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -33,3 +33,39 @@ def user_create(
     )
     Profile.objects.create(user=user)
     return user
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str, name: str, role: str, tenant_id: int) -> User:
+    """Sign-up from the API: a guest or owner account in the request's tenant."""
+    if User.objects.filter(email__iexact=email).exists():
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"email": "A user with this e-mail address already exists."})
+    return user_create(
+        email=email,
+        password=password,
+        name=name,
+        role=role,
+        tenant=Tenant.objects.get(pk=tenant_id),
+    )
+
+
+PROFILE_FIELDS = ("bio",)
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict[str, Any], actor: User) -> User:
+    """Change a user's own account fields and profile (`data` is already validated)."""
+    profile_data = data.pop("profile", None) or {}
+    for field, value in data.items():
+        setattr(user, field, value)
+    if data:
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=[*data.keys(), "updated_at"])
+    if profile_data:
+        profile, _ = Profile.objects.get_or_create(user=user)
+        for field, value in profile_data.items():
+            setattr(profile, field, value)
+        profile.save(update_fields=[*profile_data.keys(), "updated_at"])
+    return user

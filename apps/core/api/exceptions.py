@@ -1,0 +1,103 @@
+"""One error shape for the whole API: {"error": {"code", "message", "fields"}}."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import set_rollback
+
+from apps.core.errors import DomainError
+
+logger = logging.getLogger("havre.api")
+
+_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "throttled",
+    500: "server_error",
+}
+
+
+def error_body(status_code: int, message: str, *, code: str | None = None, fields=None) -> dict:
+    return {
+        "error": {
+            "code": code or _CODES.get(status_code, "error"),
+            "message": message,
+            "fields": fields or {},
+        }
+    }
+
+
+def _flatten(detail):
+    """DRF's nested ErrorDetail lists → plain strings, keyed by field."""
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [str(item) for item in detail]
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response(
+            error_body(exc.status_code, exc.message, code=exc.code, fields=exc.fields),
+            status=exc.status_code,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if not isinstance(exc, exceptions.APIException):
+        # Unexpected: log it with its traceback, answer a bare 500 without one.
+        logger.exception("unhandled API error", exc_info=exc)
+        transaction.set_rollback(True)
+        return Response(
+            error_body(500, "An unexpected error occurred. It has been logged."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    set_rollback()
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = _flatten(exc.detail)
+        if isinstance(detail, dict):
+            fields = detail
+            message = "Some fields are invalid."
+            non_field = fields.pop("non_field_errors", None)
+            if non_field:
+                message = non_field[0] if isinstance(non_field, list) else str(non_field)
+        else:
+            fields = {}
+            message = detail[0] if isinstance(detail, list) and detail else str(detail)
+        return Response(error_body(400, message, fields=fields), status=400, headers=headers)
+
+    code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
+    return Response(
+        error_body(exc.status_code, str(exc.detail), code=_CODES.get(exc.status_code, code)),
+        status=exc.status_code,
+        headers=headers,
+    )

@@ -1,0 +1,47 @@
+"""Domain errors. Services raise these (or Django's ValidationError); the API's exception
+handler turns every one of them into {"error": {"code", "message", "fields"}}."""
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "invalid"
+    default_message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, *, fields: dict | None = None):
+        self.message = message or self.default_message
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    code = "permission_denied"
+    default_message = "You may not do this."
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+    default_message = "This conflicts with the current state."
+
+
+class BookingConflict(Conflict):
+    code = "booking_conflict"
+    default_message = "These dates overlap another booking of this listing."
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    default_message = "This action is not allowed in the current status."
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = 422
+    code = "idempotency_key_reused"
+    default_message = "This Idempotency-Key was already used with a different request."

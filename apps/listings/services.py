@@ -1,0 +1,41 @@
+"""Every write to listings goes through here."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.listings.models import Listing, ListingVersion
+
+
+@transaction.atomic
+def listing_soft_delete(*, listing: Listing, actor: User | None) -> Listing:
+    """Hide the listing from everyone but its owner and staff; `listing_restore` undoes it."""
+    if listing.deleted_at is None:
+        listing.deleted_at = timezone.now()
+        listing.deleted_by = actor
+        listing.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return listing
+
+
+@transaction.atomic
+def listing_restore(*, listing: Listing, actor: User | None) -> Listing:
+    if listing.deleted_at is not None:
+        listing.deleted_at = None
+        listing.deleted_by = None
+        listing.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return listing
+
+
+@transaction.atomic
+def listing_revert_to_version(
+    *, listing: Listing, version: ListingVersion, actor: User | None
+) -> Listing:
+    """Bring back a version's title, description and price. The database records the result
+    as the next version, so history only grows."""
+    if version.listing_id != listing.pk:
+        raise ValueError("This version belongs to another listing.")
+    listing.title = version.title
+    listing.description = version.description
+    listing.price_cents = version.price_cents
+    listing.save(update_fields=["title", "description", "price_cents", "updated_at"])
+    return listing

@@ -1,0 +1,25 @@
+"""Every write to messages goes through here."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.messaging.models import Message
+
+
+@transaction.atomic
+def message_soft_delete(*, message: Message, actor: User | None) -> Message:
+    if message.deleted_at is None:
+        message.deleted_at = timezone.now()
+        message.deleted_by = actor
+        message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return message
+
+
+@transaction.atomic
+def message_restore(*, message: Message, actor: User | None) -> Message:
+    if message.deleted_at is not None:
+        message.deleted_at = None
+        message.deleted_by = None
+        message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return message
