@@ -1,7 +1,7 @@
 """Every write to messages goes through here."""
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from apps.accounts.models import User
 from apps.messaging.models import Message
@@ -10,9 +10,11 @@ from apps.messaging.models import Message
 @transaction.atomic
 def message_soft_delete(*, message: Message, actor: User | None) -> Message:
     if message.deleted_at is None:
-        message.deleted_at = timezone.now()
-        message.deleted_by = actor
-        message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+        # The database's clock, shared with the row-level security policies.
+        Message.all_objects.filter(pk=message.pk).update(
+            deleted_at=Now(), deleted_by=actor, updated_at=Now()
+        )
+        message.refresh_from_db(fields=["deleted_at", "deleted_by", "updated_at"])
     return message
 
 
