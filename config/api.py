@@ -9,6 +9,10 @@ router = DefaultRouter(trailing_slash=True)
 
 urlpatterns = [
     path("", include("apps.accounts.api.urls")),
+    path("", include("apps.listings.api.urls")),
+    path("", include("apps.bookings.api.urls")),
+    path("", include("apps.reviews.api.urls")),
+    path("", include("apps.messaging.api.urls")),
     path("", include(router.urls)),
     re_path(r"^.*$", api_not_found),
 ]

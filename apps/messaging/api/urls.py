@@ -1,0 +1,3 @@
+"""This app's API routes (included under /api/v1/ by config/api.py)."""
+
+urlpatterns: list = []
