@@ -195,3 +195,57 @@ LOGGING = {
 }
 
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+
+# --- Backups (django-dbbackup) ------------------------------------------------------------
+# Backups must see every row: pg_dump connects as a superuser or BYPASSRLS role
+# (BACKUP_DATABASE_URL; by default the owner's credentials) and fails loudly otherwise.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=30)
+_backup_db = env.db("BACKUP_DATABASE_URL") if env("BACKUP_DATABASE_URL", default="") else {}
+_backup_owner = DATABASES["default"].get("OWNER") or {}
+DBBACKUP_CONNECTORS = {
+    "default": {
+        "CONNECTOR": "apps.core.backups.connector.PostgresBackupConnector",
+        **{
+            key: value
+            for key in ("USER", "PASSWORD", "HOST", "PORT")
+            if (value := _backup_db.get(key) or _backup_owner.get(key))
+        },
+    }
+}
+DBBACKUP_CONNECTOR_MAPPING = {"apps.core.db": "apps.core.backups.connector.PostgresBackupConnector"}
+DBBACKUP_DATABASES = ["default"]
+DBBACKUP_FILENAME_TEMPLATE = "{databasename}-{datetime}.{extension}"
+DBBACKUP_DATE_FORMAT = "%Y%m%dT%H%M%SZ"  # TIME_ZONE is UTC
+DBBACKUP_SEND_EMAIL = False
+# Retention is by age, not by count: dbbackup keeps the newest file and asks this filter
+# about every other one (apps/core/backups/retention.py).
+DBBACKUP_CLEANUP_KEEP = 1
+
+
+def DBBACKUP_CLEANUP_KEEP_FILTER(filename):  # noqa: N802 (a setting)
+    from apps.core.backups.retention import keep_backup
+
+    return keep_backup(filename)
+
+
+if env("BACKUP_S3_BUCKET", default=""):
+    # Optional S3-compatible storage: `pip install 'havre[s3]'` (django-storages, boto3).
+    STORAGES["dbbackup"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("BACKUP_S3_BUCKET"),
+            "location": env("BACKUP_S3_PREFIX", default="backups"),
+            "endpoint_url": env("BACKUP_S3_ENDPOINT_URL", default=None),
+            "access_key": env("BACKUP_S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env("BACKUP_S3_SECRET_ACCESS_KEY", default=None),
+            "region_name": env("BACKUP_S3_REGION", default=None),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["dbbackup"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BACKUP_DIR)},
+    }
