@@ -15,3 +15,11 @@ max_requests_jitter = 200
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", None)
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    # Prometheus multiprocess mode: forget the metrics of a worker that is gone.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.core import monitoring
 from apps.core import views as core_views
 from apps.core.api.views import api_not_found
 
@@ -13,6 +14,7 @@ admin.site.index_title = "Marketplace administration"
 urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("health/db/", core_views.health_db, name="health-db"),
+    path("metrics", monitoring.metrics, name="metrics"),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

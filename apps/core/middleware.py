@@ -1,21 +1,22 @@
 """The request's transaction and its database context."""
 
-import logging
-import uuid
-
 from django.conf import settings
 from django.db import transaction
 
 from apps.core import context
+from apps.core.monitoring import request_id_for
 from apps.core.tenancy import resolve_tenant_id
-
-logger = logging.getLogger("havre.request")
-
-REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR is the peer; behind our proxy gunicorn's forwarded_allow_ips rewrites it.
+    """The client's address: the peer, or — behind NUM_PROXIES trusted reverse proxies — the
+    address the outermost of them saw (the same rule DRF's throttling applies)."""
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -41,14 +42,12 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = _request_id(request)
+        if not hasattr(request, "request_id"):  # set by RequestMetricsMiddleware
+            request.request_id = request_id_for(request)
         if request.path_info.startswith(settings.CONTEXT_EXEMPT_PATHS):
-            # Health probes must answer even when the database cannot.
-            response = self.get_response(request)
-        else:
-            response = self._in_transaction(request)
-        response[REQUEST_ID_HEADER] = request.request_id
-        return response
+            # Health probes and metrics must answer even when the database cannot.
+            return self.get_response(request)
+        return self._in_transaction(request)
 
     def _in_transaction(self, request):
         with transaction.atomic():
@@ -62,10 +61,3 @@ class RequestContextMiddleware:
                 # Django turned an exception into a 500 page: keep nothing of the request.
                 transaction.set_rollback(True)
         return response
-
-
-def _request_id(request) -> str:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
-        return incoming
-    return uuid.uuid4().hex

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.monitoring.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,7 +88,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # request context PostgreSQL's policies and triggers read: RequestContextMiddleware opens it
 # (it replaces ATOMIC_REQUESTS, which starts too late to carry the authenticated user).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-CONTEXT_EXEMPT_PATHS = ("/health/",)
+CONTEXT_EXEMPT_PATHS = ("/health/", "/metrics")
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("application_name", "havre")
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 5))
@@ -165,6 +166,8 @@ REST_FRAMEWORK = {
         "auth": env("THROTTLE_AUTH", default="10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Havre API",
@@ -175,6 +178,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Monitoring ---------------------------------------------------------------------------
+# /metrics (Prometheus) answers these networks, or anyone presenting METRICS_TOKEN as a
+# bearer token.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

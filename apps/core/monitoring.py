@@ -1,0 +1,168 @@
+"""Request log, Server-Timing and Prometheus metrics.
+
+Every request produces one structured log line on the "havre.request" logger — method, path,
+view, status, duration, number of SQL queries and their total time, user id, request id —
+and feeds the Prometheus metrics served at /metrics. Under gunicorn with several workers,
+set PROMETHEUS_MULTIPROC_DIR so that /metrics aggregates every worker.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import time
+import uuid
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+from apps.core.db.observer import QueryStats, current_query_stats
+
+logger = logging.getLogger("havre.request")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+REQUESTS = Counter(
+    "havre_http_requests_total", "HTTP requests answered.", ["method", "view", "status"]
+)
+LATENCY = Histogram(
+    "havre_http_request_duration_seconds",
+    "Time to answer a request.",
+    ["method", "view"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+DB_QUERIES = Histogram(
+    "havre_db_queries_per_request",
+    "SQL queries run by one request.",
+    ["view"],
+    buckets=(0, 1, 2, 5, 10, 20, 50, 100, 200),
+)
+DB_TIME = Histogram(
+    "havre_db_time_per_request_seconds",
+    "Time spent in SQL by one request.",
+    ["view"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
+)
+
+
+def request_id_for(request) -> str:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+        return incoming
+    return uuid.uuid4().hex
+
+
+class RequestMetricsMiddleware:
+    """Outermost middleware: names the request, times it and reports it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = request_id_for(request)
+        stats = QueryStats()
+        token = current_query_stats.set(stats)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            current_query_stats.reset(token)
+        elapsed = time.perf_counter() - started
+
+        match = getattr(request, "resolver_match", None)
+        view = match.view_name if match and match.view_name else "unmatched"
+        REQUESTS.labels(request.method, view, str(response.status_code)).inc()
+        LATENCY.labels(request.method, view).observe(elapsed)
+        DB_QUERIES.labels(view).observe(stats.count)
+        DB_TIME.labels(view).observe(stats.total_ms / 1000)
+
+        user = getattr(request, "user", None)
+        record = {
+            "method": request.method,
+            "path": request.path,
+            "view": view,
+            "status": response.status_code,
+            "duration_ms": round(elapsed * 1000, 1),
+            "db_queries": stats.count,
+            "db_ms": round(stats.total_ms, 1),
+            "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "request_id": request.request_id,
+        }
+        logger.info(json.dumps(record), extra=record)
+
+        response[REQUEST_ID_HEADER] = request.request_id
+        if settings.DEBUG:
+            response["Server-Timing"] = (
+                f"app;dur={elapsed * 1000:.1f}, "
+                f'db;dur={stats.total_ms:.1f};desc="{stats.count} queries"'
+            )
+        return response
+
+
+def _client_allowed(request) -> bool:
+    token = settings.METRICS_TOKEN
+    if token:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if supplied and hmac.compare_digest(supplied, token):
+            return True
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(
+        address in ipaddress.ip_network(network, strict=False)
+        for network in settings.METRICS_ALLOWED_NETWORKS
+    )
+
+
+class _HealthCollector:
+    """havre_database_up, measured at scrape time."""
+
+    def collect(self):
+        up = 1
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError:
+            up = 0
+            connection.close_if_unusable_or_obsolete()
+        gauge = GaugeMetricFamily("havre_database_up", "1 when SELECT 1 succeeds.")
+        gauge.add_metric([], up)
+        yield gauge
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    if not _client_allowed(request):
+        return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY
+
+        registry = REGISTRY
+    body = generate_latest(registry) + generate_latest(_health_registry())
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+
+
+def _health_registry() -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(_HealthCollector())
+    return registry
