@@ -1,0 +1,570 @@
+"""`seed --scale N`: a realistic marketplace of N listings, loaded with COPY.
+
+Proportions per listing: 0.2 owners and 0.5 guests (each with a profile), ~3 amenities,
+~1.5 tags, one version, ~0.7 bookings (never overlapping: each listing's stays follow one
+another), a review for 60 % of completed stays, ~1.5 messages per booking, and audit rows:
+one CREATE per listing and per booking (the triggers are off during the load, so the seeder
+writes these itself; updates made later by the application are audited as usual).
+
+Every value derives from `--random-seed`, so a run is reproducible. Rows stream from
+generators into COPY; what the seeder keeps in memory is a few compact arrays per listing
+(price, owner, status...), not the dataset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.core.bulk import Progress, bulk_load_mode, copy_rows, reset_sequences
+
+# (city, latitude, longitude, weight, country, currency)
+CITIES = [
+    ("Paris", 48.8566, 2.3522, 20, "FR", "EUR"),
+    ("Marseille", 43.2965, 5.3698, 6, "FR", "EUR"),
+    ("Lyon", 45.7640, 4.8357, 6, "FR", "EUR"),
+    ("Nice", 43.7102, 7.2620, 5, "FR", "EUR"),
+    ("Bordeaux", 44.8378, -0.5792, 4, "FR", "EUR"),
+    ("Toulouse", 43.6047, 1.4442, 4, "FR", "EUR"),
+    ("Nantes", 47.2184, -1.5536, 3, "FR", "EUR"),
+    ("Strasbourg", 48.5734, 7.7521, 3, "FR", "EUR"),
+    ("Montpellier", 43.6108, 3.8767, 3, "FR", "EUR"),
+    ("Lille", 50.6292, 3.0573, 3, "FR", "EUR"),
+    ("Rennes", 48.1173, -1.6778, 2, "FR", "EUR"),
+    ("Le Havre", 49.4944, 0.1079, 2, "FR", "EUR"),
+    ("Grenoble", 45.1885, 5.7245, 2, "FR", "EUR"),
+    ("Aix-en-Provence", 43.5297, 5.4474, 2, "FR", "EUR"),
+    ("Annecy", 45.8992, 6.1294, 2, "FR", "EUR"),
+    ("Biarritz", 43.4832, -1.5586, 2, "FR", "EUR"),
+    ("La Rochelle", 46.1603, -1.1511, 2, "FR", "EUR"),
+    ("Saint-Malo", 48.6493, -2.0257, 2, "FR", "EUR"),
+    ("Cannes", 43.5528, 7.0174, 2, "FR", "EUR"),
+    ("Chamonix-Mont-Blanc", 45.9237, 6.8694, 2, "FR", "EUR"),
+    ("Avignon", 43.9493, 4.8055, 1, "FR", "EUR"),
+    ("Colmar", 48.0794, 7.3585, 1, "FR", "EUR"),
+    ("Ajaccio", 41.9192, 8.7386, 1, "FR", "EUR"),
+    ("Dijon", 47.3220, 5.0415, 1, "FR", "EUR"),
+    ("London", 51.5072, -0.1276, 6, "GB", "GBP"),
+    ("Edinburgh", 55.9533, -3.1883, 2, "GB", "GBP"),
+    ("Barcelona", 41.3874, 2.1686, 5, "ES", "EUR"),
+    ("Madrid", 40.4168, -3.7038, 3, "ES", "EUR"),
+    ("Lisboa", 38.7223, -9.1393, 4, "PT", "EUR"),
+    ("Porto", 41.1579, -8.6291, 2, "PT", "EUR"),
+    ("Roma", 41.9028, 12.4964, 4, "IT", "EUR"),
+    ("Firenze", 43.7696, 11.2558, 2, "IT", "EUR"),
+    ("Venezia", 45.4408, 12.3155, 2, "IT", "EUR"),
+    ("Amsterdam", 52.3676, 4.9041, 3, "NL", "EUR"),
+    ("Bruxelles", 50.8503, 4.3517, 2, "BE", "EUR"),
+    ("Berlin", 52.5200, 13.4050, 3, "DE", "EUR"),
+    ("Wien", 48.2082, 16.3738, 2, "AT", "EUR"),
+    ("Genève", 46.2044, 6.1432, 2, "CH", "CHF"),
+    ("Montréal", 45.5019, -73.5674, 2, "CA", "CAD"),
+    ("New York", 40.7128, -74.0060, 3, "US", "USD"),
+    ("Marrakech", 31.6295, -7.9811, 2, "MA", "MAD"),
+    ("Athína", 37.9838, 23.7275, 2, "GR", "EUR"),
+]
+KINDS = {
+    "appartements": "Appartement",
+    "studios": "Studio",
+    "lofts": "Loft",
+    "maisons": "Maison",
+    "villas": "Villa",
+    "chalets": "Chalet",
+    "cabanes": "Cabane",
+    "peniches": "Péniche",
+}
+ADJECTIVES = [
+    "lumineux", "cosy", "spacieux", "charmant", "moderne", "calme", "rénové", "familial",
+    "design", "typique", "élégant", "atypique",
+]  # fmt: skip
+FEATURES = [
+    "vue mer", "terrasse", "jardin", "piscine", "cheminée", "balcon", "parking",
+    "centre historique", "proche plage", "proche métro", "vue montagne", "climatisation",
+]  # fmt: skip
+SENTENCES = [
+    "Idéal pour un séjour en famille ou entre amis.",
+    "À deux pas des commerces et des restaurants.",
+    "Cuisine équipée, linge de maison fourni.",
+    "Parfait pour le télétravail avec une connexion fibre.",
+    "Quartier calme, transports en commun à proximité.",
+    "Vue dégagée et lumière toute la journée.",
+    "Parking privé et local à vélos.",
+    "Check-in autonome avec boîte à clés.",
+]
+REVIEW_COMMENTS = [
+    "Séjour parfait, je recommande !",
+    "Très bien situé, hôte réactif.",
+    "Logement conforme à l'annonce.",
+    "Un peu bruyant la nuit mais très pratique.",
+    "Great stay, spotless and comfortable.",
+    "Propreté à revoir.",
+    "Magnifique vue, nous reviendrons.",
+]
+RATINGS = [1, 2, 3, 4, 5]
+RATING_WEIGHTS = [3, 5, 12, 35, 45]
+STREETS = ["rue de la Paix", "avenue Victor Hugo", "quai du Port", "rue des Lilas", "rue Pasteur"]
+SCALE_PASSWORD = "havre-scale-password"  # noqa: S105 — demo accounts of a synthetic dataset
+EMAIL_DOMAIN = "scale.havre.test"
+
+
+@dataclass
+class ScaleReport:
+    rows: dict[str, int]
+    seconds: float
+    listing_rows_per_second: float
+
+
+def _cumulative(weights):
+    total, out = 0, []
+    for weight in weights:
+        total += weight
+        out.append(total)
+    return out
+
+
+class ScaleSeeder:
+    def __init__(self, *, listings: int, seed: int, progress: bool = True, stdout=None):
+        self.n = listings
+        self.seed = seed
+        self.progress = progress
+        self.stdout = stdout
+        self.rng = random.Random(seed)
+        self.now = timezone.now().replace(microsecond=0)
+        self.today = self.now.date()
+        self.owners = max(1, listings // 5)
+        self.guests = max(2, listings // 2)
+        self.city_cum = _cumulative([c[3] for c in CITIES])
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _bar(self, label, total=None) -> Progress:
+        return Progress(label, total=total, enabled=self.progress)
+
+    def _past(self, rng, max_days: int) -> dt.datetime:
+        return self.now - dt.timedelta(seconds=rng.randrange(max_days * 86_400))
+
+    # --- rows ----------------------------------------------------------------------------
+
+    def _user_rows(self, tenant_id, password_hash) -> Iterator[tuple]:
+        rng = random.Random(self.seed * 7 + 1)
+        for index in range(self.owners + self.guests):
+            uid = self.first_user_id + index
+            is_owner = index < self.owners
+            created = self._past(rng, 4 * 365)
+            city = CITIES[rng.randrange(len(CITIES))]
+            yield (
+                uid,
+                password_hash,
+                False,
+                created,
+                created,
+                f"{'owner' if is_owner else 'guest'}{uid}@{EMAIL_DOMAIN}",
+                f"{'Hôte' if is_owner else 'Voyageur'} {uid}",
+                "owner" if is_owner else "guest",
+                rng.random() < 0.6,
+                city[0],
+                city[4],
+                "{}",
+                False,
+                True,
+                tenant_id,
+            )
+
+    USER_COLUMNS = (
+        "id", "password", "is_superuser", "created_at", "updated_at", "email", "name", "role",
+        "is_verified", "city", "country", "preferences", "is_staff", "is_active", "tenant_id",
+    )  # fmt: skip
+
+    def _profile_rows(self) -> Iterator[tuple]:
+        for index in range(self.owners + self.guests):
+            uid = self.first_user_id + index
+            yield (self.first_profile_id + index, uid, None, self.now, self.now)
+
+    PROFILE_COLUMNS = ("id", "user_id", "bio", "created_at", "updated_at")
+
+    LISTING_COLUMNS = (
+        "id", "created_at", "updated_at", "title", "description", "price_cents", "currency",
+        "beds", "baths", "area", "floor", "max_guests", "latitude", "longitude", "status",
+        "is_active", "slug", "meta_title", "photos", "address", "city", "review_count",
+        "category_id", "owner_id", "tenant_id",
+    )  # fmt: skip
+
+    def _listing_rows(self, tenant_id, categories) -> Iterator[tuple]:
+        rng = random.Random(self.seed * 7 + 2)
+        cum = self.city_cum
+        top = cum[-1]
+        for index in range(self.n):
+            lid = self.first_listing_id + index
+            city = CITIES[_bisect(cum, rng.random() * top)]
+            slug, category_id = categories[rng.randrange(len(categories))]
+            kind = KINDS.get(slug, "Logement")
+            adjective = ADJECTIVES[rng.randrange(len(ADJECTIVES))]
+            feature = FEATURES[rng.randrange(len(FEATURES))]
+            title = f"{kind} {adjective} à {city[0]} – {feature}"
+            description = " ".join(rng.sample(SENTENCES, 3)) + f" Atout : {feature}."
+            price = max(2_000, min(500_000, int(rng.lognormvariate(9.3, 0.45)) // 100 * 100))
+            beds = rng.choice((0, 1, 1, 2, 2, 2, 3, 3, 4, 5))
+            max_guests = max(1, beds * 2 - rng.randrange(2))
+            status_roll = rng.random()
+            status = (
+                "published"
+                if status_roll < 0.9
+                else ("draft" if status_roll < 0.97 else "archived")
+            )
+            active = rng.random() < 0.97
+            created = self._past(rng, 3 * 365)
+            owner = self.first_user_id + rng.randrange(self.owners)
+            self.listing_price[index] = price
+            self.listing_owner[index] = owner
+            self.listing_bookable[index] = status != "draft"
+            self.listing_created[index] = int(created.timestamp())
+            self.listing_currency[index] = _CURRENCY_CODES.index(city[5])
+            yield (
+                lid,
+                created,
+                created,
+                title,
+                description,
+                price,
+                city[5],
+                beds,
+                rng.choice((1, 1, 1, 2, 2, 3)),
+                f"{rng.uniform(12, 250):.2f}",
+                rng.randrange(-1, 12),
+                max_guests,
+                f"{city[1] + rng.gauss(0, 0.03):.8f}",
+                f"{city[2] + rng.gauss(0, 0.04):.8f}",
+                status,
+                active,
+                f"{slugify(title)[:200]}-{lid}",
+                title[:60],
+                [f"https://img.havre.test/{lid}/{p}.jpg" for p in range(rng.randrange(1, 6))],
+                f"{rng.randrange(1, 200)} {STREETS[rng.randrange(len(STREETS))]}",
+                city[0],
+                0,
+                category_id,
+                owner,
+                tenant_id,
+            )
+
+    def _pair_rows(self, table_ids, per_listing, first_id, with_added=False) -> Iterator[tuple]:
+        rng = random.Random(self.seed * 7 + (3 if with_added else 4))
+        next_id = first_id
+        for index in range(self.n):
+            lid = self.first_listing_id + index
+            count = min(len(table_ids), max(0, int(rng.gauss(per_listing, 1.2))))
+            for other in rng.sample(table_ids, count):
+                if with_added:
+                    yield (next_id, lid, other, self.now, self.listing_owner[index])
+                else:
+                    yield (next_id, lid, other)
+                next_id += 1
+
+    BOOKING_COLUMNS = (
+        "id", "created_at", "updated_at", "check_in", "check_out", "guests", "status",
+        "total_cents", "currency", "cancellation_reason", "guest_id", "listing_id", "tenant_id",
+    )  # fmt: skip
+
+    def _booking_rows(self, tenant_id) -> Iterator[tuple]:
+        """Each listing's stays follow one another (gaps ≥ 0), so none overlap."""
+        rng = random.Random(self.seed * 7 + 5)
+        bid = self.first_booking_id
+        for index in range(self.n):
+            if not self.listing_bookable[index]:
+                continue
+            stays = rng.choice((0, 0, 0, 1, 1, 1, 1, 2, 2, 3))
+            created = dt.date.fromtimestamp(self.listing_created[index])  # noqa: DTZ012
+            cursor = max(created, self.today - dt.timedelta(days=400)) + dt.timedelta(
+                days=rng.randrange(1, 60)
+            )
+            price = self.listing_price[index]
+            currency = _CURRENCY_CODES[self.listing_currency[index]]
+            for _ in range(stays):
+                check_in = cursor + dt.timedelta(days=rng.randrange(0, 45))
+                nights = rng.randrange(1, 15)
+                check_out = check_in + dt.timedelta(days=nights)
+                cursor = check_out
+                if check_out <= self.today:
+                    roll = rng.random()
+                    status = (
+                        "completed" if roll < 0.85 else ("cancelled" if roll < 0.95 else "declined")
+                    )
+                else:
+                    roll = rng.random()
+                    status = (
+                        "confirmed" if roll < 0.6 else ("pending" if roll < 0.95 else "cancelled")
+                    )
+                booked = min(
+                    self.now,
+                    dt.datetime.combine(check_in, dt.time(12), tzinfo=dt.UTC)
+                    - dt.timedelta(days=rng.randrange(1, 90)),
+                )
+                guest = self.first_user_id + self.owners + rng.randrange(self.guests)
+                self.bookings.append((bid, index, guest, status, check_out, booked))
+                yield (
+                    bid,
+                    booked,
+                    booked,
+                    check_in,
+                    check_out,
+                    rng.randrange(1, 5),
+                    status,
+                    nights * price,
+                    currency,
+                    "Plans changed" if status == "cancelled" else "",
+                    guest,
+                    self.first_listing_id + index,
+                    tenant_id,
+                )
+                bid += 1
+
+    REVIEW_COLUMNS = (
+        "id", "created_at", "updated_at", "rating", "comment", "photos", "is_hidden",
+        "hidden_reason", "booking_id", "tenant_id", "listing_id",
+    )  # fmt: skip
+
+    def _review_rows(self, tenant_id) -> Iterator[tuple]:
+        rng = random.Random(self.seed * 7 + 6)
+        rid = self.first_review_id
+        for bid, index, _guest, status, check_out, _booked in self.bookings:
+            if status != "completed" or rng.random() >= 0.6:
+                continue
+            written = min(
+                self.now,
+                dt.datetime.combine(check_out, dt.time(18), tzinfo=dt.UTC)
+                + dt.timedelta(days=rng.randrange(0, 10)),
+            )
+            hidden = rng.random() < 0.01
+            yield (
+                rid,
+                written,
+                written,
+                rng.choices(RATINGS, RATING_WEIGHTS)[0],
+                REVIEW_COMMENTS[rng.randrange(len(REVIEW_COMMENTS))],
+                [],
+                hidden,
+                "Abusive language" if hidden else "",
+                bid,
+                tenant_id,
+                self.first_listing_id + index,
+            )
+            rid += 1
+
+    MESSAGE_COLUMNS = (
+        "id", "created_at", "updated_at", "subject", "content", "attachments", "is_read",
+        "read_at", "is_archived", "is_spam", "booking_id", "listing_id", "recipient_id",
+        "sender_id", "tenant_id",
+    )  # fmt: skip
+
+    def _message_rows(self, tenant_id) -> Iterator[tuple]:
+        rng = random.Random(self.seed * 7 + 7)
+        mid = self.first_message_id
+        for bid, index, guest, _status, _check_out, booked in self.bookings:
+            owner = self.listing_owner[index]
+            lid = self.first_listing_id + index
+            exchanges = rng.choice((1, 1, 2, 2, 3))
+            for turn in range(exchanges):
+                sender, recipient = (guest, owner) if turn % 2 == 0 else (owner, guest)
+                sent = min(self.now, booked + dt.timedelta(hours=turn * 5 + rng.randrange(5)))
+                read = rng.random() < 0.8
+                spam = rng.random() < 0.005
+                yield (
+                    mid,
+                    sent,
+                    sent,
+                    "Question sur la réservation"
+                    if turn == 0
+                    else "Re: Question sur la réservation",
+                    "Bonjour, à quelle heure peut-on arriver ?"
+                    if turn % 2 == 0
+                    else "Bonjour, à partir de 16 h, la boîte à clés est à l'entrée.",
+                    [],
+                    read,
+                    sent if read else None,
+                    False,
+                    spam,
+                    bid,
+                    lid,
+                    recipient,
+                    sender,
+                    tenant_id,
+                )
+                mid += 1
+
+    AUDIT_COLUMNS = ("table_name", "record_id", "action", "new_data", "actor", "timestamp")
+
+    def _audit_rows(self) -> Iterator[tuple]:
+        actor = f"command:seed --scale {self.n}"
+        for index in range(self.n):
+            created = dt.datetime.fromtimestamp(self.listing_created[index], tz=dt.UTC)
+            data = {"owner_id": self.listing_owner[index], "price_cents": self.listing_price[index]}
+            yield (
+                "listings",
+                self.first_listing_id + index,
+                "CREATE",
+                json.dumps(data),
+                actor,
+                created,
+            )
+        for bid, index, guest, status, _check_out, booked in self.bookings:
+            data = {
+                "listing_id": self.first_listing_id + index,
+                "guest_id": guest,
+                "status": status,
+            }
+            yield ("bookings", bid, "CREATE", json.dumps(data), actor, booked)
+
+    # --- the load -----------------------------------------------------------------------
+
+    def run(self) -> ScaleReport:
+        started = dt.datetime.now(tz=dt.UTC)
+        n = self.n
+        self.listing_price = array("l", bytes(8 * n))
+        self.listing_owner = array("q", bytes(8 * n))
+        self.listing_created = array("q", bytes(8 * n))
+        self.listing_bookable = bytearray(n)
+        self.listing_currency = bytearray(n)
+        # (id, listing index, guest, status, check_out, created) — kept for reviews, messages
+        # and audit rows: ~0.7 small tuples per listing.
+        self.bookings: list[tuple] = []
+        rows: dict[str, int] = {}
+        tables = (
+            "users", "profiles", "listings", "listing_amenities", "listing_tags",
+            "listing_versions", "bookings", "reviews", "messages",
+        )  # fmt: skip
+        with connection.cursor() as django_cursor:
+            cursor = django_cursor.cursor  # the psycopg cursor, for COPY
+            tenant_id = _one(cursor, "SELECT id FROM tenants WHERE slug = 'default'")
+            categories = cursor.execute(
+                "SELECT slug, id FROM categories c WHERE NOT EXISTS "
+                "(SELECT 1 FROM categories k WHERE k.parent_id = c.id) ORDER BY id"
+            ).fetchall()
+            amenities = [r[0] for r in cursor.execute("SELECT id FROM amenities ORDER BY id")]
+            tags = [r[0] for r in cursor.execute("SELECT id FROM tags ORDER BY id")]
+            if not categories or not amenities or not tags:
+                raise RuntimeError("Reference data is missing: run `manage.py seed` first.")
+            for name in tables:
+                setattr(self, f"first_{_singular(name)}_id", _next_id(cursor, name))
+
+            password_hash = make_password(SCALE_PASSWORD)
+            with bulk_load_mode(cursor, tables):
+                rows["users"] = copy_rows(
+                    cursor, "users", self.USER_COLUMNS,
+                    self._user_rows(tenant_id, password_hash),
+                    self._bar("users", self.owners + self.guests),
+                )  # fmt: skip
+                rows["profiles"] = copy_rows(
+                    cursor, "profiles", self.PROFILE_COLUMNS, self._profile_rows(),
+                    self._bar("profiles", self.owners + self.guests),
+                )  # fmt: skip
+                listing_bar = self._bar("listings", n)
+                rows["listings"] = copy_rows(
+                    cursor, "listings", self.LISTING_COLUMNS,
+                    self._listing_rows(tenant_id, categories), listing_bar,
+                )  # fmt: skip
+                listing_rate = listing_bar.count / max(listing_bar.elapsed, 1e-9)
+                rows["listing_amenities"] = copy_rows(
+                    cursor, "listing_amenities", ("id", "listing_id", "amenity_id"),
+                    self._pair_rows(amenities, 3, self.first_listing_amenity_id),
+                    self._bar("listing_amenities"),
+                )  # fmt: skip
+                rows["listing_tags"] = copy_rows(
+                    cursor, "listing_tags",
+                    ("id", "listing_id", "tag_id", "added_at", "added_by_id"),
+                    self._pair_rows(tags, 1.5, self.first_listing_tag_id, with_added=True),
+                    self._bar("listing_tags"),
+                )  # fmt: skip
+                rows["bookings"] = copy_rows(
+                    cursor, "bookings", self.BOOKING_COLUMNS, self._booking_rows(tenant_id),
+                    self._bar("bookings"),
+                )  # fmt: skip
+                rows["reviews"] = copy_rows(
+                    cursor, "reviews", self.REVIEW_COLUMNS, self._review_rows(tenant_id),
+                    self._bar("reviews"),
+                )  # fmt: skip
+                rows["messages"] = copy_rows(
+                    cursor, "messages", self.MESSAGE_COLUMNS, self._message_rows(tenant_id),
+                    self._bar("messages"),
+                )  # fmt: skip
+                # What the disabled triggers would have written: version 1 of each listing,
+                # and each listing's rating summary.
+                cursor.execute(
+                    "INSERT INTO listing_versions (listing_id, version, title, description,"
+                    " price_cents, created_at) SELECT id, 1, title, description, price_cents,"
+                    " created_at FROM listings WHERE id >= %s",
+                    [self.first_listing_id],
+                )
+                rows["listing_versions"] = cursor.rowcount
+                cursor.execute(
+                    "UPDATE listings l SET rating_avg = s.avg_rating, review_count = s.n"
+                    " FROM (SELECT listing_id, round(avg(rating)::numeric, 2) AS avg_rating,"
+                    " count(*)::int AS n FROM reviews WHERE NOT is_hidden AND listing_id >= %s"
+                    " GROUP BY listing_id) s WHERE l.id = s.listing_id",
+                    [self.first_listing_id],
+                )
+                self._say("rebuilding indexes and re-validating constraints...")
+            # Audit rows go to monthly partitions, created first for the whole span.
+            cursor.execute(
+                "SELECT audit_logs_ensure_partition(d::date) FROM generate_series("
+                "date_trunc('month', %s::timestamptz), now(), interval '1 month') d",
+                [self.now - dt.timedelta(days=3 * 365 + 31)],
+            )
+            rows["audit_logs"] = copy_rows(
+                cursor, "audit_logs", self.AUDIT_COLUMNS, self._audit_rows(),
+                self._bar("audit_logs", n + len(self.bookings)),
+            )  # fmt: skip
+            reset_sequences(cursor, tables)
+        seconds = (dt.datetime.now(tz=dt.UTC) - started).total_seconds()
+        return ScaleReport(rows=rows, seconds=seconds, listing_rows_per_second=listing_rate)
+
+    def _say(self, text):
+        if self.stdout is not None and self.progress:
+            self.stdout.write(text)
+
+
+_CURRENCY_CODES = sorted({c[5] for c in CITIES})
+
+
+def _bisect(cumulative, value):
+    lo, hi = 0, len(cumulative) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cumulative[mid] > value:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _one(cursor, query, params=None):
+    row = cursor.execute(query, params).fetchone()
+    if row is None:
+        raise RuntimeError(f"No row for {query!r}")
+    return row[0]
+
+
+def _next_id(cursor, table):
+    return _one(cursor, f"SELECT coalesce(max(id), 0) + 1 FROM {table}")  # noqa: S608 (our names)
+
+
+def _singular(table):
+    return {
+        "users": "user",
+        "profiles": "profile",
+        "listings": "listing",
+        "listing_amenities": "listing_amenity",
+        "listing_tags": "listing_tag",
+        "listing_versions": "listing_version",
+        "bookings": "booking",
+        "reviews": "review",
+        "messages": "message",
+    }[table]
