@@ -105,6 +105,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
 
     class Meta:
         db_table = "users"
+        permissions = [("moderate_user", "Can verify and deactivate users")]
         constraints = [
             models.UniqueConstraint(
                 Upper("email"),

@@ -44,6 +44,7 @@ class Booking(TimeStampedModel):
 
     class Meta:
         db_table = "bookings"
+        permissions = [("cancel_booking", "Can cancel bookings on behalf of their parties")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(check_out__gt=F("check_in")), name="bookings_check_out_after_check_in"

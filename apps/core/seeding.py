@@ -16,9 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.groups import ensure_staff_groups
 from apps.accounts.models import User, UserRole, default_tenant
 from apps.accounts.services import user_create
 from apps.bookings.models import Booking
@@ -90,14 +92,19 @@ def seed_demo_data(report: SeedReport) -> None:
             tenant=tenant,
             **item,
         )
-    _ensure_user(
-        report,
-        env_var="SEED_STAFF_PASSWORD",
-        tenant=tenant,
-        role=UserRole.GUEST,
-        is_staff=True,
-        **demo["staff"],
-    )
+    ensure_staff_groups(Group, Permission)
+    for item in demo["staff"]:
+        item = dict(item)
+        group = Group.objects.get(name=item.pop("group"))
+        staff = _ensure_user(
+            report,
+            env_var="SEED_STAFF_PASSWORD",
+            tenant=tenant,
+            role=UserRole.GUEST,
+            is_staff=True,
+            **item,
+        )
+        staff.groups.add(group)
     _ensure_user(
         report,
         env_var="SEED_ADMIN_PASSWORD",

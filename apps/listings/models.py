@@ -174,6 +174,12 @@ class Listing(TimeStampedModel, SoftDeleteModel):
 
     class Meta:
         db_table = "listings"
+        permissions = [
+            (
+                "moderate_listing",
+                "Can moderate listings: publish, archive, deactivate, delete, restore",
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(price_cents__gt=0), name="listings_price_positive"),
             models.CheckConstraint(condition=Q(beds__gte=0), name="listings_beds_non_negative"),

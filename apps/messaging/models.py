@@ -44,6 +44,7 @@ class Message(TimeStampedModel, SoftDeleteModel):
 
     class Meta:
         db_table = "messages"
+        permissions = [("moderate_message", "Can mark messages as spam or not spam")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(sender=F("recipient")), name="messages_not_to_self"

@@ -35,6 +35,7 @@ class Review(TimeStampedModel):
 
     class Meta:
         db_table = "reviews"
+        permissions = [("moderate_review", "Can hide and unhide reviews")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(rating__gte=1, rating__lte=5), name="reviews_rating_1_to_5"
