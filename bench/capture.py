@@ -1,0 +1,97 @@
+"""Records the SQL each benchmark scenario runs through the API (run under Django settings).
+
+Usage (bench/__main__.py runs it): python -m bench.capture OUT.json
+Writes {"scenarios": {name: [sql, ...]}, "urls": {name: url}, "token": "...", "listing_ids": [...]}.
+"""
+
+import base64
+import json
+import sys
+from urllib.parse import urlencode
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from apps.accounts.models import User  # noqa: E402
+from apps.core.context import DbContext, db_context  # noqa: E402
+
+DEEP = 500_000
+
+
+def cursor_for_depth(depth: int) -> str | None:
+    """The cursor DRF would hand out after `depth` rows of the default listing order."""
+    with db_context(DbContext.system("bench")), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT created_at FROM listings WHERE status = 'published' AND is_active"
+            " AND deleted_at IS NULL ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1",
+            [depth],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token = urlencode({"p": row[0].isoformat()})
+    return base64.b64encode(token.encode()).decode()
+
+
+def main(out_path: str) -> None:
+    with db_context(DbContext.system("bench")):
+        guest = User.objects.filter(email__endswith="@scale.havre.test", role="guest").first()
+        token, _ = Token.objects.get_or_create(user=guest)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM listings WHERE status = 'published' AND is_active"
+                " AND deleted_at IS NULL ORDER BY id LIMIT 2000"
+            )
+            listing_ids = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT count(*) FROM listings")
+            total = cursor.fetchone()[0]
+
+    detail_id = listing_ids[len(listing_ids) // 2]
+    urls = {
+        "detail": f"/api/v1/listings/{detail_id}/",
+        "search_city": "/api/v1/listings/?city=Paris&min_price=8000&max_price=20000&guests=2",
+        "search_q": "/api/v1/listings/?q=piscine",
+        "search_bbox": "/api/v1/listings/?bbox=2.25,48.80,2.45,48.90",
+        "search_dates": "/api/v1/listings/?city=Lyon&available_from=2027-03-01"
+        "&available_to=2027-03-08",
+        "page_1": "/api/v1/listings/",
+        "page_size_10": "/api/v1/listings/?page_size=10",
+        "page_size_100": "/api/v1/listings/?page_size=100",
+    }
+    deep = cursor_for_depth(min(DEEP, max(total // 2, 1)))
+    if deep:
+        urls["cursor_deep"] = f"/api/v1/listings/?{urlencode({'cursor': deep})}"
+    urls["offset_deep"] = f"/api/v1/listings/?page={min(DEEP, total // 2) // 20}"
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    scenarios = {}
+    for name, url in urls.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(
+                f"{name}: {url} answered {response.status_code}: {response.content[:300]}"
+            )
+        scenarios[name] = [q["sql"] for q in queries.captured_queries]
+
+    with open(out_path, "w") as handle:
+        json.dump(
+            {
+                "scenarios": scenarios,
+                "urls": urls,
+                "token": token.key,
+                "listing_ids": listing_ids,
+                "listings": total,
+            },
+            handle,
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
