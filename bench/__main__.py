@@ -101,7 +101,8 @@ def prepare_database(url: str, listings: int, rebuild: bool) -> dict:
     if exists and not rebuild:
         have = int(psql(url, "SELECT count(*) FROM listings") or 0)
         if have >= listings:
-            say(f"reusing {name} ({have:,} listings)")
+            say(f"reusing {name} ({have:,} listings); applying new migrations")
+            manage(url, "migrate", "--noinput", "-v0")
             return {"reused": True}
     if exists:
         psql(admin, f'DROP DATABASE "{name}" WITH (FORCE)')
