@@ -69,3 +69,20 @@ def user_update(*, user: User, data: dict[str, Any], actor: User) -> User:
             setattr(profile, field, value)
         profile.save(update_fields=[*profile_data.keys(), "updated_at"])
     return user
+
+
+@transaction.atomic
+def users_verify(*, users, actor: User) -> int:
+    return users.filter(is_verified=False).update(is_verified=True)
+
+
+@transaction.atomic
+def users_deactivate(*, users, actor: User) -> int:
+    """Accounts are never hard-deleted from the back-office: they are switched off, and their
+    API tokens revoked."""
+    from rest_framework.authtoken.models import Token
+
+    targets = users.filter(is_active=True).exclude(pk=actor.pk)
+    ids = list(targets.values_list("pk", flat=True))
+    Token.objects.filter(user_id__in=ids).delete()
+    return User.objects.filter(pk__in=ids).update(is_active=False)

@@ -4,7 +4,8 @@ from django.db import transaction
 from django.db.models.functions import Now
 
 from apps.accounts.models import User
-from apps.listings.models import Listing, ListingVersion
+from apps.core.errors import InvalidTransition
+from apps.listings.models import Listing, ListingStatus, ListingVersion
 
 
 @transaction.atomic
@@ -40,4 +41,40 @@ def listing_revert_to_version(
     listing.description = version.description
     listing.price_cents = version.price_cents
     listing.save(update_fields=["title", "description", "price_cents", "updated_at"])
+    return listing
+
+
+class ListingTransitionError(InvalidTransition):
+    pass
+
+
+# Which statuses each action may start from.
+PUBLISHABLE_FROM = (ListingStatus.DRAFT, ListingStatus.ARCHIVED)
+ARCHIVABLE_FROM = (ListingStatus.DRAFT, ListingStatus.PUBLISHED)
+
+
+@transaction.atomic
+def listing_publish(*, listing: Listing, actor: User | None) -> Listing:
+    if listing.status not in PUBLISHABLE_FROM:
+        raise ListingTransitionError(f"A {listing.status} listing cannot be published.")
+    listing.status = ListingStatus.PUBLISHED
+    listing.save(update_fields=["status", "updated_at"])
+    return listing
+
+
+@transaction.atomic
+def listing_archive(*, listing: Listing, actor: User | None) -> Listing:
+    if listing.status not in ARCHIVABLE_FROM:
+        raise ListingTransitionError(f"A {listing.status} listing cannot be archived.")
+    listing.status = ListingStatus.ARCHIVED
+    listing.save(update_fields=["status", "updated_at"])
+    return listing
+
+
+@transaction.atomic
+def listing_set_active(*, listing: Listing, active: bool, actor: User | None) -> Listing:
+    """Staff switch a listing off (or back on) without touching its status."""
+    if listing.is_active != active:
+        listing.is_active = active
+        listing.save(update_fields=["is_active", "updated_at"])
     return listing

@@ -25,3 +25,9 @@ def message_restore(*, message: Message, actor: User | None) -> Message:
         message.deleted_by = None
         message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
     return message
+
+
+@transaction.atomic
+def messages_mark_spam(*, messages, is_spam: bool, actor: User) -> int:
+    """Moderation, in bulk: returns how many messages changed."""
+    return messages.exclude(is_spam=is_spam).update(is_spam=is_spam, updated_at=Now())
