@@ -1,0 +1,95 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserCreationForm
+
+from apps.accounts import services
+from apps.accounts.models import Profile, Tenant, User
+from apps.core.admin_tools import EstimatedCountPaginator, audit_history_link, report
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ["bio"]
+
+
+class HavreUserCreationForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "name", "role", "tenant"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = HavreUserCreationForm
+    inlines = [ProfileInline]
+    list_display = ["email", "name", "role", "tenant", "is_verified", "is_active", "is_staff"]
+    list_filter = ["role", "tenant", "is_verified", "is_active", "is_staff"]
+    list_select_related = ["tenant"]
+    search_fields = ["email", "name"]
+    ordering = ["email"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    readonly_fields = ["created_at", "updated_at", "last_login", "audit_history"]
+    actions = ["verify", "deactivate"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "name", "role", "tenant", "audit_history"]}),
+        (
+            "Profile",
+            {
+                "fields": [
+                    "phone",
+                    "date_of_birth",
+                    "profile_image",
+                    "street",
+                    "city",
+                    "postal_code",
+                    "country",
+                    "preferences",
+                ]
+            },
+        ),  # fmt: skip
+        ("Status", {"fields": ["is_verified", "is_active", "last_login", "created_at"]}),
+        ("Permissions", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "name", "role", "tenant", "password1", "password2"],
+            },
+        )
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # accounts are deactivated, never hard-deleted from the back-office
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("accounts.moderate_user")
+
+    @admin.display(description="History")
+    def audit_history(self, obj):
+        return audit_history_link("users", obj.pk) if obj.pk else "—"
+
+    @admin.action(description="Verify selected users", permissions=["moderate"])
+    def verify(self, request, queryset):
+        report(
+            self,
+            request,
+            "Verified",
+            services.users_verify(users=queryset, actor=request.user),
+            queryset.count(),
+        )
+
+    @admin.action(description="Deactivate selected users", permissions=["moderate"])
+    def deactivate(self, request, queryset):
+        changed = services.users_deactivate(users=queryset, actor=request.user)
+        report(self, request, "Deactivated", changed, queryset.count())

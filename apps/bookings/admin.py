@@ -1,0 +1,45 @@
+from django.contrib import admin, messages
+
+from apps.bookings import services
+from apps.bookings.models import Booking
+from apps.core.admin_tools import BigTableAdmin, action_with_reason, audit_history_link
+from apps.core.errors import DomainError
+
+
+@admin.register(Booking)
+class BookingAdmin(BigTableAdmin):
+    list_display = [
+        "__str__", "guest", "status", "check_in", "check_out", "total", "created_at",
+    ]  # fmt: skip
+    list_filter = ["status", "check_in", "check_out"]
+    list_select_related = ["guest"]
+    date_hierarchy = "check_in"
+    search_fields = ["=id", "=guest__email", "=listing__id"]
+    autocomplete_fields = ["guest", "listing"]
+    readonly_fields = ["total_cents", "currency", "created_at", "audit_history"]
+    actions = ["cancel"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("bookings.cancel_booking")
+
+    @admin.display(description="Total", ordering="total_cents")
+    def total(self, obj):
+        return f"{obj.total_cents / 100:,.2f} {obj.currency}"
+
+    @admin.display(description="History")
+    def audit_history(self, obj):
+        return audit_history_link("bookings", obj.pk) if obj.pk else "—"
+
+    @admin.action(description="Cancel selected bookings (with a reason)", permissions=["cancel"])
+    def cancel(self, request, queryset):
+        def apply(booking, reason):
+            try:
+                return services.booking_cancel(booking=booking, reason=reason, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{booking}: {exc}", messages.WARNING)
+                return None
+
+        return action_with_reason(self, request, queryset, title="Cancel bookings", apply=apply)

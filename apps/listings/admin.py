@@ -1,0 +1,233 @@
+from django.contrib import admin, messages
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.expressions import RawSQL
+from django.utils.html import format_html
+
+from apps.core.admin_tools import BigTableAdmin, audit_history_link, report
+from apps.core.errors import DomainError
+from apps.listings import services
+from apps.listings.models import (
+    Amenity,
+    Category,
+    Listing,
+    ListingAmenity,
+    ListingStatus,
+    ListingTag,
+    ListingVersion,
+    Tag,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["indented_name", "slug", "parent"]
+    search_fields = ["name", "slug"]
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["parent"]
+
+    def get_queryset(self, request):
+        # Tree order: each category right under its parent, computed in the same query.
+        path = RawSQL(
+            "(WITH RECURSIVE t(id, path) AS ("
+            " SELECT id, ARRAY[name::text] FROM categories WHERE parent_id IS NULL"
+            " UNION ALL SELECT c.id, t.path || c.name::text FROM categories c"
+            " JOIN t ON c.parent_id = t.id) SELECT path FROM t WHERE t.id = categories.id)",
+            [],
+            output_field=ArrayField(models.TextField()),
+        )
+        return super().get_queryset(request).annotate(tree_path=path).order_by("tree_path")
+
+    @admin.display(description="Name")
+    def indented_name(self, obj):
+        depth = len(getattr(obj, "tree_path", None) or [obj.name]) - 1
+        return format_html("{}{}", "— " * depth, obj.name)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Amenity)
+class AmenityAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "icon"]
+    list_filter = ["category"]
+    search_fields = ["name"]
+
+
+class ListingAmenityInline(admin.TabularInline):
+    model = ListingAmenity
+    autocomplete_fields = ["amenity"]
+    extra = 0
+
+
+class ListingTagInline(admin.TabularInline):
+    model = ListingTag
+    autocomplete_fields = ["tag"]
+    fields = ["tag", "added_at", "added_by"]
+    readonly_fields = ["added_at", "added_by"]
+    extra = 0
+
+
+class ListingVersionInline(admin.TabularInline):
+    model = ListingVersion
+    fields = ["version", "title", "price_cents", "created_at", "created_by", "revert"]
+    readonly_fields = fields
+    ordering = ["-version"]
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+    @admin.display(description="")
+    def revert(self, obj):
+        return format_html(
+            '<button type="submit" name="_revert_to" value="{}" class="button">'
+            "Revert to this version</button>",
+            obj.pk,
+        )
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not deleted"), ("yes", "Deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
+@admin.register(Listing)
+class ListingAdmin(BigTableAdmin):
+    list_display = [
+        "title", "owner", "city", "status", "price", "is_active", "rating_avg", "created_at",
+        "deleted_at",
+    ]  # fmt: skip
+    list_filter = ["status", "is_active", DeletedFilter, "category", "tenant", "city"]
+    list_select_related = ["owner"]
+    search_fields = ["title", "=owner__email", "=city"]
+    autocomplete_fields = ["owner", "category"]
+    inlines = [ListingAmenityInline, ListingTagInline, ListingVersionInline]
+    readonly_fields = [
+        "status", "rating_avg", "review_count", "created_at", "updated_at", "deleted_at",
+        "deleted_by", "audit_history",
+    ]  # fmt: skip
+    fieldsets = [
+        (None, {"fields": ["title", "description", "owner", "category", "tenant", "status"]}),
+        ("Price and capacity", {"fields": [
+            "price_cents", "currency", "beds", "baths", "max_guests", "area", "floor",
+        ]}),
+        ("Place", {"fields": ["address", "city", "latitude", "longitude"]}),
+        ("Publication", {"fields": [
+            "is_active", "slug", "meta_title", "meta_description", "photos",
+        ]}),
+        ("Record", {"fields": [
+            "rating_avg", "review_count", "created_at", "updated_at", "deleted_at", "deleted_by",
+            "audit_history",
+        ]}),
+    ]  # fmt: skip
+    actions = ["publish", "archive", "deactivate", "soft_delete", "restore"]
+
+    def get_queryset(self, request):
+        # Staff see soft-deleted listings too.
+        return Listing.all_objects.select_related("owner")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # soft delete through the action; purges are the cron's job
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("listings.moderate_listing")
+
+    @admin.display(description="Price", ordering="price_cents")
+    def price(self, obj):
+        return f"{obj.price_cents / 100:,.2f} {obj.currency}"
+
+    @admin.display(description="History")
+    def audit_history(self, obj):
+        return audit_history_link("listings", obj.pk) if obj.pk else "—"
+
+    def response_change(self, request, obj):
+        version_id = request.POST.get("_revert_to")
+        if version_id:
+            version = ListingVersion.objects.get(pk=version_id, listing=obj)
+            services.listing_revert_to_version(listing=obj, version=version, actor=request.user)
+            self.message_user(request, f"Reverted to version {version.version}.")
+            return self.response_post_save_change(request, obj)
+        return super().response_change(request, obj)
+
+    def _apply(self, request, queryset, verb, change):
+        changed = 0
+        for listing in queryset:
+            try:
+                before = (listing.status, listing.is_active, listing.deleted_at)
+                change(listing)
+                changed += int(before != (listing.status, listing.is_active, listing.deleted_at))
+            except (DomainError, ValidationError) as exc:
+                self.message_user(request, f"{listing}: {exc}", messages.WARNING)
+        report(self, request, verb, changed, len(queryset))
+
+    @admin.action(description="Publish selected listings", permissions=["moderate"])
+    def publish(self, request, queryset):
+        self._apply(
+            request,
+            queryset.exclude(status=ListingStatus.PUBLISHED),
+            "Published",
+            lambda listing: services.listing_publish(listing=listing, actor=request.user),
+        )
+
+    @admin.action(description="Archive selected listings", permissions=["moderate"])
+    def archive(self, request, queryset):
+        self._apply(
+            request,
+            queryset.exclude(status=ListingStatus.ARCHIVED),
+            "Archived",
+            lambda listing: services.listing_archive(listing=listing, actor=request.user),
+        )
+
+    @admin.action(description="Deactivate selected listings", permissions=["moderate"])
+    def deactivate(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "Deactivated",
+            lambda listing: services.listing_set_active(
+                listing=listing, active=False, actor=request.user
+            ),
+        )
+
+    @admin.action(description="Soft-delete selected listings", permissions=["moderate"])
+    def soft_delete(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "Deleted",
+            lambda listing: services.listing_soft_delete(listing=listing, actor=request.user),
+        )
+
+    @admin.action(description="Restore selected listings", permissions=["moderate"])
+    def restore(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "Restored",
+            lambda listing: services.listing_restore(listing=listing, actor=request.user),
+        )

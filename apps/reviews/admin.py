@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from apps.core.admin_tools import BigTableAdmin, action_with_reason, audit_history_link, report
+from apps.reviews import services
+from apps.reviews.models import Review
+
+
+@admin.register(Review)
+class ReviewAdmin(BigTableAdmin):
+    list_display = ["__str__", "listing", "rating", "is_hidden", "hidden_reason", "created_at"]
+    list_filter = ["rating", "is_hidden"]
+    list_select_related = ["listing"]
+    search_fields = ["=booking__id", "=listing__id"]
+    raw_id_fields = ["booking"]
+    readonly_fields = [
+        "listing", "is_hidden", "hidden_reason", "hidden_at", "hidden_by", "created_at",
+        "audit_history",
+    ]  # fmt: skip
+    actions = ["hide", "unhide"]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("reviews.moderate_review")
+
+    @admin.display(description="History")
+    def audit_history(self, obj):
+        return audit_history_link("reviews", obj.pk) if obj.pk else "—"
+
+    @admin.action(description="Hide selected reviews (with a reason)", permissions=["moderate"])
+    def hide(self, request, queryset):
+        return action_with_reason(
+            self,
+            request,
+            queryset,
+            title="Hide reviews",
+            apply=lambda review, reason: services.review_hide(
+                review=review, reason=reason, actor=request.user
+            ),
+        )
+
+    @admin.action(description="Unhide selected reviews", permissions=["moderate"])
+    def unhide(self, request, queryset):
+        hidden = list(queryset.filter(is_hidden=True))
+        for review in hidden:
+            services.review_unhide(review=review, actor=request.user)
+        report(self, request, "Unhid", len(hidden), queryset.count())
