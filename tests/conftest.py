@@ -2,8 +2,10 @@
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
 
+from apps.accounts.groups import ensure_staff_groups
 from apps.accounts.models import Tenant
 from apps.core import context
 from tests.factories import UserFactory
@@ -45,6 +47,7 @@ def _system_db_context(request):
             Tenant.objects.get_or_create(
                 slug=settings.DEFAULT_TENANT_SLUG, defaults={"name": "Havre"}
             )
+            ensure_staff_groups(Group, Permission)
         return
     request.getfixturevalue("db")
     context.apply(context.DbContext.system("tests"))

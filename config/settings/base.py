@@ -135,9 +135,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Forms' URL fields assume https:// when the scheme is missing (Django 6's default).
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 # --- Product ------------------------------------------------------------------------------
 ADMIN_URL = env("ADMIN_URL", default="admin/")
 DEFAULT_TENANT_SLUG = env("DEFAULT_TENANT_SLUG", default="default")
