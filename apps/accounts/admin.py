@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
+from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.accounts import services
 from apps.accounts.models import Profile, Tenant, User
@@ -34,7 +36,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "tenant", "is_verified", "is_active", "is_staff"]
     list_select_related = ["tenant"]
     search_fields = ["email", "name"]
-    ordering = ["email"]
+    ordering = ["-created_at"]  # indexed; sorting 700k e-mails is not
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     readonly_fields = ["created_at", "updated_at", "last_login", "audit_history"]
@@ -77,7 +79,14 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description="History")
     def audit_history(self, obj):
-        return audit_history_link("users", obj.pk) if obj.pk else "—"
+        if not obj.pk:
+            return "—"
+        by_user = reverse("admin:core_auditlog_changelist") + f"?user={obj.pk}"
+        return format_html(
+            '{} · <a href="{}">Changes made by this user</a>',
+            audit_history_link("users", obj.pk),
+            by_user,
+        )
 
     @admin.action(description="Verify selected users", permissions=["moderate"])
     def verify(self, request, queryset):

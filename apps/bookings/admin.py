@@ -13,7 +13,6 @@ class BookingAdmin(BigTableAdmin):
     ]  # fmt: skip
     list_filter = ["status", "check_in", "check_out"]
     list_select_related = ["guest"]
-    date_hierarchy = "check_in"
     search_fields = ["=id", "=guest__email", "=listing__id"]
     autocomplete_fields = ["guest", "listing"]
     readonly_fields = ["total_cents", "currency", "created_at", "audit_history"]

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils.html import format_html
 
@@ -116,13 +116,35 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CityFilter(admin.SimpleListFilter):
+    """The cities in use, read by a loose index scan on (city, status): one index probe per
+    distinct city instead of a DISTINCT over every listing."""
+
+    title = "city"
+    parameter_name = "city"
+
+    def lookups(self, request, model_admin):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH RECURSIVE cities(city) AS ("
+                " (SELECT city FROM listings WHERE city IS NOT NULL ORDER BY city LIMIT 1)"
+                " UNION ALL SELECT (SELECT l.city FROM listings l WHERE l.city > c.city"
+                " ORDER BY l.city LIMIT 1) FROM cities c WHERE c.city IS NOT NULL)"
+                " SELECT city FROM cities WHERE city IS NOT NULL LIMIT 500"
+            )
+            return [(row[0], row[0]) for row in cursor.fetchall()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(city=self.value()) if self.value() else queryset
+
+
 @admin.register(Listing)
 class ListingAdmin(BigTableAdmin):
     list_display = [
         "title", "owner", "city", "status", "price", "is_active", "rating_avg", "created_at",
         "deleted_at",
     ]  # fmt: skip
-    list_filter = ["status", "is_active", DeletedFilter, "category", "tenant", "city"]
+    list_filter = ["status", "is_active", DeletedFilter, "category", "tenant", CityFilter]
     list_select_related = ["owner"]
     search_fields = ["title", "=owner__email", "=city"]
     autocomplete_fields = ["owner", "category"]

@@ -238,3 +238,18 @@ def test_moderation_happens_as_the_staff_user_in_postgresql():
     with db_context(DbContext.system("tests")):
         listing = Listing.all_objects.get(pk=listing.pk)
     assert listing.deleted_by == moderator
+
+
+def test_the_audit_log_filters_by_table_action_and_user():
+    listing = ListingFactory()
+    client, moderator = staff_client("Moderators")
+    run_action(client, "listings", "listing", "archive", [listing.pk])
+    url = reverse("admin:core_auditlog_changelist")
+
+    page = client.get(
+        url, {"table_name": "listings", "action__exact": "UPDATE", "user": moderator.pk}
+    )
+
+    assert page.status_code == 200
+    assert [e.record_id for e in page.context["cl"].result_list] == [listing.pk]
+    assert client.get(url, {"q": str(listing.pk)}).status_code == 200
