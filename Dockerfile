@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# Havre: the app image (gunicorn), also used by the cron service.
+
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY apps ./apps
+RUN pip wheel --wheel-dir /wheels .
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.prod \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+# pg_dump/pg_restore/psql of the server's major version, for backups and restores.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-15 cron \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system havre && useradd --system --gid havre --home-dir /app havre
+WORKDIR /app
+COPY --from=build /wheels /wheels
+RUN pip install /wheels/*.whl && rm -rf /wheels
+COPY --chown=havre:havre . .
+# Static files are collected at build time; a throwaway key is enough for that step.
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+    && mkdir -p /app/var/backups && chown -R havre:havre /app/var
+USER havre
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/', timeout=4)"
+ENTRYPOINT ["docker/entrypoint.sh"]
+CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py"]
