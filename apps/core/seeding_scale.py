@@ -494,7 +494,7 @@ class ScaleSeeder:
                     self._bar("messages"),
                 )  # fmt: skip
                 # What the disabled triggers would have written: version 1 of each listing,
-                # and each listing's rating summary.
+                # its public search row, and each listing's rating summary.
                 cursor.execute(
                     "INSERT INTO listing_versions (listing_id, version, title, description,"
                     " price_cents, created_at) SELECT id, 1, title, description, price_cents,"
@@ -502,6 +502,14 @@ class ScaleSeeder:
                     [self.first_listing_id],
                 )
                 rows["listing_versions"] = cursor.rowcount
+                cursor.execute(
+                    "INSERT INTO listing_search (listing_id, tenant_id, search_vector, location)"
+                    " SELECT id, tenant_id, search_vector, CASE WHEN longitude IS NOT NULL"
+                    " THEN point(longitude::float8, latitude::float8) END FROM listings"
+                    " WHERE id >= %s AND status = 'published' AND is_active"
+                    " AND deleted_at IS NULL",
+                    [self.first_listing_id],
+                )
                 cursor.execute(
                     "UPDATE listings l SET rating_avg = s.avg_rating, review_count = s.n"
                     " FROM (SELECT listing_id, round(avg(rating)::numeric, 2) AS avg_rating,"
