@@ -113,7 +113,9 @@ def db_context(context: DbContext, using: str = DEFAULT_DB_ALIAS) -> Iterator[No
                 previous = [value or "" for value in cursor.fetchone()[0]]
             _write(cursor, context.values())
         yield
-        if previous is not None:
+        # A transaction already doomed (an error was handled inside) rolls the settings back
+        # with everything else; it accepts no more queries.
+        if previous is not None and not connection.needs_rollback:
             with connection.cursor() as cursor:
                 _write(cursor, previous)
 

@@ -5,7 +5,13 @@ from django.db.models.functions import Now
 
 from apps.accounts.models import User
 from apps.core.errors import InvalidTransition
-from apps.listings.models import Listing, ListingStatus, ListingVersion
+from apps.listings.models import (
+    Listing,
+    ListingAmenity,
+    ListingStatus,
+    ListingTag,
+    ListingVersion,
+)
 
 
 @transaction.atomic
@@ -77,4 +83,46 @@ def listing_set_active(*, listing: Listing, active: bool, actor: User | None) ->
     if listing.is_active != active:
         listing.is_active = active
         listing.save(update_fields=["is_active", "updated_at"])
+    return listing
+
+
+def _set_links(listing: Listing, *, amenities, tags, actor: User | None) -> None:
+    if amenities is not None:
+        ListingAmenity.objects.filter(listing=listing).exclude(amenity__in=amenities).delete()
+        have = set(
+            ListingAmenity.objects.filter(listing=listing).values_list("amenity_id", flat=True)
+        )
+        ListingAmenity.objects.bulk_create(
+            ListingAmenity(listing=listing, amenity=a) for a in amenities if a.pk not in have
+        )
+    if tags is not None:
+        ListingTag.objects.filter(listing=listing).exclude(tag__in=tags).delete()
+        have = set(ListingTag.objects.filter(listing=listing).values_list("tag_id", flat=True))
+        ListingTag.objects.bulk_create(
+            ListingTag(listing=listing, tag=t, added_by=actor) for t in tags if t.pk not in have
+        )
+
+
+@transaction.atomic
+def listing_create(*, owner: User, data: dict) -> Listing:
+    """A new listing is always a draft of its owner, in the owner's tenant."""
+    data = dict(data)
+    amenities, tags = data.pop("amenities", None), data.pop("tags", None)
+    listing = Listing(owner=owner, tenant_id=owner.tenant_id, status=ListingStatus.DRAFT, **data)
+    listing.full_clean(exclude=["owner", "tenant", "category"])
+    listing.save()
+    _set_links(listing, amenities=amenities, tags=tags, actor=owner)
+    return listing
+
+
+@transaction.atomic
+def listing_update(*, listing: Listing, data: dict, actor: User) -> Listing:
+    data = dict(data)
+    amenities, tags = data.pop("amenities", None), data.pop("tags", None)
+    for field, value in data.items():
+        setattr(listing, field, value)
+    if data:
+        listing.full_clean(exclude=["owner", "tenant", "category"])
+        listing.save(update_fields=[*data.keys(), "updated_at"])
+    _set_links(listing, amenities=amenities, tags=tags, actor=actor)
     return listing

@@ -74,7 +74,10 @@ def read_only_for_app(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("listings", "0005_moderation_permissions"), ("core", "0003_privileged_policies_first")]
+    dependencies = [
+        ("listings", "0005_moderation_permissions"),
+        ("core", "0003_privileged_policies_first"),
+    ]
 
     operations = [
         migrations.RunSQL(CREATE, DROP),

@@ -1,0 +1,184 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from apps.core.api.serializers import HttpUrlField, RejectUnknownFieldsMixin
+from apps.listings.models import Amenity, Category, Listing, ListingVersion, Tag
+
+CURRENCIES = ["EUR", "USD", "GBP", "CHF", "CAD", "MAD"]
+
+
+class OwnerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug"]
+
+
+class AmenitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Amenity
+        fields = ["id", "name", "icon", "category"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "slug"]
+
+
+class CategoryTreeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    children = serializers.ListField(child=serializers.DictField())
+
+
+class ListingCardSerializer(serializers.ModelSerializer):
+    """A search result."""
+
+    owner = OwnerSerializer()
+    category = CategoryBriefSerializer(allow_null=True)
+    amenities = AmenitySerializer(many=True)
+    tags = TagSerializer(many=True)
+    photo = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Listing
+        fields = [
+            "id", "title", "price_cents", "currency", "city", "beds", "baths", "max_guests",
+            "latitude", "longitude", "photo", "rating_avg", "review_count", "owner", "category",
+            "amenities", "tags", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_photo(self, listing) -> str | None:
+        return listing.photos[0] if listing.photos else None
+
+
+class ListingSerializer(ListingCardSerializer):
+    """A whole listing."""
+
+    class Meta:
+        model = Listing
+        fields = [
+            "id", "title", "description", "price_cents", "currency", "beds", "baths", "area",
+            "floor", "max_guests", "latitude", "longitude", "address", "city", "photos", "photo",
+            "status", "is_active", "slug", "meta_title", "meta_description", "rating_avg",
+            "review_count", "owner", "category", "amenities", "tags", "created_at", "updated_at",
+            "deleted_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    """What an owner may set. Everything else (owner, status, tenant, ratings, ids,
+    timestamps) belongs to the server."""
+
+    title = serializers.CharField(min_length=5, max_length=200)
+    description = serializers.CharField(
+        max_length=2000, allow_blank=True, allow_null=True, required=False
+    )
+    price_cents = serializers.IntegerField(min_value=100, max_value=100_000_000)
+    currency = serializers.ChoiceField(choices=CURRENCIES, default="EUR")
+    beds = serializers.IntegerField(min_value=0, max_value=50)
+    baths = serializers.IntegerField(min_value=0, max_value=50)
+    max_guests = serializers.IntegerField(min_value=1, max_value=50, default=2)
+    area = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=Decimal("1"), max_value=Decimal("100000"),
+        required=False, allow_null=True,
+    )  # fmt: skip
+    floor = serializers.IntegerField(min_value=-5, max_value=200, required=False, allow_null=True)
+    latitude = serializers.DecimalField(
+        max_digits=10, decimal_places=8, min_value=Decimal("-90"), max_value=Decimal("90"),
+        required=False, allow_null=True,
+    )  # fmt: skip
+    longitude = serializers.DecimalField(
+        max_digits=11, decimal_places=8, min_value=Decimal("-180"), max_value=Decimal("180"),
+        required=False, allow_null=True,
+    )  # fmt: skip
+    photos = serializers.ListField(
+        child=HttpUrlField(max_length=500), max_length=20, required=False
+    )
+    address = serializers.CharField(
+        max_length=255, required=False, allow_null=True, allow_blank=True
+    )
+    city = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True)
+    meta_title = serializers.CharField(
+        max_length=60, required=False, allow_null=True, allow_blank=True
+    )
+    meta_description = serializers.CharField(
+        max_length=160, required=False, allow_null=True, allow_blank=True
+    )
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    amenities = serializers.PrimaryKeyRelatedField(
+        queryset=Amenity.objects.all(), many=True, required=False
+    )
+    tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = Listing
+        fields = [
+            "title", "description", "price_cents", "currency", "beds", "baths", "area", "floor",
+            "max_guests", "latitude", "longitude", "photos", "address", "city", "meta_title",
+            "meta_description", "category", "amenities", "tags",
+        ]  # fmt: skip
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.instance
+        lat = attrs.get("latitude", getattr(instance, "latitude", None))
+        lng = attrs.get("longitude", getattr(instance, "longitude", None))
+        if (lat is None) != (lng is None):
+            raise serializers.ValidationError(
+                {
+                    "longitude" if lng is None else "latitude": [
+                        "Give latitude and longitude together."
+                    ]
+                }
+            )
+        return attrs
+
+
+class ListingVersionSerializer(serializers.ModelSerializer):
+    created_by = OwnerSerializer(allow_null=True)
+
+    class Meta:
+        model = ListingVersion
+        fields = ["version", "title", "description", "price_cents", "created_at", "created_by"]
+        read_only_fields = fields
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD (`from` is a Python keyword, hence get_fields)."""
+
+    to = serializers.DateField()
+
+    def get_fields(self):
+        return {"from": serializers.DateField(), **super().get_fields()}
+
+    def validate(self, attrs):
+        if attrs["to"] <= attrs["from"]:
+            raise serializers.ValidationError({"to": ["Must be after from."]})
+        if (attrs["to"] - attrs["from"]).days > 366:
+            raise serializers.ValidationError({"to": ["Ask for at most a year at once."]})
+        return attrs
+
+
+class BookedRangeSerializer(serializers.Serializer):
+    check_in = serializers.DateField()
+    check_out = serializers.DateField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    listing = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    booked = BookedRangeSerializer(many=True)
