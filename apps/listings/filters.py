@@ -3,6 +3,8 @@ itself is the selector's job)."""
 
 from django import forms
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from apps.listings.selectors import DEFAULT_ORDERING, ORDERINGS
 
@@ -39,10 +41,12 @@ class BBoxField(forms.CharField):
         return (min_lng, min_lat, max_lng, max_lat)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CommaSeparatedIntegersFilter(filters.Filter):
     field_class = CommaSeparatedIntegersField
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class BBoxFilter(filters.Filter):
     field_class = BBoxField
 

@@ -29,12 +29,16 @@ class HttpUrlField(serializers.URLField):
         return value
 
 
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. booking_conflict.")
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per-field messages (validation errors).",
+    )
+
+
 class ErrorSerializer(serializers.Serializer):
     """The one error shape of the API (for the schema)."""
 
-    class Error(serializers.Serializer):
-        code = serializers.CharField()
-        message = serializers.CharField()
-        fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-    error = Error()
+    error = ErrorDetailSerializer()
