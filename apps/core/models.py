@@ -109,3 +109,26 @@ class AuditLog(models.Model):
         return (
             f"{self.action} {self.table_name}#{self.record_id} at {self.timestamp:%Y-%m-%d %H:%M}"
         )
+
+
+class IdempotencyKey(models.Model):
+    """The first result of a POST sent with an Idempotency-Key header, replayed to retries."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table = "idempotency_keys"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_keys_user_key_unique")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_keys_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

@@ -258,3 +258,6 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(BACKUP_DIR)},
     }
+
+# --- Bookings ---
+BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=90)

@@ -1,3 +1,10 @@
 """This app's API routes (included under /api/v1/ by config/api.py)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from apps.bookings.api.views import BookingViewSet
+
+router = SimpleRouter()
+router.register("bookings", BookingViewSet, basename="booking")
+
+urlpatterns = router.urls

@@ -4,12 +4,11 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connections
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import set_rollback
 
 from apps.core.errors import DomainError
 
@@ -52,9 +51,17 @@ def _flatten(detail):
     return str(detail)
 
 
+def rollback_request() -> None:
+    """The request failed: none of its writes may stay. (DRF's own set_rollback only acts
+    with ATOMIC_REQUESTS; our request transaction is RequestContextMiddleware's.)"""
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            connection.set_rollback(True)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        set_rollback()
+        rollback_request()
         return Response(
             error_body(exc.status_code, exc.message, code=exc.code, fields=exc.fields),
             status=exc.status_code,
@@ -69,13 +76,13 @@ def exception_handler(exc, context):
     if not isinstance(exc, exceptions.APIException):
         # Unexpected: log it with its traceback, answer a bare 500 without one.
         logger.exception("unhandled API error", exc_info=exc)
-        transaction.set_rollback(True)
+        rollback_request()
         return Response(
             error_body(500, "An unexpected error occurred. It has been logged."),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
-    set_rollback()
+    rollback_request()
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
