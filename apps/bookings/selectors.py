@@ -26,4 +26,3 @@ def booking_list(*, user, role: str = "guest", status=None, start=None, end=None
 def booking_detail_queryset() -> QuerySet:
     # Row-level security shows a booking to its guest, its host and staff only.
     return Booking.objects.select_related("listing")
-

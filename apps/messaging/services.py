@@ -1,9 +1,14 @@
 """Every write to messages goes through here."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.bookings.models import Booking
+from apps.core.errors import PermissionDenied
+from apps.listings.models import Listing
 from apps.messaging.models import Message
 
 
@@ -31,3 +36,63 @@ def message_restore(*, message: Message, actor: User | None) -> Message:
 def messages_mark_spam(*, messages, is_spam: bool, actor: User) -> int:
     """Moderation, in bulk: returns how many messages changed."""
     return messages.exclude(is_spam=is_spam).update(is_spam=is_spam, updated_at=Now())
+
+
+@transaction.atomic
+def message_send(
+    *, sender: User, recipient_id: int, subject: str, content: str, attachments=(),
+    listing_id=None, booking_id=None,
+) -> Message:  # fmt: skip
+    recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
+    if recipient is None or recipient.tenant_id != sender.tenant_id:
+        raise ValidationError({"recipient": "No such user."})
+    if recipient.pk == sender.pk:
+        raise ValidationError({"recipient": "You cannot message yourself."})
+    if listing_id is not None and not Listing.objects.filter(pk=listing_id).exists():
+        raise ValidationError({"listing": "No such listing."})
+    if booking_id is not None and not Booking.objects.filter(pk=booking_id).exists():
+        raise ValidationError({"booking": "No such booking."})
+    return Message.objects.create(
+        sender=sender,
+        recipient=recipient,
+        tenant_id=sender.tenant_id,
+        subject=subject,
+        content=content,
+        attachments=list(attachments),
+        listing_id=listing_id,
+        booking_id=booking_id,
+    )
+
+
+def _recipient_only(message: Message, actor: User) -> None:
+    if message.recipient_id != actor.pk:
+        raise PermissionDenied("Only the recipient can do this.")
+
+
+@transaction.atomic
+def message_mark_read(*, message: Message, actor: User) -> Message:
+    _recipient_only(message, actor)
+    if not message.is_read:
+        message.is_read, message.read_at = True, timezone.now()
+        message.save(update_fields=["is_read", "read_at", "updated_at"])
+    return message
+
+
+@transaction.atomic
+def message_archive(*, message: Message, actor: User) -> Message:
+    if actor.pk not in (message.sender_id, message.recipient_id):
+        raise PermissionDenied()
+    if not message.is_archived:
+        message.is_archived = True
+        message.save(update_fields=["is_archived", "updated_at"])
+    return message
+
+
+@transaction.atomic
+def message_report_spam(*, message: Message, actor: User) -> Message:
+    """The recipient reports it: it leaves their inbox and enters the staff's spam queue."""
+    _recipient_only(message, actor)
+    if not message.is_spam:
+        message.is_spam, message.reported_at = True, timezone.now()
+        message.save(update_fields=["is_spam", "reported_at", "updated_at"])
+    return message

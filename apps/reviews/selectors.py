@@ -12,3 +12,8 @@ def review_list(*, listing=None) -> QuerySet:
     if listing is not None:
         queryset = queryset.filter(listing=listing)
     return queryset
+
+
+def review_detail_queryset() -> QuerySet:
+    # No join on bookings: the public may see a review without seeing its booking.
+    return Review.objects.all()
