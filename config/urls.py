@@ -21,3 +21,9 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+
+# Errors raised outside DRF (bad Host header, CSRF, crashes in middleware) answer JSON on /api/.
+handler400 = "apps.core.api.views.bad_request"
+handler403 = "apps.core.api.views.permission_denied"
+handler404 = "apps.core.api.views.page_not_found"
+handler500 = "apps.core.api.views.server_error"

@@ -51,3 +51,11 @@ def _system_db_context(request):
         return
     request.getfixturevalue("db")
     context.apply(context.DbContext.system("tests"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counters and cached look-ups never carry from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()

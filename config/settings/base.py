@@ -259,5 +259,8 @@ else:
         "OPTIONS": {"location": str(BACKUP_DIR)},
     }
 
+# Bodies above this answer 413 (JSON API requests are small; no uploads through the API).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+
 # --- Bookings ---
 BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=90)

@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
 from django.http import Http404
@@ -66,6 +67,9 @@ def exception_handler(exc, context):
             error_body(exc.status_code, exc.message, code=exc.code, fields=exc.fields),
             status=exc.status_code,
         )
+    if isinstance(exc, RequestDataTooBig):
+        rollback_request()
+        return Response(error_body(413, "The request body is too large."), status=413)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

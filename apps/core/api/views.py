@@ -1,8 +1,41 @@
+"""Django-level error pages: JSON under /api/, Django's HTML pages elsewhere."""
+
 from django.http import JsonResponse
+from django.views import defaults
 
 from apps.core.api.exceptions import error_body
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
 
 
 def api_not_found(request, *args, **kwargs):
     """Unknown /api/ paths answer the API's JSON 404, never Django's HTML page."""
     return JsonResponse(error_body(404, "Not found."), status=404)
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return JsonResponse(error_body(400, "Bad request."), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return JsonResponse(error_body(403, "You may not do this."), status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            error_body(500, "An unexpected error occurred. It has been logged."), status=500
+        )
+    return defaults.server_error(request)

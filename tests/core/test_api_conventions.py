@@ -1,0 +1,143 @@
+"""Conventions of the whole API: one error shape, JSON everywhere, throttling, schema."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from apps.accounts.models import User
+from tests.factories import ListingFactory, UserFactory
+from tests.factories.accounts import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_error(response, status, code):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+    assert body["error"]["code"] == code
+    assert "Traceback" not in response.content.decode()
+
+
+def test_unknown_api_paths_answer_json_404():
+    assert_error(APIClient().get("/api/v1/nothing-here/"), 404, "not_found")
+    assert_error(APIClient().get("/api/elsewhere"), 404, "not_found")
+
+
+def test_wrong_method_and_media_type():
+    listing = ListingFactory()
+    client = APIClient()
+    client.force_login(listing.owner)
+
+    assert_error(client.put(f"/api/v1/listings/{listing.pk}/", {}), 405, "method_not_allowed")
+    assert_error(
+        client.post("/api/v1/listings/", "title=x", content_type="text/plain"),
+        415,
+        "unsupported_media_type",
+    )
+
+
+def test_too_large_a_body_answers_413(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    user = UserFactory(owner=True)
+    client = APIClient()
+    client.force_login(user)
+
+    response = client.post("/api/v1/listings/", {"title": "x" * 5000}, format="json")
+
+    assert_error(response, 413, "payload_too_large")
+
+
+def test_a_bad_host_header_on_the_api_answers_json():
+    assert_error(APIClient().get("/api/v1/listings/", HTTP_HOST="evil.example"), 400, "invalid")
+
+
+def test_authentication_is_required_by_default():
+    assert_error(APIClient().get("/api/v1/bookings/"), 401, "not_authenticated")
+
+
+def test_register_token_me_and_revoke():
+    client = APIClient()
+
+    created = client.post(
+        "/api/v1/auth/register/",
+        {"email": "new@example.com", "password": DEFAULT_PASSWORD, "name": "New", "role": "owner"},
+        format="json",
+    )
+    assert created.status_code == 201 and created.json()["role"] == "owner"
+    assert_error(
+        client.post(
+            "/api/v1/auth/register/",
+            {"email": "NEW@example.com", "password": DEFAULT_PASSWORD, "name": "Dup"},
+            format="json",
+        ),
+        400,
+        "invalid",
+    )
+    weak = client.post(
+        "/api/v1/auth/register/",
+        {"email": "w@example.com", "password": "123", "name": "W"},
+        format="json",
+    )
+    assert_error(weak, 400, "invalid")
+    assert "password" in weak.json()["error"]["fields"]
+    staff_attempt = client.post(
+        "/api/v1/auth/register/",
+        {"email": "s@example.com", "password": DEFAULT_PASSWORD, "name": "S", "is_staff": True},
+        format="json",
+    )
+    assert staff_attempt.status_code in (201, 400)
+    assert not User.objects.filter(email="s@example.com", is_staff=True).exists()
+
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"email": "New@Example.com", "password": DEFAULT_PASSWORD},
+        format="json",
+    ).json()["token"]
+    assert_error(
+        client.post(
+            "/api/v1/auth/token/", {"email": "new@example.com", "password": "wrong"}, format="json"
+        ),
+        400,
+        "invalid_credentials",
+    )
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    me = client.get("/api/v1/users/me/").json()
+    assert me["email"] == "new@example.com"
+    assert client.patch(
+        "/api/v1/users/me/", {"profile": {"bio": "Host in Lyon"}}, format="json"
+    ).json()["profile"] == {"bio": "Host in Lyon"}
+    assert (
+        client.patch("/api/v1/users/me/", {"role": "guest"}, format="json").json()["role"]
+        == "owner"
+    )
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    assert_error(client.get("/api/v1/users/me/"), 401, "not_authenticated")
+    assert not Token.objects.filter(key=token).exists()
+
+
+def test_the_auth_endpoints_are_throttled_with_retry_after(monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "3/min"})
+    client = APIClient()
+    body = {"email": "nobody@example.com", "password": "guess"}
+
+    statuses = [
+        client.post("/api/v1/auth/token/", body, format="json").status_code for _ in range(4)
+    ]
+
+    assert statuses == [400, 400, 400, 429]
+    throttled = client.post("/api/v1/auth/token/", body, format="json")
+    assert_error(throttled, 429, "throttled")
+    assert int(throttled["Retry-After"]) > 0
+
+
+def test_schema_and_docs_are_served_from_our_own_server():
+    client = APIClient()
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/bookings/" in schema.content
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs and "cdn" not in docs.lower()
