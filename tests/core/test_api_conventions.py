@@ -141,3 +141,14 @@ def test_schema_and_docs_are_served_from_our_own_server():
     assert b"/api/v1/bookings/" in schema.content
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower()
+
+
+@pytest.mark.parametrize("endpoint", ["bookings", "messages", "reviews", "listings/mine"])
+def test_numbered_pages_work_on_every_list(endpoint):
+    client = APIClient()
+    client.force_login(UserFactory(owner=True))
+
+    response = client.get(f"/api/v1/{endpoint}/?page=1&page_size=5")
+
+    assert response.status_code == 200 and "count" in response.json()
+    assert_error(client.get(f"/api/v1/{endpoint}/?page=0"), 404, "not_found")

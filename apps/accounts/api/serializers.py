@@ -15,7 +15,7 @@ class ProfileSerializer(serializers.ModelSerializer):
 class UserSerializer(serializers.ModelSerializer):
     """The caller's own account. Server-owned fields are read-only."""
 
-    profile = ProfileSerializer(required=False)
+    profile = ProfileSerializer(required=False, allow_null=True)
 
     class Meta:
         model = User

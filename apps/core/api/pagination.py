@@ -45,7 +45,13 @@ class HavrePagination(BasePagination):
         return self._delegate
 
     def paginate_queryset(self, queryset, request, view=None):
-        return self._choose(request, view).paginate_queryset(queryset, request, view)
+        delegate = self._choose(request, view)
+        if isinstance(delegate, PageNumberPagination) and not queryset.ordered:
+            # Numbered pages use the same stable order as the cursor.
+            queryset = queryset.order_by(
+                *(getattr(view, "cursor_ordering", None) or self.cursor_class.ordering)
+            )
+        return delegate.paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
         return self._delegate.get_paginated_response(data)

@@ -33,8 +33,9 @@ class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. booking_conflict.")
     message = serializers.CharField()
     fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Per-field messages (validation errors).",
+        child=serializers.JSONField(),
+        help_text="Per-field messages: a list of strings, or for nested and list fields an "
+        "object of the same shape keyed by sub-field or index.",
     )
 
 

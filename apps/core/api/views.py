@@ -1,7 +1,8 @@
 """Django-level error pages: JSON under /api/, Django's HTML pages elsewhere."""
 
 from django.http import JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from apps.core.api.exceptions import error_body
 
@@ -10,6 +11,7 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
     """Unknown /api/ paths answer the API's JSON 404, never Django's HTML page."""
     return JsonResponse(error_body(404, "Not found."), status=404)
@@ -39,3 +41,9 @@ def server_error(request):
             error_body(500, "An unexpected error occurred. It has been logged."), status=500
         )
     return defaults.server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    if _is_api(request):
+        return JsonResponse(error_body(403, f"CSRF check failed: {reason}"), status=403)
+    return csrf.csrf_failure(request, reason)
