@@ -146,7 +146,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.HavreAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.HavrePagination",
@@ -261,6 +261,8 @@ else:
 
 # Bodies above this answer 413 (JSON API requests are small; no uploads through the API).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+
+CSRF_FAILURE_VIEW = "apps.core.api.views.csrf_failure"
 
 # --- Bookings ---
 BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=90)

@@ -152,3 +152,15 @@ def test_numbered_pages_work_on_every_list(endpoint):
 
     assert response.status_code == 200 and "count" in response.json()
     assert_error(client.get(f"/api/v1/{endpoint}/?page=0"), 404, "not_found")
+
+
+def test_preferences_must_be_an_object_and_nothing_reaches_a_500():
+    client = APIClient()
+    client.force_login(UserFactory())
+
+    assert_error(
+        client.patch("/api/v1/users/me/", {"preferences": None}, format="json"), 400, "invalid"
+    )
+    assert client.patch("/api/v1/users/me/", {"preferences": {"lang": "fr"}}, format="json").json()[
+        "preferences"
+    ] == {"lang": "fr"}

@@ -51,5 +51,6 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server)
     )  # fmt: skip
 
     summary = result.stdout[result.stdout.find("SUMMARY") :]
-    assert result.returncode == 0, summary or result.stdout[-3000:] + result.stderr[-2000:]
+    failures = result.stdout[result.stdout.find("FAILURES") : result.stdout.find("SUMMARY")]
+    assert result.returncode == 0, (failures[:6000] + summary) or result.stderr[-2000:]
     assert "passed" in summary

@@ -1,3 +1,5 @@
+import json
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
@@ -16,6 +18,7 @@ class UserSerializer(serializers.ModelSerializer):
     """The caller's own account. Server-owned fields are read-only."""
 
     profile = ProfileSerializer(required=False, allow_null=True)
+    preferences = serializers.JSONField(required=False)
 
     class Meta:
         model = User
@@ -47,6 +50,13 @@ class UserSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def validate_preferences(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Preferences are a JSON object.")
+        if len(json.dumps(value)) > 10_000:
+            raise serializers.ValidationError("Preferences are limited to 10 kB.")
+        return value
 
 
 class RegisterSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connections
+from django.db import IntegrityError, connections
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -70,6 +70,21 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         rollback_request()
         return Response(error_body(413, "The request body is too large."), status=413)
+    if isinstance(exc, IntegrityError):
+        # A rule PostgreSQL enforces that the input validation did not anticipate: the
+        # request changes nothing and says which rule, never a 500.
+        rollback_request()
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        logger.warning("integrity error answered 409: %s", constraint or exc.__class__.__name__)
+        return Response(
+            error_body(
+                409,
+                "This request conflicts with a rule of the data"
+                + (f" ({constraint})." if constraint else "."),
+                code="constraint_violation",
+            ),
+            status=409,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
