@@ -104,8 +104,9 @@ def db_context(context: DbContext, using: str = DEFAULT_DB_ALIAS) -> Iterator[No
     afterwards when the block was nested in a transaction that already had one."""
     connection = connections[using]
     nested = connection.in_atomic_block
-    # savepoint=False: an error inside dooms the enclosing transaction anyway.
-    with transaction.atomic(using=using, savepoint=False):
+    # Outermost, this opens the transaction (no savepoint); nested, a savepoint keeps an error
+    # inside from dooming the enclosing transaction, and rolling it back reverts the settings.
+    with transaction.atomic(using=using):
         with connection.cursor() as cursor:
             previous = None
             if nested:

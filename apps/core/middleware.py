@@ -50,14 +50,23 @@ class RequestContextMiddleware:
         return self._in_transaction(request)
 
     def _in_transaction(self, request):
-        with transaction.atomic():
-            # Reading the session's user is authentication: done as the system's auth actor.
-            with context.db_context(context.DbContext.system("auth")):
-                user = request.user
-                user.is_authenticated  # noqa: B018 (forces the lazy look-up here)
-            with context.db_context(request_context(request, user)):
-                response = self.get_response(request)
+        user = self._authenticate(request)
+        # The outermost block opens the request's transaction and sets the context in it (one
+        # statement); nothing needs restoring when it ends.
+        with context.db_context(request_context(request, user)):
+            response = self.get_response(request)
             if response.status_code >= 500:
                 # Django turned an exception into a 500 page: keep nothing of the request.
                 transaction.set_rollback(True)
         return response
+
+    @staticmethod
+    def _authenticate(request):
+        """The session's user, looked up as the system's auth actor — and without touching the
+        database at all when the request carries no session (API tokens, anonymous)."""
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return request.user  # AnonymousUser, from an empty session
+        with context.db_context(context.DbContext.system("auth")):
+            user = request.user
+            user.is_authenticated  # noqa: B018 (forces the lazy look-up here)
+        return user
