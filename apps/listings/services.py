@@ -1,10 +1,10 @@
 """Every write to listings goes through here."""
 
 from django.db import transaction
-from django.db.models.functions import Now
 
 from apps.accounts.models import User
 from apps.core.errors import InvalidTransition
+from apps.core.soft_delete import restore, soft_delete
 from apps.listings.models import (
     Listing,
     ListingAmenity,
@@ -17,21 +17,13 @@ from apps.listings.models import (
 @transaction.atomic
 def listing_soft_delete(*, listing: Listing, actor: User | None) -> Listing:
     """Hide the listing from everyone but its owner and staff; `listing_restore` undoes it."""
-    if listing.deleted_at is None:
-        # The database's clock, shared with the row-level security policies.
-        Listing.all_objects.filter(pk=listing.pk).update(
-            deleted_at=Now(), deleted_by=actor, updated_at=Now()
-        )
-        listing.refresh_from_db(fields=["deleted_at", "deleted_by", "updated_at"])
+    soft_delete(listing, actor)
     return listing
 
 
 @transaction.atomic
 def listing_restore(*, listing: Listing, actor: User | None) -> Listing:
-    if listing.deleted_at is not None:
-        listing.deleted_at = None
-        listing.deleted_by = None
-        listing.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    restore(listing)
     return listing
 
 

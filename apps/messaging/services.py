@@ -8,27 +8,20 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.bookings.models import Booking
 from apps.core.errors import PermissionDenied
+from apps.core.soft_delete import restore, soft_delete
 from apps.listings.models import Listing
 from apps.messaging.models import Message
 
 
 @transaction.atomic
 def message_soft_delete(*, message: Message, actor: User | None) -> Message:
-    if message.deleted_at is None:
-        # The database's clock, shared with the row-level security policies.
-        Message.all_objects.filter(pk=message.pk).update(
-            deleted_at=Now(), deleted_by=actor, updated_at=Now()
-        )
-        message.refresh_from_db(fields=["deleted_at", "deleted_by", "updated_at"])
+    soft_delete(message, actor)
     return message
 
 
 @transaction.atomic
 def message_restore(*, message: Message, actor: User | None) -> Message:
-    if message.deleted_at is not None:
-        message.deleted_at = None
-        message.deleted_by = None
-        message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    restore(message)
     return message
 
 

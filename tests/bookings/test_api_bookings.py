@@ -4,21 +4,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from apps.bookings.models import Booking
 from apps.core.models import IdempotencyKey
 from tests.factories import BookingFactory, ListingFactory, UserFactory
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/bookings/"
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def days(n):

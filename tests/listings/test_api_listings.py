@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from apps.listings.models import Listing, ListingAmenity, ListingTag
 from tests.factories import (
@@ -17,16 +16,10 @@ from tests.factories import (
     TagFactory,
     UserFactory,
 )
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/listings/"
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def ids(response):

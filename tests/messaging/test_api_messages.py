@@ -1,20 +1,13 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from apps.messaging.models import Message
 from tests.factories import ListingFactory, MessageFactory, TenantFactory, UserFactory
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/messages/"
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def ids(response):

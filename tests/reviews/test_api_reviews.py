@@ -2,20 +2,13 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from apps.reviews.models import Review
 from tests.factories import BookingFactory, ReviewFactory, UserFactory
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/reviews/"
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def past_stay(**kwargs):
