@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -12,62 +14,61 @@ from apps.bookings.models import Booking, BookingStatus
 from apps.core.errors import BookingConflict, InvalidTransition, PermissionDenied
 from apps.listings.models import Listing, ListingStatus
 
+DEFAULT_MAX_NIGHTS = 90
+OVERLAP_CONSTRAINT = "bookings_no_overlap"
 CANCELLABLE_FROM = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
-@transaction.atomic
-def booking_cancel(*, booking: Booking, reason: str, actor: User) -> Booking:
-    if booking.status not in CANCELLABLE_FROM:
-        raise InvalidTransition(f"A {booking.status} booking cannot be cancelled.")
-    booking.status = BookingStatus.CANCELLED
-    booking.cancellation_reason = (reason or "").strip()
-    booking.save(update_fields=["status", "cancellation_reason", "updated_at"])
-    return booking
+def max_nights() -> int:
+    return getattr(settings, "BOOKING_MAX_NIGHTS", DEFAULT_MAX_NIGHTS)
 
 
-@transaction.atomic
-def bookings_complete_past(*, today=None) -> int:
-    """Confirmed stays whose check-out has passed become completed (hourly cron)."""
-    today = today or timezone.localdate()
-    return Booking.objects.filter(status=BookingStatus.CONFIRMED, check_out__lte=today).update(
-        status=BookingStatus.COMPLETED, updated_at=timezone.now()
+def _is_overlap(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    return (
+        isinstance(cause, psycopg.errors.ExclusionViolation)
+        and cause.diag.constraint_name == OVERLAP_CONSTRAINT
     )
-
-
-def _booking_error(field: str, message: str) -> ValidationError:
-    return ValidationError({field: message})
 
 
 @transaction.atomic
 def booking_create(
-    *, guest: User, listing_id: int, check_in: dt.date, check_out: dt.date, guests: int
+    *, listing_id: int, check_in: dt.date, check_out: dt.date, guests: int, actor: User
 ) -> Booking:
-    """A guest books a published listing: pending, priced at nights × the listing's price
-    (a snapshot). PostgreSQL refuses an overlap, even between racing requests."""
+    """The actor books a published listing for themself: pending, priced at nights × the
+    listing's nightly price in its currency (a snapshot), in the listing's tenant.
+
+    PostgreSQL's exclusion constraint is the guard against overlaps, racing requests
+    included (row-level security hides other guests' bookings from any pre-check)."""
     listing = (
         Listing.objects.filter(pk=listing_id, status=ListingStatus.PUBLISHED, is_active=True)
-        .only("id", "owner_id", "tenant_id", "price_cents", "currency", "max_guests")
+        .only("id", "title", "owner_id", "tenant_id", "price_cents", "currency", "max_guests")
         .first()
     )
-    if listing is None:
-        raise _booking_error("listing", "No published listing with this id.")
-    if listing.owner_id == guest.pk:
+    if listing is not None and listing.owner_id == actor.pk:
         raise PermissionDenied("You cannot book your own listing.")
+
+    errors = {}
+    if listing is None:
+        errors["listing"] = "No published listing with this id."
+    elif guests > listing.max_guests:
+        errors["guests"] = f"This listing hosts at most {listing.max_guests} guests."
     if check_in < timezone.localdate():
-        raise _booking_error("check_in", "The stay cannot start in the past.")
-    if check_out <= check_in:
-        raise _booking_error("check_out", "Check-out must be after check-in.")
+        errors["check_in"] = "The stay cannot start in the past."
     nights = (check_out - check_in).days
-    max_nights = getattr(settings, "BOOKING_MAX_NIGHTS", 90)
-    if nights > max_nights:
-        raise _booking_error("check_out", f"A stay lasts at most {max_nights} nights.")
-    if guests > listing.max_guests:
-        raise _booking_error("guests", f"This listing hosts at most {listing.max_guests} guests.")
+    if nights < 1:
+        errors["check_out"] = "Check-out must be after check-in."
+    elif nights > max_nights():
+        errors["check_out"] = f"A stay lasts at most {max_nights()} nights."
+    if errors:
+        raise ValidationError(errors)
+
     try:
+        # A savepoint: after the violation the request's transaction stays usable.
         with transaction.atomic():
             return Booking.objects.create(
                 listing=listing,
-                guest=guest,
+                guest=actor,
                 tenant_id=listing.tenant_id,
                 check_in=check_in,
                 check_out=check_out,
@@ -77,53 +78,85 @@ def booking_create(
                 currency=listing.currency,
             )
     except IntegrityError as exc:
-        if (
-            getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "")
-            == "bookings_no_overlap"
-        ):
+        if _is_overlap(exc):
             raise BookingConflict() from exc
         raise
 
 
-def _transition(
-    booking: Booking, *, allowed_from, to: str, actor: User, host_only: bool, reason=""
-):
-    is_host = booking.listing.owner_id == actor.pk
-    is_guest = booking.guest_id == actor.pk
-    if host_only and not is_host and not actor.is_staff:
-        raise PermissionDenied("Only the host can do this.")
-    if not (is_host or is_guest or actor.is_staff):
-        raise PermissionDenied()
-    if booking.status not in allowed_from:
-        raise InvalidTransition(f"A {booking.status} booking cannot become {to}.")
+def _lock(booking: Booking, actor: User) -> tuple[str, bool, bool]:
+    """Locks the booking's row until the transaction ends — racing transitions wait and then
+    see the winner's status — and returns (status, actor is its guest, actor is its host)."""
+    status, guest_id, is_host = (
+        Booking.objects.select_for_update(of=("self",))
+        .filter(pk=booking.pk)
+        .annotate(
+            actor_is_host=Exists(
+                Listing.all_objects.filter(pk=OuterRef("listing_id"), owner_id=actor.pk)
+            )
+        )
+        .values_list("status", "guest_id", "actor_is_host")
+        .get()
+    )
+    return status, guest_id == actor.pk, is_host
+
+
+def _move(booking: Booking, *, status: str, to: str, allowed_from, **changes) -> Booking:
+    if status not in allowed_from:
+        raise InvalidTransition(f"A {status} booking cannot become {to}.")
     booking.status = to
-    fields = ["status", "updated_at"]
-    if reason:
-        booking.cancellation_reason = reason
-        fields.append("cancellation_reason")
-    booking.save(update_fields=fields)
+    for field, value in changes.items():
+        setattr(booking, field, value)
+    booking.save(update_fields=["status", *changes, "updated_at"])
     return booking
 
 
 @transaction.atomic
 def booking_confirm(*, booking: Booking, actor: User) -> Booking:
-    return _transition(
-        booking, allowed_from=(BookingStatus.PENDING,), to=BookingStatus.CONFIRMED,
-        actor=actor, host_only=True,
-    )  # fmt: skip
+    """The host accepts a pending booking."""
+    status, _is_guest, is_host = _lock(booking, actor)
+    if not is_host:
+        raise PermissionDenied("Only the host confirms a booking.")
+    return _move(
+        booking, status=status, to=BookingStatus.CONFIRMED, allowed_from=[BookingStatus.PENDING]
+    )
 
 
 @transaction.atomic
 def booking_decline(*, booking: Booking, actor: User) -> Booking:
-    return _transition(
-        booking, allowed_from=(BookingStatus.PENDING,), to=BookingStatus.DECLINED,
-        actor=actor, host_only=True,
-    )  # fmt: skip
+    """The host refuses a pending booking; its nights are free again."""
+    status, _is_guest, is_host = _lock(booking, actor)
+    if not is_host:
+        raise PermissionDenied("Only the host declines a booking.")
+    return _move(
+        booking, status=status, to=BookingStatus.DECLINED, allowed_from=[BookingStatus.PENDING]
+    )
 
 
 @transaction.atomic
-def booking_cancel_by_party(*, booking: Booking, actor: User, reason: str = "") -> Booking:
-    return _transition(
-        booking, allowed_from=CANCELLABLE_FROM, to=BookingStatus.CANCELLED,
-        actor=actor, host_only=False, reason=reason,
-    )  # fmt: skip
+def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Booking:
+    """The guest or the host cancels a pending or confirmed booking; so may staff holding
+    `bookings.cancel_booking` (the admin's action), on behalf of either party."""
+    status, is_guest, is_host = _lock(booking, actor)
+    if not (is_guest or is_host or actor.has_perm("bookings.cancel_booking")):
+        raise PermissionDenied("Only the guest or the host cancels a booking.")
+    return _move(
+        booking,
+        status=status,
+        to=BookingStatus.CANCELLED,
+        allowed_from=CANCELLABLE_FROM,
+        cancellation_reason=(reason or "").strip(),
+    )
+
+
+@transaction.atomic
+def booking_complete_past(*, today: dt.date | None = None) -> int:
+    """Confirmed stays whose check-out day has come become completed; returns how many.
+    Run it in a privileged context (a command's) to reach every booking."""
+    today = today or timezone.localdate()
+    return Booking.objects.filter(status=BookingStatus.CONFIRMED, check_out__lte=today).update(
+        status=BookingStatus.COMPLETED, updated_at=timezone.now()
+    )
+
+
+# The complete_bookings command's name for it (apps/core/management/commands).
+bookings_complete_past = booking_complete_past

@@ -31,24 +31,48 @@ def messages_mark_spam(*, messages, is_spam: bool, actor: User) -> int:
     return messages.exclude(is_spam=is_spam).update(is_spam=is_spam, updated_at=Now())
 
 
+MAX_SUBJECT_LENGTH = 200
+MAX_CONTENT_LENGTH = 10_000
+MAX_ATTACHMENTS = 10
+
+
 @transaction.atomic
 def message_send(
-    *, sender: User, recipient_id: int, subject: str, content: str, attachments=(),
-    listing_id=None, booking_id=None,
-) -> Message:  # fmt: skip
-    recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
-    if recipient is None or recipient.tenant_id != sender.tenant_id:
-        raise ValidationError({"recipient": "No such user."})
-    if recipient.pk == sender.pk:
-        raise ValidationError({"recipient": "You cannot message yourself."})
+    *,
+    recipient_id: int,
+    subject: str,
+    content: str,
+    attachments=(),
+    listing_id: int | None = None,
+    booking_id: int | None = None,
+    actor: User,
+) -> Message:
+    """The actor writes to another active user of their tenant, optionally about a listing
+    or a booking the actor may see (row-level security decides what "see" means)."""
+    errors = {}
+    recipient = (
+        User.objects.filter(pk=recipient_id, is_active=True, tenant_id=actor.tenant_id)
+        .only("id", "name", "tenant_id")
+        .first()
+    )
+    if recipient is None:
+        errors["recipient"] = "No such user."
+    elif recipient.pk == actor.pk:
+        errors["recipient"] = "You cannot message yourself."
+    if not (subject or "").strip():
+        errors["subject"] = "Write a subject."
+    if not (content or "").strip():
+        errors["content"] = "Write a message."
     if listing_id is not None and not Listing.objects.filter(pk=listing_id).exists():
-        raise ValidationError({"listing": "No such listing."})
+        errors["listing"] = "No such listing."
     if booking_id is not None and not Booking.objects.filter(pk=booking_id).exists():
-        raise ValidationError({"booking": "No such booking."})
+        errors["booking"] = "No such booking."
+    if errors:
+        raise ValidationError(errors)
     return Message.objects.create(
-        sender=sender,
+        sender=actor,
         recipient=recipient,
-        tenant_id=sender.tenant_id,
+        tenant_id=actor.tenant_id,
         subject=subject,
         content=content,
         attachments=list(attachments),
@@ -64,6 +88,7 @@ def _recipient_only(message: Message, actor: User) -> None:
 
 @transaction.atomic
 def message_mark_read(*, message: Message, actor: User) -> Message:
+    """The recipient reads it; reading again keeps the first read_at."""
     _recipient_only(message, actor)
     if not message.is_read:
         message.is_read, message.read_at = True, timezone.now()
@@ -73,8 +98,9 @@ def message_mark_read(*, message: Message, actor: User) -> Message:
 
 @transaction.atomic
 def message_archive(*, message: Message, actor: User) -> Message:
-    if actor.pk not in (message.sender_id, message.recipient_id):
-        raise PermissionDenied()
+    """The recipient files it away: it leaves their inbox for the archived box. (The flag is
+    the recipient's: the sender archiving would empty the recipient's inbox.)"""
+    _recipient_only(message, actor)
     if not message.is_archived:
         message.is_archived = True
         message.save(update_fields=["is_archived", "updated_at"])

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, BookingStatus
 from apps.core.errors import Conflict, NotFound, PermissionDenied
 from apps.reviews.models import Review
 
@@ -45,41 +45,65 @@ class ReviewExists(Conflict):
     default_message = "This booking already has a review."
 
 
-REVIEWABLE_STATUSES = ("confirmed", "completed")
+UNIQUE_PER_BOOKING = "reviews_booking_id_key"
+REVIEWABLE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+EDITABLE_FIELDS = ("rating", "comment", "photos")
+MAX_COMMENT_LENGTH = 2000
+MAX_PHOTOS = 20
+
+
+def _constraint_of(exc: IntegrityError) -> str | None:
+    return getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
 
 
 @transaction.atomic
-def review_create(*, author: User, booking_id: int, rating: int, comment=None, photos=()) -> Review:
-    """Only the booking's guest, after check-out of a confirmed or completed stay, once."""
-    booking = Booking.objects.filter(pk=booking_id).select_related("listing").first()
-    if booking is None:  # not theirs to see (row-level security) or no such booking
+def review_create(
+    *, booking_id: int, rating: int, comment: str | None = None, photos=(), actor: User
+) -> Review:
+    """The booking's guest reviews the stay, once, from its check-out day on, when the booking
+    was confirmed or completed. A booking the actor cannot see is "not found"; one they see
+    but did not stay in (the host's) is forbidden; one not (yet) reviewable is invalid input."""
+    booking = (
+        Booking.objects.filter(pk=booking_id)
+        .only("id", "guest_id", "listing_id", "tenant_id", "status", "check_out")
+        .first()
+    )
+    if booking is None:  # row-level security: not theirs to see, or no such booking
         raise NotFound("No such booking.")
-    if booking.guest_id != author.pk:
+    if booking.guest_id != actor.pk:
         raise PermissionDenied("Only the booking's guest reviews the stay.")
     if booking.status not in REVIEWABLE_STATUSES:
         raise ValidationError({"booking": "Only confirmed or completed stays can be reviewed."})
     if booking.check_out > timezone.localdate():
-        raise ValidationError({"booking": "Reviews open after check-out."})
+        raise ValidationError({"booking": "Reviews open on the check-out day."})
     try:
+        # A savepoint: a unique violation leaves the request's transaction usable.
         with transaction.atomic():
             return Review.objects.create(
                 booking=booking,
-                listing_id=booking.listing_id,
+                listing_id=booking.listing_id,  # the database sets it from the booking anyway
                 tenant_id=booking.tenant_id,
                 rating=rating,
                 comment=comment,
                 photos=list(photos),
             )
     except IntegrityError as exc:
-        raise ReviewExists() from exc
+        # The unique constraint on booking is the guard, racing requests included.
+        if _constraint_of(exc) == UNIQUE_PER_BOOKING:
+            raise ReviewExists() from exc
+        raise
 
 
 @transaction.atomic
-def review_update(*, review: Review, author: User, data: dict) -> Review:
-    if not Booking.objects.filter(pk=review.booking_id, guest_id=author.pk).exists():
+def review_update(*, review: Review, changes: dict, actor: User) -> Review:
+    """Its author changes the rating, comment or photos of their review."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: "This field cannot be changed." for field in unknown})
+    if not Booking.objects.filter(pk=review.booking_id, guest_id=actor.pk).exists():
         raise PermissionDenied("Only its author changes a review.")
-    for field, value in data.items():
-        setattr(review, field, value)
-    if data:
-        review.save(update_fields=[*data.keys(), "updated_at"])
+    if changes:
+        for field, value in changes.items():
+            setattr(review, field, value)
+        review.save(update_fields=[*changes, "updated_at"])
     return review

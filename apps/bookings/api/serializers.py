@@ -1,16 +1,42 @@
+from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.bookings.models import Booking, BookingStatus
+from apps.bookings.models import Booking
 from apps.core.api.serializers import RejectUnknownFieldsMixin
 
 
 class BookingListingSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    title = serializers.CharField()
+    title = serializers.CharField(
+        allow_null=True,
+        help_text="null when the caller can no longer see the listing (unpublished, deleted).",
+    )
+
+
+@extend_schema_field(BookingListingSerializer)
+class BookingListingField(serializers.Field):
+    """The listing's id always; its title when the caller may still see the listing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, booking):
+        try:
+            title = booking.listing.title  # prefetched by the selector
+        except ObjectDoesNotExist:  # row-level security hid it from the caller
+            title = None
+        return {"id": booking.listing_id, "title": title}
+
+
+class BookingGuestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
 
 class BookingSerializer(serializers.ModelSerializer):
-    listing = BookingListingSerializer()
+    listing = BookingListingField()
+    guest = BookingGuestSerializer(read_only=True)
     nights = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -23,18 +49,16 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class BookingCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    listing = serializers.IntegerField(min_value=1)
-    check_in = serializers.DateField()
-    check_out = serializers.DateField()
-    guests = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    listing = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    check_in = serializers.DateField(help_text="ISO date, today or later.")
+    check_out = serializers.DateField(
+        help_text="ISO date (departure day), after check_in; at most BOOKING_MAX_NIGHTS "
+        "(default 90) nights later."
+    )
+    guests = serializers.IntegerField(
+        min_value=1, max_value=50, default=1, help_text="At most the listing's max_guests."
+    )
 
 
 class BookingCancelSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class BookingQuerySerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=["guest", "host"], default="guest")
-    status = serializers.ChoiceField(choices=BookingStatus.values, required=False)
-    start = serializers.DateField(required=False, help_text="Stays ending after this date")
-    end = serializers.DateField(required=False, help_text="Stays starting before this date")

@@ -1,77 +1,85 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.bookings import selectors, services
 from apps.bookings.api.serializers import (
     BookingCancelSerializer,
     BookingCreateSerializer,
-    BookingQuerySerializer,
     BookingSerializer,
 )
+from apps.bookings.filters import BookingFilter
 from apps.bookings.models import Booking
 from apps.core.api.serializers import ErrorSerializer
-from apps.core.idempotency import idempotent
+from apps.core.idempotency import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY_PARAMETER, idempotent
 
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
-TRANSITION_ERRORS = {**ERRORS, 409: ErrorSerializer}
+# 400, 401, 403, 404 and 429 are added to every operation by HavreAutoSchema.
+CONFLICT = {409: ErrorSerializer}
 
 
 class BookingViewSet(viewsets.GenericViewSet):
-    queryset = Booking.objects.none()
-    serializer_class = BookingSerializer
-    cursor_ordering = ("-created_at", "-id")
+    """Bookings, seen by their guest and by the listing's host (row-level security: anyone
+    else gets a 404). Authenticated users only."""
 
-    def get_object(self):
+    queryset = Booking.objects.none()  # for the schema; selectors serve requests
+    serializer_class = BookingSerializer
+    filterset_class = BookingFilter  # for the schema; list() validates with it
+    cursor_ordering = ("-created_at", "-id")
+    lookup_value_regex = r"[0-9]+"
+
+    def get_object(self) -> Booking:
         return get_object_or_404(selectors.booking_detail_queryset(), pk=self.kwargs["pk"])
 
     @extend_schema(
-        summary="The caller's bookings (as guest, or as host with role=host)",
-        parameters=[BookingQuerySerializer],
-        responses={200: BookingSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
+        summary="The caller's bookings",
+        description="As guest (default) or, with `role=host`, the bookings of the caller's "
+        "listings. `from`/`to` keep the stays overlapping [from, to): check_out > from and "
+        "check_in < to. Newest first.",
+        responses={200: BookingSerializer(many=True)},
     )
     def list(self, request):
-        query = BookingQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(
-            selectors.booking_list(user=request.user, **query.validated_data)
-        )
+        filterset = BookingFilter(request.query_params, queryset=Booking.objects.none())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        queryset = selectors.booking_list(user=request.user, **filterset.selector_kwargs())
+        page = self.paginate_queryset(queryset)
         return self.get_paginated_response(BookingSerializer(page, many=True).data)
 
-    @extend_schema(
-        summary="A booking (its guest, host or staff)", responses={200: BookingSerializer, **ERRORS}
-    )
+    @extend_schema(summary="A booking (its guest or host)", responses={200: BookingSerializer})
     def retrieve(self, request, pk=None):
         return Response(BookingSerializer(self.get_object()).data)
 
     @extend_schema(
         summary="Book a listing",
-        description="Send an `Idempotency-Key` header to make retries safe: the same key and "
-        "body replay the first result; the same key with another body answers 422.",
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        description="Creates a pending booking of a published listing (not one's own) for "
+        "the caller, priced nights × the nightly price in the listing's currency. Dates "
+        "overlapping a pending or confirmed booking answer 409 `booking_conflict`. Send an "
+        "`Idempotency-Key` header to make retries safe.",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=BookingCreateSerializer,
-        responses={201: BookingSerializer, 409: ErrorSerializer, 422: ErrorSerializer, **ERRORS},
+        responses={201: BookingSerializer, **IDEMPOTENCY_ERRORS},
     )
     @idempotent
     def create(self, request):
         data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
         booking = services.booking_create(
-            guest=request.user,
-            listing_id=values["listing"],
-            check_in=values["check_in"],
-            check_out=values["check_out"],
-            guests=values["guests"],
+            listing_id=data.validated_data["listing"],
+            check_in=data.validated_data["check_in"],
+            check_out=data.validated_data["check_out"],
+            guests=data.validated_data["guests"],
+            actor=request.user,
         )
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Confirm (host)",
+        summary="Confirm a pending booking (host)",
+        description="403 for the guest; 409 `invalid_transition` unless pending.",
         request=None,
-        responses={200: BookingSerializer, **TRANSITION_ERRORS},
+        responses={200: BookingSerializer, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
@@ -79,9 +87,10 @@ class BookingViewSet(viewsets.GenericViewSet):
         return Response(BookingSerializer(booking).data)
 
     @extend_schema(
-        summary="Decline (host)",
+        summary="Decline a pending booking (host)",
+        description="403 for the guest; 409 `invalid_transition` unless pending.",
         request=None,
-        responses={200: BookingSerializer, **TRANSITION_ERRORS},
+        responses={200: BookingSerializer, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
@@ -89,15 +98,18 @@ class BookingViewSet(viewsets.GenericViewSet):
         return Response(BookingSerializer(booking).data)
 
     @extend_schema(
-        summary="Cancel (guest or host)",
+        summary="Cancel a booking (guest or host)",
+        description="From pending or confirmed only (else 409 `invalid_transition`), with an "
+        "optional reason.",
         request=BookingCancelSerializer,
-        responses={200: BookingSerializer, **TRANSITION_ERRORS},
+        responses={200: BookingSerializer, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        booking = self.get_object()
         data = BookingCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        booking = services.booking_cancel_by_party(
-            booking=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+        booking = services.booking_cancel(
+            booking=booking, reason=data.validated_data["reason"], actor=request.user
         )
         return Response(BookingSerializer(booking).data)

@@ -1,16 +1,27 @@
 from rest_framework import serializers
 
 from apps.core.api.serializers import HttpUrlField, RejectUnknownFieldsMixin
-from apps.listings.api.serializers import OwnerSerializer
 from apps.messaging.models import Message
-from apps.messaging.selectors import BOXES
+from apps.messaging.services import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, MAX_SUBJECT_LENGTH
+
+
+class MessagePartySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    sender = OwnerSerializer()
-    recipient = OwnerSerializer()
-    listing = serializers.IntegerField(source="listing_id", allow_null=True)
-    booking = serializers.IntegerField(source="booking_id", allow_null=True)
+    """A message as one of its parties sees it. The recipient's own filing (archived, reported
+    as spam) is theirs: the sender gets null there."""
+
+    sender = MessagePartySerializer(read_only=True)
+    recipient = MessagePartySerializer(read_only=True)
+    listing = serializers.IntegerField(source="listing_id", read_only=True, allow_null=True)
+    booking = serializers.IntegerField(source="booking_id", read_only=True, allow_null=True)
+    is_archived = serializers.BooleanField(read_only=True, allow_null=True)
+    is_spam = serializers.BooleanField(read_only=True, allow_null=True)
+
+    RECIPIENT_ONLY = ("is_archived", "is_spam")
 
     class Meta:
         model = Message
@@ -20,21 +31,33 @@ class MessageSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    def to_representation(self, message):
+        data = super().to_representation(message)
+        viewer = self.context.get("viewer")
+        if viewer is None or message.recipient_id != viewer.pk:
+            for field in self.RECIPIENT_ONLY:
+                data[field] = None
+        return data
+
 
 class MessageCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    recipient = serializers.IntegerField(min_value=1)
-    subject = serializers.CharField(max_length=200)
-    content = serializers.CharField(max_length=10_000)
+    recipient = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    subject = serializers.CharField(max_length=MAX_SUBJECT_LENGTH)
+    content = serializers.CharField(max_length=MAX_CONTENT_LENGTH)
     attachments = serializers.ListField(
-        child=HttpUrlField(max_length=500), max_length=10, required=False
+        child=HttpUrlField(max_length=500),
+        max_length=MAX_ATTACHMENTS,
+        required=False,
+        help_text=f"At most {MAX_ATTACHMENTS} http(s) URLs.",
     )
-    listing = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    booking = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-
-
-class MessageQuerySerializer(serializers.Serializer):
-    box = serializers.ChoiceField(choices=BOXES, default="inbox")
-    unread = serializers.BooleanField(default=False)
+    listing = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+        help_text="Optional context: a listing the sender can see.",
+    )  # fmt: skip
+    booking = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+        help_text="Optional context: one of the sender's bookings (as guest or host).",
+    )  # fmt: skip
 
 
 class UnreadCountSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from apps.core.api.serializers import HttpUrlField, RejectUnknownFieldsMixin
 from apps.reviews.models import Review
+from apps.reviews.services import MAX_COMMENT_LENGTH, MAX_PHOTOS
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -11,30 +12,49 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["id", "listing", "rating", "comment", "photos", "created_at", "updated_at"]
+        fields = [
+            "id", "listing", "rating", "comment", "photos", "is_hidden", "created_at",
+            "updated_at",
+        ]  # fmt: skip
         read_only_fields = fields
+        extra_kwargs = {
+            "is_hidden": {"help_text": "Hidden by moderation: only its author and staff see it."}
+        }
+
+
+def _comment_field():
+    return serializers.CharField(
+        max_length=MAX_COMMENT_LENGTH, required=False, allow_blank=True, allow_null=True
+    )
+
+
+def _photos_field():
+    return serializers.ListField(
+        child=HttpUrlField(max_length=500),
+        max_length=MAX_PHOTOS,
+        required=False,
+        help_text=f"At most {MAX_PHOTOS} http(s) URLs.",
+    )
 
 
 class ReviewCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    booking = serializers.IntegerField(min_value=1)
+    booking = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, allow_null=True
-    )
-    photos = serializers.ListField(
-        child=HttpUrlField(max_length=500), max_length=20, required=False
-    )
+    comment = _comment_field()
+    photos = _photos_field()
 
 
 class ReviewUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False)
-    comment = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, allow_null=True
-    )
-    photos = serializers.ListField(
-        child=HttpUrlField(max_length=500), max_length=20, required=False
-    )
+    comment = _comment_field()
+    photos = _photos_field()
 
 
 class ReviewQuerySerializer(serializers.Serializer):
-    listing = serializers.IntegerField(min_value=1, required=False)
+    listing = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="The listing's visible reviews (required when anonymous); without it, the "
+        "caller's own reviews.",
+    )

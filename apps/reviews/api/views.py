@@ -1,9 +1,10 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from apps.core.api.serializers import ErrorSerializer
+from apps.core.idempotency import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY_PARAMETER, idempotent
 from apps.reviews import selectors, services
 from apps.reviews.api.serializers import (
     ReviewCreateSerializer,
@@ -13,65 +14,86 @@ from apps.reviews.api.serializers import (
 )
 from apps.reviews.models import Review
 
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+# 400, 401, 403, 404 and 429 are added to every operation by HavreAutoSchema.
 
 
 class ReviewViewSet(viewsets.GenericViewSet):
-    queryset = Review.objects.none()
+    """Reviews: public reading of visible reviews; the booking's guest writes and edits."""
+
+    queryset = Review.objects.none()  # for the schema; selectors serve requests
     serializer_class = ReviewSerializer
     cursor_ordering = ("-created_at", "-id")
+    lookup_value_regex = r"[0-9]+"
 
     def get_permissions(self):
         if self.action in ("list", "retrieve"):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
+    def get_object(self) -> Review:
+        return get_object_or_404(selectors.review_detail_queryset(), pk=self.kwargs["pk"])
+
     @extend_schema(
-        summary="Visible reviews, optionally of one listing",
+        summary="A listing's reviews (public), or the caller's own",
+        description="With `listing`: the listing's visible reviews, for anyone (hidden ones "
+        "are never listed). Without it: the reviews the caller wrote, hidden ones included "
+        "(anonymous callers must give `listing`). Newest first.",
         parameters=[ReviewQuerySerializer],
-        responses={200: ReviewSerializer(many=True), 400: ErrorSerializer},
+        responses={200: ReviewSerializer(many=True)},
     )
     def list(self, request):
         query = ReviewQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         listing = query.validated_data.get("listing")
-        queryset = selectors.review_list()
         if listing is not None:
-            queryset = queryset.filter(listing_id=listing)
+            queryset = selectors.review_list(listing=listing)
+        elif request.user.is_authenticated:
+            queryset = selectors.review_list_of_author(user=request.user)
+        else:
+            raise ValidationError({"listing": ["Give a listing id."]})
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(ReviewSerializer(page, many=True).data)
 
-    @extend_schema(summary="A review", responses={200: ReviewSerializer, 404: ErrorSerializer})
+    @extend_schema(
+        summary="A review (public; a hidden one: its author and staff only)",
+        responses={200: ReviewSerializer},
+    )
     def retrieve(self, request, pk=None):
-        return Response(ReviewSerializer(get_object_or_404(selectors.review_list(), pk=pk)).data)
+        return Response(ReviewSerializer(self.get_object()).data)
 
     @extend_schema(
-        summary="Review a stay (its guest, after check-out, once)",
+        summary="Review a stay (the booking's guest, once)",
+        description="Only the booking's guest (404 for a booking the caller cannot see, 403 "
+        "for one they see but did not stay in, e.g. its host), from the check-out day of a "
+        "confirmed or completed booking on (else 400 on `booking`). A second review of the "
+        "booking answers 409 `review_exists`.",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=ReviewCreateSerializer,
-        responses={201: ReviewSerializer, 409: ErrorSerializer, **ERRORS},
+        responses={201: ReviewSerializer, **IDEMPOTENCY_ERRORS},
     )
+    @idempotent
     def create(self, request):
         data = ReviewCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
         review = services.review_create(
-            author=request.user,
-            booking_id=values["booking"],
-            rating=values["rating"],
-            comment=values.get("comment"),
-            photos=values.get("photos", []),
+            booking_id=data.validated_data["booking"],
+            rating=data.validated_data["rating"],
+            comment=data.validated_data.get("comment"),
+            photos=data.validated_data.get("photos", []),
+            actor=request.user,
         )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Change one's review", request=ReviewUpdateSerializer,
-        responses={200: ReviewSerializer, **ERRORS},
-    )  # fmt: skip
+        summary="Change one's review (its author)",
+        request=ReviewUpdateSerializer,
+        responses={200: ReviewSerializer},
+    )
     def partial_update(self, request, pk=None):
-        review = get_object_or_404(selectors.review_detail_queryset(), pk=pk)
+        review = self.get_object()
         data = ReviewUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services.review_update(
-            review=review, author=request.user, data=data.validated_data
+            review=review, changes=dict(data.validated_data), actor=request.user
         )
         return Response(ReviewSerializer(review).data)
