@@ -1,11 +1,35 @@
-"""Cron jobs never overlap: each holds a PostgreSQL advisory lock named after it."""
+"""Cron jobs never overlap: each holds a PostgreSQL advisory lock named after it.
 
+The lock is taken with pg_try_advisory_lock on a connection of its own, held for the whole
+job and released when the job ends — or when its process dies, since PostgreSQL drops a
+session's advisory locks with the session. It works across processes, containers and hosts
+sharing the database, which a lock file would not.
+
+    with job_lock("complete_bookings"):       # raises JobAlreadyRunning if held elsewhere
+        ...
+    with command_lock("dbbackup"):            # the same, as a CommandError with exit code 75
+        ...
+"""
+
+import contextlib
+import contextvars
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-from django.db import connection
+from django.core.management.base import CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+
+# sysexits.h EX_TEMPFAIL: "try again later" — the exit code of a run skipped because the
+# previous run of the same job still holds its lock (failures exit 1).
+EX_TEMPFAIL = 75
+
+# The jobs whose lock this process (this context) already holds: run_job takes a job's lock
+# and the command may take it again, which must not refuse itself.
+_held: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "havre_job_locks", default=frozenset()
+)
 
 
 class JobAlreadyRunning(Exception):
@@ -17,20 +41,54 @@ def lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"havre:{name}".encode()).digest()[:8], "big", signed=True)
 
 
-@contextmanager
-def job_lock(name: str) -> Iterator[None]:
-    """Held on a connection of its own for the whole job (the job's work may open and close
-    Django's connection, or run as the owner); released when the job ends or dies."""
+def _lock_connection(using: str) -> psycopg.Connection:
+    connection = connections[using]
     params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**params, autocommit=True) as lock_connection:
-        acquired = lock_connection.execute(
-            "SELECT pg_try_advisory_lock(%s)", [lock_key(name)]
-        ).fetchone()[0]
+    for key in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
+        params.pop(key, None)
+    params["application_name"] = "havre-job-lock"
+    return psycopg.connect(**params, autocommit=True)
+
+
+@contextmanager
+def job_lock(name: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Hold the job's advisory lock for the block, or raise JobAlreadyRunning at once."""
+    if name in _held.get():
+        yield
+        return
+    key = lock_key(name)
+    with _lock_connection(using) as lock_connection:
+        acquired = lock_connection.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]
         if not acquired:
-            raise JobAlreadyRunning(f"{name} is already running (advisory lock held)")
+            holder = lock_connection.execute(
+                "SELECT string_agg(pid::text, ', ') FROM pg_locks WHERE locktype = 'advisory' "
+                "AND granted AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = %s "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                [key],
+            ).fetchone()[0]
+            raise JobAlreadyRunning(
+                f"{name} is already running (its advisory lock is held by backend pid "
+                f"{holder or '?'}); this run is skipped"
+            )
+        token = _held.set(_held.get() | {name})
         try:
             yield
         finally:
-            lock_connection.execute("SELECT pg_advisory_unlock(%s)", [lock_key(name)])
+            _held.reset(token)
+            # A lost connection has released the lock already; never hide the job's own error.
+            with contextlib.suppress(psycopg.Error):
+                lock_connection.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+@contextmanager
+def command_lock(name: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """job_lock for a management command: a second run exits with EX_TEMPFAIL (75)."""
+    acquired = False
+    try:
+        with job_lock(name, using):
+            acquired = True
+            yield
+    except JobAlreadyRunning as exc:
+        if acquired:  # raised by the job itself, about another lock
+            raise
+        raise CommandError(str(exc), returncode=EX_TEMPFAIL) from exc

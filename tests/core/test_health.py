@@ -1,4 +1,10 @@
+import logging
+
 import pytest
+from django.core.management import call_command
+from django.db import connection
+
+SLOW_LOGGER = "havre.db.slow"
 
 
 @pytest.mark.django_db
@@ -21,8 +27,6 @@ def test_health_db_runs_select_1(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_health_db_answers_503_when_the_database_is_unreachable(client):
-    from django.db import connection
-
     saved = dict(connection.settings_dict)
     connection.close()
     connection.settings_dict["PORT"] = "1"  # nothing listens there
@@ -34,39 +38,55 @@ def test_health_db_answers_503_when_the_database_is_unreachable(client):
         connection.settings_dict.update(saved)
 
     assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
     body = response.json()
     assert body["status"] == "unavailable"
     assert "timestamp" in body
     assert "Traceback" not in response.content.decode()
-    assert client.get("/health/").status_code == 200  # the process itself is fine
+    # Once the database is back, so is the probe (no broken connection kept).
+    assert client.get("/health/db/").status_code == 200
+
+
+def slow_records(caplog) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == SLOW_LOGGER]
 
 
 @pytest.mark.django_db
-def test_slow_queries_are_logged_with_their_duration_and_sql(settings, caplog):
-    from django.core.management import call_command
-    from django.db import connection
-
+def test_a_slow_query_is_logged_with_its_sql_and_duration_but_not_its_parameters(settings, caplog):
     settings.SLOW_QUERY_MS = 0
-    with caplog.at_level("WARNING", logger="havre.db.slow"):
+
+    with caplog.at_level(logging.WARNING, logger=SLOW_LOGGER):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.01), %s::text", ["jane@example.com"])
+
+    [record] = [r for r in slow_records(caplog) if "pg_sleep" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+    assert record.sql == "SELECT pg_sleep(0.01), %s::text"
+    assert record.duration_ms >= 10
+    assert f"{record.duration_ms:.1f} ms" in record.getMessage()
+    # Parameters may hold personal data: they are never logged.
+    assert "jane@example.com" not in record.getMessage()
+
+
+@pytest.mark.django_db
+def test_queries_under_the_threshold_are_not_logged(settings, caplog):
+    settings.SLOW_QUERY_MS = 60_000
+
+    with caplog.at_level(logging.WARNING, logger=SLOW_LOGGER):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(0.01)")
-    [record] = [r for r in caplog.records if "pg_sleep" in r.getMessage()]
-    assert record.levelname == "WARNING"
-    assert record.duration_ms >= 10
-    assert "slow query" in record.getMessage()
+        call_command("seed", "--reference-only")
 
-    caplog.clear()
-    with caplog.at_level("WARNING", logger="havre.db.slow"):
-        call_command("seed", "--reference-only")  # commands go through the same backend
-    assert any("categories" in r.getMessage() for r in caplog.records)
+    assert slow_records(caplog) == []
 
 
 @pytest.mark.django_db
-def test_fast_queries_are_not_logged(settings, caplog):
-    from django.db import connection
+def test_management_commands_log_their_slow_queries_too(settings, caplog):
+    settings.SLOW_QUERY_MS = 0
 
-    settings.SLOW_QUERY_MS = 60_000
-    with caplog.at_level("WARNING", logger="havre.db.slow"):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    assert not [r for r in caplog.records if r.name == "havre.db.slow"]
+    with caplog.at_level(logging.WARNING, logger=SLOW_LOGGER):
+        call_command("seed", "--reference-only")
+
+    logged_sql = [record.sql for record in slow_records(caplog)]
+    assert any('FROM "categories"' in sql for sql in logged_sql), logged_sql
+    assert any('INSERT INTO "amenities"' in sql for sql in logged_sql), logged_sql

@@ -1,6 +1,7 @@
 """Restoring a backup: checked against its manifest, all or nothing."""
 
 import gzip
+import os
 import shutil
 import subprocess
 import tempfile
@@ -9,83 +10,118 @@ from pathlib import Path
 import psycopg
 
 from apps.core.backups import manifest
-from apps.core.backups.connector import conninfo
+from apps.core.backups.connector import TABLES_SQL, conninfo, count_rows, libpq_env
+
+# Schema public is dropped and created again as PostgreSQL 15 creates it (owned by
+# pg_database_owner, usable by everyone): pg_dump only records how the schema differs from
+# that, so anything else would not give back the schema's owner and grants as backed up.
+REPLACE_SCHEMA_SQL = b"""
+SET client_min_messages = warning;
+DROP SCHEMA public CASCADE;
+CREATE SCHEMA public;
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int >= 150000 THEN
+        ALTER SCHEMA public OWNER TO pg_database_owner;
+        GRANT USAGE ON SCHEMA public TO PUBLIC;
+    ELSE
+        GRANT ALL ON SCHEMA public TO PUBLIC;
+    END IF;
+END
+$$;
+COMMENT ON SCHEMA public IS 'standard public schema';
+RESET client_min_messages;
+"""
 
 
 class RestoreError(Exception):
     pass
 
 
-def fetch(storage, name: str, workdir: Path) -> tuple[Path, dict]:
-    """Download the backup, check its sha256 against the manifest, return the dump file."""
+def fetch(storage, name: str, workdir: Path, *, require_manifest: bool = True):
+    """Download the backup into workdir, check its sha256 against the manifest, and return
+    (the uncompressed dump's path, the manifest or None when there is none and
+    require_manifest is False)."""
+    if name.endswith(".gpg"):
+        raise RestoreError(f"{name} is encrypted: decrypt it first (gpg), then restore that file.")
+    if not storage.exists(name):
+        raise RestoreError(f"No backup named {name!r} in {storage.__class__.__name__}.")
     data = manifest.read(storage, name)
-    if data is None:
-        raise RestoreError(f"{name} has no manifest: refusing to restore an unverifiable file.")
-    raw = workdir / "backup"
-    with storage.open(name) as source, raw.open("wb") as target:
-        shutil.copyfileobj(source, target)
-    with raw.open("rb") as handle:
-        digest, _size = manifest.sha256_of(handle)
-    if digest != data["sha256"]:
+    if data is None and require_manifest:
         raise RestoreError(
-            f"{name}: sha256 {digest} does not match the manifest's {data['sha256']}."
+            f"{name} has no manifest ({manifest.name_for(name)}): refusing to restore a file "
+            "that cannot be checked (--no-manifest-check to restore it anyway)."
         )
+    raw = workdir / "backup"
+    with storage.open(name, "rb") as source, raw.open("wb") as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)
+    if data is not None:
+        with raw.open("rb") as handle:
+            digest, _size = manifest.sha256_of(handle)
+        if digest != data.get("sha256"):
+            raise RestoreError(
+                f"{name}: sha256 {digest} does not match the manifest's {data.get('sha256')}: "
+                "the file is damaged or not the one that was backed up; refusing to restore it."
+            )
     dump = workdir / "backup.dump"
     if name.endswith(".gz"):
-        with gzip.open(raw, "rb") as source, dump.open("wb") as target:
-            shutil.copyfileobj(source, target)
+        try:
+            with gzip.open(raw, "rb") as source, dump.open("wb") as target:
+                shutil.copyfileobj(source, target, 1024 * 1024)
+        except (OSError, EOFError) as exc:
+            raise RestoreError(f"{name}: not a valid gzip file ({exc}).") from exc
+        raw.unlink()
     else:
         raw.rename(dump)
     return dump, data
 
 
-def _env(settings: dict) -> dict:
-    import os
-
-    env = dict(os.environ)
-    if settings.get("PASSWORD"):
-        env["PGPASSWORD"] = str(settings["PASSWORD"])
-    return env
-
-
-def _uri(settings: dict, dbname: str) -> str:
-    info = conninfo(settings, dbname)
-    user = f"{info['user']}@" if info["user"] else ""
-    host = info["host"] or "localhost"
-    port = f":{info['port']}" if info["port"] else ""
-    return f"postgresql://{user}{host}{port}/{dbname}"
-
-
-def restore_into(settings: dict, dbname: str, dump: Path, *, replace_schema: bool) -> None:
-    """Load `dump` into `dbname` in ONE transaction, stopping at the first error: a failed
-    restore leaves the database as it was. With replace_schema, schema public is dropped and
-    recreated first (in the same transaction), so nothing added since the backup survives."""
+def restore_into(
+    settings: dict, dbname: str, dump: Path, *, replace_schema: bool, lock_timeout: str = "60s"
+) -> None:
+    """Load `dump` into `dbname` in ONE transaction that stops at the first error, so that a
+    failed restore leaves the database as it was. With replace_schema, schema public is
+    dropped and created again first, in the same transaction: nothing added since the backup
+    survives. Waiting longer than lock_timeout for another session's lock fails the restore
+    (stop the application and cron first)."""
     with tempfile.TemporaryFile() as script:
         if replace_schema:
-            script.write(b"DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n")
+            script.write(REPLACE_SCHEMA_SQL)
             script.flush()  # before pg_restore appends to the same file
-        subprocess.run(  # noqa: S603 — fixed argv
+        converted = subprocess.run(  # noqa: S603 — fixed argv
             ["pg_restore", "--file=-", str(dump)],  # noqa: S607
             stdout=script,
-            check=True,
+            stderr=subprocess.PIPE,
+            check=False,
         )
+        if converted.returncode != 0:
+            raise RestoreError(f"pg_restore could not read the dump: {converted.stderr.decode()}")
         script.seek(0)
+        env = {
+            **os.environ,
+            **libpq_env(settings, dbname),
+            "PGOPTIONS": f"-c lock_timeout={lock_timeout}",
+        }
         result = subprocess.run(  # noqa: S603
-            [  # noqa: S607
-                "psql", "--quiet", "--no-psqlrc", "--single-transaction",
-                "--set", "ON_ERROR_STOP=1", "--dbname", _uri(settings, dbname),
-            ],
-            stdin=script, capture_output=True, env=_env(settings), check=False,
+            ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1"],  # noqa: S607
+            stdin=script, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False,
         )  # fmt: skip
     if result.returncode != 0:
-        raise RestoreError(f"restore failed, nothing changed: {result.stderr.decode()[-2000:]}")
+        raise RestoreError(
+            f"restore into {dbname} failed and was rolled back, nothing changed: "
+            f"{result.stderr.decode()[-2000:].strip()}"
+        )
 
 
-def row_counts(settings: dict, dbname: str, tables) -> dict[str, int]:
+def count_mismatches(
+    settings: dict, dbname: str, expected: dict[str, int]
+) -> dict[str, tuple[int | None, int]]:
+    """{table: (rows found or None if missing, rows expected)} for every table that differs."""
     with psycopg.connect(**conninfo(settings, dbname)) as connection:
-        return {
-            table: connection.execute(
-                psycopg.sql.SQL("SELECT count(*) FROM {}").format(psycopg.sql.Identifier(table))
-            ).fetchone()[0]
-            for table in tables
-        }
+        existing = {row[0] for row in connection.execute(TABLES_SQL)}
+        found = count_rows(connection, [table for table in expected if table in existing])
+    return {
+        table: (found.get(table), rows)
+        for table, rows in expected.items()
+        if found.get(table) != rows
+    }

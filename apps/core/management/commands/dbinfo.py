@@ -1,25 +1,38 @@
-"""Database inspection for developers and on-call staff: readable tables or --json.
+"""Database inspection for developers and on-call staff: a readable table, or --json.
 
-    dbinfo tables | indexes | sequences | stats <table> | slow-queries [--limit N]
-    dbinfo locks | connections
+    dbinfo tables          rows (estimate), table / indexes / total size
+    dbinfo indexes         definition, size, scans since the statistics were reset
+    dbinfo sequences       last value, increment, maximum
+    dbinfo stats <table>   pg_stats per column: n_distinct, correlation, null fraction
+    dbinfo slow-queries [--limit N]   top N by total time (pg_stat_statements; says how to
+                           enable it where it is not, and exits 0)
+    dbinfo locks           blocked and blocking sessions (pg_blocking_pids), users, queries,
+                           waiting time
+    dbinfo connections     connections to this database by state, application and user
 
-Runs as the owner (catalog views show other sessions' queries only to privileged roles)."""
+Runs as the owner (as_owner()): app_user may not read pg_stats of tables it cannot see, and
+pg_stat_activity / pg_stat_statements show other roles' queries only to superusers and members
+of pg_read_all_stats (grant it to the owner in production: GRANT pg_read_all_stats TO
+havre_owner; otherwise their query texts read "<insufficient privilege>")."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import OperationalError, ProgrammingError, connection, transaction
 
 from apps.core.db.roles import as_owner
 
 QUERIES = {
     "tables": """
-        SELECT c.relname AS table, c.reltuples::bigint AS rows_estimate,
+        SELECT c.relname AS table,
+               (CASE WHEN c.reltuples < 0 THEN s.n_live_tup ELSE c.reltuples END)::bigint
+                   AS rows_estimate,
                pg_size_pretty(pg_table_size(c.oid)) AS table_size,
                pg_size_pretty(pg_indexes_size(c.oid)) AS indexes_size,
                pg_size_pretty(pg_total_relation_size(c.oid)) AS total_size
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
         ORDER BY pg_total_relation_size(c.oid) DESC""",
     "indexes": """
@@ -39,7 +52,9 @@ QUERIES = {
                round(total_exec_time::numeric, 1) AS total_ms,
                round(mean_exec_time::numeric, 2) AS mean_ms,
                round(stddev_exec_time::numeric, 2) AS stddev_ms, rows
-        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT %s""",
+        FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT %s""",
     "locks": """
         SELECT blocked.pid AS blocked_pid, blocked.usename AS blocked_user,
                blocking.pid AS blocking_pid, blocking.usename AS blocking_user,
@@ -49,6 +64,7 @@ QUERIES = {
         FROM pg_stat_activity blocked
         JOIN LATERAL unnest(pg_blocking_pids(blocked.pid)) AS b(pid) ON true
         JOIN pg_stat_activity blocking ON blocking.pid = b.pid
+        WHERE blocked.datname = current_database()
         ORDER BY waiting DESC""",
     "connections": """
         SELECT coalesce(state, 'background') AS state, application_name AS application,
@@ -57,10 +73,14 @@ QUERIES = {
         GROUP BY 1, 2, 3 ORDER BY connections DESC""",
 }
 
-ENABLE_PG_STAT_STATEMENTS = (
-    "pg_stat_statements is not available. Enable it: add shared_preload_libraries = "
-    "'pg_stat_statements' to postgresql.conf (docker-compose.yml does), restart PostgreSQL, "
-    "then run as a superuser: CREATE EXTENSION pg_stat_statements;"
+NOT_INSTALLED = (
+    "pg_stat_statements is not installed in this database. As a superuser: "
+    "CREATE EXTENSION pg_stat_statements; (migration core.0005 does it where allowed)."
+)
+NOT_LOADED = (
+    "pg_stat_statements is installed but not loaded. Add shared_preload_libraries = "
+    "'pg_stat_statements' to postgresql.conf (docker-compose.yml does: `-c "
+    "shared_preload_libraries=pg_stat_statements`) and restart PostgreSQL."
 )
 
 
@@ -70,40 +90,48 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("subcommand", choices=sorted(QUERIES))
         parser.add_argument("table", nargs="?", help="For `stats`: the table")
-        parser.add_argument("--limit", type=int, default=10)
-        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--limit", type=int, default=10, help="For `slow-queries`: top N")
+        parser.add_argument("--json", action="store_true", help="JSON instead of a table")
 
     def handle(self, *args, subcommand, table, limit, json: bool, **options):
         params = []
         if subcommand == "stats":
             if not table:
-                raise CommandError("dbinfo stats needs a table name.")
+                raise CommandError("dbinfo stats needs a table name: dbinfo stats listings")
             params = [table]
+        elif table:
+            raise CommandError(f"dbinfo {subcommand} takes no table name.")
         if subcommand == "slow-queries":
             params = [limit]
-        with as_owner(), connection.cursor() as cursor:
-            if subcommand == "slow-queries" and not self._has_pg_stat_statements(cursor):
-                self.stdout.write(ENABLE_PG_STAT_STATEMENTS)
+        with as_owner():
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(QUERIES[subcommand], params)
+                    columns = [c.name for c in cursor.description]
+                    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            except ProgrammingError as exc:
+                # Only slow-queries reads an optional extension; anything else is a real error.
+                if subcommand != "slow-queries":
+                    raise
+                self.stdout.write(NOT_INSTALLED if _missing(exc) else NOT_LOADED)
                 return
-            cursor.execute(QUERIES[subcommand], params)
-            columns = [c.name for c in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            except OperationalError as exc:
+                if subcommand != "slow-queries" or "shared_preload_libraries" not in str(exc):
+                    raise
+                self.stdout.write(NOT_LOADED)
+                return
         if json:
             self.stdout.write(_dumps(rows))
+        elif rows:
+            self.stdout.write(table_text(columns, rows))
+        elif subcommand == "stats":
+            self.stdout.write(f"(no statistics for {table}: does it exist? run ANALYZE {table})")
         else:
-            self.stdout.write(table_text(columns, rows) if rows else f"(no {subcommand})")
+            self.stdout.write(f"(no {subcommand})")
 
-    @staticmethod
-    def _has_pg_stat_statements(cursor) -> bool:
-        cursor.execute("SELECT to_regclass('pg_stat_statements') IS NOT NULL")
-        if not cursor.fetchone()[0]:
-            return False
-        try:
-            cursor.execute("SELECT 1 FROM pg_stat_statements LIMIT 1")
-        except Exception:  # noqa: BLE001 — extension created but library not preloaded
-            connection.close()
-            return False
-        return True
+
+def _missing(exc: Exception) -> bool:
+    return "pg_stat_statements" in str(exc) and "does not exist" in str(exc)
 
 
 def _dumps(rows) -> str:

@@ -1,9 +1,10 @@
-"""Run a management command as a cron job: one line of summary, a non-zero exit code on
-failure, and never two runs of the same job at once (a PostgreSQL advisory lock).
+"""Run a management command as a cron job: one summary line, a non-zero exit code on failure,
+and never two runs of the same job at once (a PostgreSQL advisory lock, apps/core/locks.py).
 
     python manage.py run_job purge_soft_deleted -- --older-than 30d --noinput
 
-Exit codes: 0 done, 1 failed, 75 (EX_TEMPFAIL) skipped because the same job is running.
+Prints `job=<name> status=ok seconds=<s> summary=<the job's last output line>`.
+Exit codes: 0 done, 1 failed, 75 (EX_TEMPFAIL) skipped because the same job is still running.
 """
 
 import argparse
@@ -13,9 +14,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.locks import JobAlreadyRunning, job_lock
-
-EX_TEMPFAIL = 75
+from apps.core.locks import EX_TEMPFAIL, JobAlreadyRunning, job_lock
 
 
 class Command(BaseCommand):
@@ -37,12 +36,21 @@ class Command(BaseCommand):
             raise CommandError(
                 f"job={job} status=skipped reason={exc}", returncode=EX_TEMPFAIL
             ) from exc
-        except Exception as exc:
-            seconds = time.monotonic() - started
+        except (Exception, SystemExit) as exc:
+            # SystemExit: a command that calls sys.exit() (dbbackup's own prompts do).
+            code = getattr(exc, "returncode", None) or getattr(exc, "code", None)
+            returncode = code if isinstance(code, int) and code not in (0, EX_TEMPFAIL) else 1
             raise CommandError(
-                f"job={job} status=failed seconds={seconds:.1f} "
-                f"error={exc.__class__.__name__}: {exc}"
+                f"job={job} status=failed seconds={time.monotonic() - started:.1f} "
+                f"error={exc.__class__.__name__}: {_one_line(str(exc))}",
+                returncode=returncode,
             ) from exc
-        seconds = time.monotonic() - started
         last_line = (output.getvalue().strip().splitlines() or ["done"])[-1]
-        self.stdout.write(f"job={job} status=ok seconds={seconds:.1f} summary={last_line}")
+        self.stdout.write(
+            f"job={job} status=ok seconds={time.monotonic() - started:.1f} "
+            f"summary={_one_line(last_line)}"
+        )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:500]
