@@ -6,9 +6,10 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from apps.listings.selectors import DEFAULT_ORDERING, ORDERINGS
+from apps.listings.selectors import DEFAULT_ORDERING, ORDERINGS, RELEVANCE
 
 MAX_STAY_SEARCH_DAYS = 366
+MAX_ID = 2**63 - 1  # bigint
 
 
 class CommaSeparatedIntegersField(forms.CharField):
@@ -20,7 +21,7 @@ class CommaSeparatedIntegersField(forms.CharField):
             numbers = [int(part) for part in value.split(",") if part.strip()]
         except ValueError as exc:
             raise forms.ValidationError("Give comma-separated ids, e.g. 1,4,7.") from exc
-        if len(numbers) > 20 or any(n < 1 for n in numbers):
+        if len(numbers) > 20 or any(not 1 <= n <= MAX_ID for n in numbers):
             raise forms.ValidationError("Give at most 20 positive ids.")
         return sorted(set(numbers))
 
@@ -51,6 +52,13 @@ class BBoxFilter(filters.Filter):
     field_class = BBoxField
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(filters.NumberFilter):
+    """Whole numbers only: `guests=1.5` is a 400, not silently 1."""
+
+    field_class = forms.IntegerField
+
+
 class ListingSearchForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -68,6 +76,8 @@ class ListingSearchForm(forms.Form):
                 raise forms.ValidationError({"available_to": "Must be after available_from."})
             if (end - start).days > MAX_STAY_SEARCH_DAYS:
                 raise forms.ValidationError({"available_to": "Search at most a year at once."})
+        if data.get("ordering") == RELEVANCE and not data.get("q"):
+            raise forms.ValidationError({"ordering": "Ordering by relevance needs q."})
         low, high = data.get("min_price"), data.get("max_price")
         if low is not None and high is not None and low > high:
             raise forms.ValidationError({"max_price": "Must be at least min_price."})
@@ -76,26 +86,37 @@ class ListingSearchForm(forms.Form):
 
 class ListingSearchFilter(filters.FilterSet):
     city = filters.CharFilter(max_length=100, help_text="Exact city name, e.g. Paris.")
-    category = filters.NumberFilter(
-        min_value=1, help_text="A category id: that category and all its descendants."
+    category = IntegerFilter(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="A category id: that category and all its descendants.",
     )
-    min_price = filters.NumberFilter(min_value=0, max_value=100_000_000, help_text="Cents.")
-    max_price = filters.NumberFilter(min_value=0, max_value=100_000_000, help_text="Cents.")
-    beds = filters.NumberFilter(min_value=0, max_value=50, help_text="At least this many beds.")
-    baths = filters.NumberFilter(min_value=0, max_value=50, help_text="At least this many baths.")
-    guests = filters.NumberFilter(min_value=1, max_value=50, help_text="Fits this many guests.")
+    min_price = IntegerFilter(min_value=0, max_value=100_000_000, help_text="Cents.")
+    max_price = IntegerFilter(min_value=0, max_value=100_000_000, help_text="Cents.")
+    beds = IntegerFilter(min_value=0, max_value=50, help_text="At least this many beds.")
+    baths = IntegerFilter(min_value=0, max_value=50, help_text="At least this many baths.")
+    guests = IntegerFilter(min_value=1, max_value=50, help_text="Fits this many guests.")
     amenities = CommaSeparatedIntegersFilter(
         help_text="Amenity ids, comma-separated; all required."
     )
-    tags = CommaSeparatedIntegersFilter(help_text="Tag ids, comma-separated; all required.")
-    q = filters.CharFilter(max_length=200, help_text="Full-text search in title and description.")
+    tags = CommaSeparatedIntegersFilter(
+        help_text="Tag ids (not slugs: ids are stable when a tag is renamed), comma-separated; "
+        "all required."
+    )
+    q = filters.CharFilter(
+        max_length=200,
+        help_text="Full-text search in title and description (French stemming; web-search "
+        'syntax: "exact phrase", -excluded, or).',
+    )
     bbox = BBoxFilter(help_text="min_lng,min_lat,max_lng,max_lat")
     available_from = filters.DateFilter(help_text="Free from this date (ISO 8601)...")
     available_to = filters.DateFilter(help_text="...until this date (check-out day).")
     ordering = filters.ChoiceFilter(
         choices=[(key, key) for key in ORDERINGS],
         empty_label=None,
-        help_text=f"Sort order; default {DEFAULT_ORDERING}.",
+        help_text=f"Sort order; default {RELEVANCE} (best match first) when q is given, else "
+        f"{DEFAULT_ORDERING}. -rating puts unrated listings last; {RELEVANCE} needs q. Ties "
+        "are broken by id, so cursor pages are stable.",
     )
 
     class Meta:
@@ -109,11 +130,10 @@ class ListingSearchFilter(filters.FilterSet):
             for key, value in self.form.cleaned_data.items()
             if value not in (None, "", []) and key != "ordering"
         }
-        for key in ("category", "min_price", "max_price", "beds", "baths", "guests"):
-            if key in data:
-                data[key] = int(data[key])
         return data
 
     @property
     def chosen_ordering(self) -> str:
-        return self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
+        if self.form.cleaned_data.get("ordering"):
+            return self.form.cleaned_data["ordering"]
+        return RELEVANCE if self.form.cleaned_data.get("q") else DEFAULT_ORDERING

@@ -3,9 +3,20 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import BooleanField, DecimalField, Exists, OuterRef, Prefetch, QuerySet, Value
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from apps.listings.models import (
     SEARCH_CONFIG,
@@ -26,15 +37,20 @@ CARD_FIELDS = (
     "owner__id", "owner__name", "category__id", "category__name", "category__slug",
 )  # fmt: skip
 
-# Cursor orders: each ends with the id, so every row has exactly one place.
+# Cursor orders: each ends with the id, so every row has exactly one place (the keyset cursor
+# of apps/listings/api/pagination.py compares the whole tuple). Unrated listings sort last under
+# -rating: their rating counts as 0, so the order has no NULLs. `relevance` (ts_rank of the
+# `q` query) is the default when `q` is given and only allowed with it.
 ORDERINGS = {
     "-created_at": ("-created_at", "-id"),
     "created_at": ("created_at", "id"),
     "price_cents": ("price_cents", "id"),
     "-price_cents": ("-price_cents", "-id"),
     "-rating": ("-rating_sort", "-id"),
+    "relevance": ("-rank", "-id"),
 }
 DEFAULT_ORDERING = "-created_at"
+RELEVANCE = "relevance"
 
 
 def _with_relations(queryset: QuerySet) -> QuerySet:
@@ -49,10 +65,23 @@ def listing_public_queryset() -> QuerySet:
     return Listing.objects.filter(status=ListingStatus.PUBLISHED, is_active=True)
 
 
-def listing_search(*, ordering: str = DEFAULT_ORDERING, **filters) -> QuerySet:
+def listing_search(*, ordering: str | None = None, **filters) -> QuerySet:
+    """The public search. Without an ordering, the most relevant first when `q` is given,
+    else the newest first."""
+    ordering = ordering or (RELEVANCE if filters.get("q") else DEFAULT_ORDERING)
+    if ordering == RELEVANCE and not filters.get("q"):
+        raise ValueError("Ordering by relevance needs a `q` query.")
     queryset = listing_public_queryset().only(*CARD_FIELDS)
     queryset = apply_search_filters(queryset, **filters)
-    if ordering == "-rating":
+    if ordering == RELEVANCE:
+        # The match itself is found through listing_search's GIN index (apply_search_filters);
+        # the rank is then computed for the matching rows only. ts_rank returns a `real`: cast
+        # to double precision so that the value the cursor carries compares exactly.
+        query = SearchQuery(filters["q"], config=SEARCH_CONFIG, search_type="websearch")
+        queryset = queryset.annotate(
+            rank=Cast(SearchRank(F("search_vector"), query), output_field=FloatField())
+        )
+    elif ordering == "-rating":
         queryset = queryset.annotate(
             rating_sort=Coalesce(
                 "rating_avg",
@@ -138,7 +167,13 @@ def apply_search_filters(
 
 def listing_detail_queryset() -> QuerySet:
     """Every listing the caller may see (row-level security decides), with its relations."""
-    return _with_relations(Listing.objects.all())
+    return _with_relations(Listing.objects.defer("search_vector"))
+
+
+def listing_visible_queryset() -> QuerySet:
+    """Every listing the caller may see, without relations: what an action loads before it
+    changes a listing or reads something else about it."""
+    return Listing.objects.defer("search_vector")
 
 
 def listing_mine(*, owner, include_deleted: bool = False) -> QuerySet:
@@ -147,7 +182,14 @@ def listing_mine(*, owner, include_deleted: bool = False) -> QuerySet:
 
 
 def listing_versions(*, listing: Listing) -> QuerySet:
-    return ListingVersion.objects.filter(listing=listing).select_related("created_by")
+    return (
+        ListingVersion.objects.filter(listing=listing)
+        .select_related("created_by")
+        .only(
+            "id", "listing_id", "version", "title", "description", "price_cents", "created_at",
+            "created_by__id", "created_by__name",
+        )
+    )  # fmt: skip
 
 
 def listing_booked_ranges(*, listing: Listing, start: dt.date, end: dt.date) -> list[dict]:
@@ -159,6 +201,14 @@ def listing_booked_ranges(*, listing: Listing, start: dt.date, end: dt.date) -> 
             [listing.pk, start, end],
         )
         return [{"check_in": row[0], "check_out": row[1]} for row in cursor.fetchall()]
+
+
+def amenity_list() -> QuerySet:
+    return Amenity.objects.order_by("category", "name").only("id", "name", "icon", "category")
+
+
+def tag_list() -> QuerySet:
+    return Tag.objects.order_by("name").only("id", "name", "slug")
 
 
 def category_tree() -> list[dict]:

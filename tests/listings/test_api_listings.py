@@ -150,7 +150,23 @@ def test_availability_excludes_listings_booked_by_anyone():
         ("available_from=2031-03-01", "available_to"),
         ("available_from=2031-03-05&available_to=2031-03-01", "available_to"),
         ("ordering=title", "ordering"),
+        ("ordering=relevance", "ordering"),  # needs q
         ("category=abc", "category"),
+        ("category=99999999999999999999", "category"),
+        ("guests=1.5", "guests"),
+        ("guests=51", "guests"),
+        ("beds=-1", "beds"),
+        ("baths=51", "baths"),
+        ("max_price=100000001", "max_price"),
+        ("amenities=0", "amenities"),
+        ("amenities=" + ",".join(str(i) for i in range(1, 22)), "amenities"),
+        ("tags=sea-view", "tags"),
+        ("q=" + "x" * 201, "q"),
+        ("city=" + "x" * 101, "city"),
+        ("bbox=-181,0,0,10", "bbox"),
+        ("bbox=0,0,10,91", "bbox"),
+        ("available_from=2031-01-01&available_to=2032-01-03", "available_to"),
+        ("available_from=tomorrow&available_to=2031-01-01", "available_from"),
     ],
 )
 def test_bad_search_parameters_answer_400_naming_the_field(query, field):
@@ -202,12 +218,30 @@ def test_the_cursor_never_uses_offset():
     assert listing_queries and not any("OFFSET" in sql for sql in listing_queries)
 
 
-@pytest.mark.parametrize("extra", ["", "&q=flat", "&amenities=1", "&ordering=-rating"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "",
+        "&q=flat",
+        "&q=flat&ordering=price_cents",
+        "&amenities={amenity}&tags={tag}",
+        "&ordering=-rating",
+        "&city=Paris&min_price=100&guests=2&category={category}",
+        "&available_from=2031-01-01&available_to=2031-01-08&bbox=2,48,3,49",
+    ],
+)
 def test_a_page_of_1_and_a_page_of_100_cost_the_same_queries(extra):
-    amenity = AmenityFactory(pk=1) if "amenities" in extra else None
-    listings = ListingFactory.create_batch(100, title="Charming flat in town")
-    for listing in listings:
-        ListingAmenity.objects.create(listing=listing, amenity=amenity or AmenityFactory())
+    owner, category = UserFactory(owner=True), CategoryFactory()
+    amenity, tag = AmenityFactory(), TagFactory()
+    listings = Listing.objects.bulk_create(
+        ListingFactory.build(
+            owner=owner, tenant=owner.tenant, category=category, title="Charming flat in town"
+        )
+        for _ in range(100)
+    )
+    ListingAmenity.objects.bulk_create(ListingAmenity(listing=x, amenity=amenity) for x in listings)
+    ListingTag.objects.bulk_create(ListingTag(listing=x, tag=tag) for x in listings)
+    extra = extra.format(amenity=amenity.pk, tag=tag.pk, category=category.pk)
     client = client_for()
     client.get(f"{URL}?page_size=1{extra}")
 
@@ -398,3 +432,116 @@ def test_reference_data_is_public():
     assert homes["children"][0]["name"] == "Villas"
     assert any(a["name"] == "Pool" for a in client.get("/api/v1/amenities/").json())
     assert any(t["name"] == "quiet" for t in client.get("/api/v1/tags/").json())
+
+
+def test_tags_must_all_match():
+    quiet, sea = TagFactory(), TagFactory()
+    both, only_quiet = ListingFactory(), ListingFactory()
+    for listing, tags in ((both, [quiet, sea]), (only_quiet, [quiet])):
+        for tag in tags:
+            ListingTag.objects.create(listing=listing, tag=tag)
+
+    assert ids(client_for().get(f"{URL}?tags={quiet.pk},{sea.pk}")) == [both.pk]
+    assert set(ids(client_for().get(f"{URL}?tags={quiet.pk}"))) == {both.pk, only_quiet.pk}
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "guest", "owner of the listing"])
+def test_availability_search_sees_every_guests_pending_or_confirmed_booking(caller):
+    """Bookings are hidden by row-level security from everyone but their guest and the
+    listing's owner; the search still excludes them (listing_booked_ranges is SECURITY
+    DEFINER and returns dates only)."""
+    free, confirmed, pending, cancelled = ListingFactory.create_batch(4)
+    stay = {"check_in": dt.date(2031, 3, 3), "check_out": dt.date(2031, 3, 6)}
+    BookingFactory(listing=confirmed, status="confirmed", **stay)
+    BookingFactory(listing=pending, status="pending", **stay)
+    BookingFactory(listing=cancelled, status="cancelled", **stay)
+    user = {"anonymous": None, "guest": UserFactory(), "owner of the listing": pending.owner}
+
+    response = client_for(user[caller]).get(
+        f"{URL}?available_from=2031-03-01&available_to=2031-03-05"
+    )
+
+    assert set(ids(response)) == {free.pk, cancelled.pk}
+
+
+def test_availability_ranges_are_half_open():
+    listing = ListingFactory()
+    BookingFactory(listing=listing, check_in=dt.date(2031, 3, 3), check_out=dt.date(2031, 3, 6))
+    client = client_for()
+
+    def found(start, end):
+        return ids(client.get(f"{URL}?available_from={start}&available_to={end}")) == [listing.pk]
+
+    assert found("2031-03-06", "2031-03-09")  # arrive on the check-out day
+    assert found("2031-03-01", "2031-03-03")  # leave on the check-in day
+    assert not found("2031-03-05", "2031-03-07")
+
+
+def test_full_text_search_stems_french_and_combines_with_filters():
+    cheap = ListingFactory(title="Appartement avec piscines", description="", price_cents=9_000)
+    ListingFactory(title="Villa avec piscine", description="", price_cents=90_000)
+    ListingFactory(title="Studio calme", description="Près de la piscine municipale")
+    client = client_for()
+
+    assert len(ids(client.get(f"{URL}?q=piscine"))) == 3  # title and description, stemmed
+    assert ids(client.get(f"{URL}?q=piscine&max_price=10000")) == [cheap.pk]
+    assert ids(client.get(f"{URL}?q=piscine -villa -studio")) == [cheap.pk]  # websearch syntax
+    assert ids(client.get(f"{URL}?q=le")) == []  # only a stop word: nothing matches
+
+
+def test_mine_hides_soft_deleted_listings_unless_asked():
+    owner = UserFactory(owner=True)
+    kept, deleted = ListingFactory(owner=owner, status="archived"), ListingFactory(owner=owner)
+    client = client_for(owner)
+    client.delete(f"{URL}{deleted.pk}/")
+
+    assert ids(client.get(f"{URL}mine/")) == [kept.pk]
+    assert set(ids(client.get(f"{URL}mine/?deleted=true"))) == {kept.pk, deleted.pk}
+    bad = client.get(f"{URL}mine/?deleted=maybe")
+    assert bad.status_code == 400 and "deleted" in bad.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2031-01-01", "to"),
+        ("to=2031-01-01", "from"),
+        ("from=2031-01-01&to=2031-01-01", "to"),
+        ("from=2031-01-01&to=2032-01-03", "to"),  # 367 days
+        ("from=01/02/2031&to=2031-03-01", "from"),
+    ],
+)
+def test_availability_bounds(query, field):
+    listing = ListingFactory()
+
+    response = client_for().get(f"{URL}{listing.pk}/availability/?{query}")
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_availability_shows_other_guests_bookings_as_dates_only():
+    listing = ListingFactory()
+    BookingFactory(listing=listing, status="pending", check_in=dt.date(2031, 1, 5),
+                   check_out=dt.date(2031, 1, 8))  # fmt: skip
+
+    body = (
+        client_for(UserFactory())
+        .get(
+            f"{URL}{listing.pk}/availability/?from=2031-01-01&to=2032-01-02"  # 366 days: allowed
+        )
+        .json()
+    )
+
+    assert body == {
+        "listing": listing.pk,
+        "start": "2031-01-01",
+        "end": "2032-01-02",
+        "booked": [{"check_in": "2031-01-05", "check_out": "2031-01-08"}],
+    }
+
+
+def test_reference_data_may_be_cached_for_a_minute():
+    response = client_for().get("/api/v1/amenities/")
+
+    assert "max-age=60" in response["Cache-Control"] and "public" in response["Cache-Control"]

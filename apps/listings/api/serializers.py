@@ -215,6 +215,10 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class MineQuerySerializer(serializers.Serializer):
+    deleted = serializers.BooleanField(default=False)
+
+
 class BookedRangeSerializer(serializers.Serializer):
     check_in = serializers.DateField()
     check_out = serializers.DateField()

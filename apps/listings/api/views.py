@@ -1,5 +1,7 @@
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -10,6 +12,7 @@ from rest_framework.views import APIView
 from apps.core.api.permissions import IsOwnerOrReadOnly, IsOwnerRole
 from apps.core.api.serializers import ErrorSerializer
 from apps.listings import selectors, services
+from apps.listings.api.pagination import ListingPagination
 from apps.listings.api.serializers import (
     AmenitySerializer,
     AvailabilityQuerySerializer,
@@ -19,12 +22,17 @@ from apps.listings.api.serializers import (
     ListingSerializer,
     ListingVersionSerializer,
     ListingWriteSerializer,
+    MineQuerySerializer,
     TagSerializer,
 )
 from apps.listings.filters import ListingSearchFilter
-from apps.listings.models import Amenity, Listing, Tag
+from apps.listings.models import Listing
+from apps.reviews.api.serializers import ReviewSerializer
+from apps.reviews.selectors import review_list
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+# Reference data changes rarely (staff edit it in the admin): clients and proxies may keep it.
+REFERENCE_MAX_AGE = 60
 
 
 @extend_schema_view(
@@ -38,9 +46,13 @@ ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404:
     ),
 )
 class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Listings. What a caller may see is row-level security's decision (another owner's
+    draft is a 404, never a 403); what they may change, IsOwnerOrReadOnly's (403)."""
+
     queryset = Listing.objects.none()  # for the schema; get_queryset() serves requests
     filter_backends = [DjangoFilterBackend]
     filterset_class = ListingSearchFilter
+    pagination_class = ListingPagination
     owner_field = "owner_id"
 
     def get_permissions(self):
@@ -55,12 +67,9 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return Listing.objects.none()
         if self.action == "list":
             return selectors.listing_public_queryset()
-        if self.action == "mine":
-            return selectors.listing_mine(
-                owner=self.request.user,
-                include_deleted=self.request.query_params.get("deleted") == "true",
-            )
-        return selectors.listing_detail_queryset()
+        if self.action == "retrieve":
+            return selectors.listing_detail_queryset()
+        return selectors.listing_visible_queryset()
 
     def filter_queryset(self, queryset):
         if self.action != "list":
@@ -90,7 +99,11 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(self._detail(listing), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Change a listing (its owner)",
+        summary="Change a listing (its owner, or staff)",
+        description="Partial update. Fields the server owns (status, owner, tenant, ratings, "
+        "timestamps) or that do not exist are refused with a 400 naming them. amenities and "
+        "tags, when given, replace the whole set. Title, description and price changes are "
+        "recorded as versions.",
         request=ListingWriteSerializer,
         responses={200: ListingSerializer, **ERRORS},
     )
@@ -102,7 +115,10 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(self._detail(listing))
 
     @extend_schema(
-        summary="Delete a listing (soft delete; its owner)", responses={204: None, **ERRORS}
+        summary="Delete a listing (soft delete; its owner, or staff)",
+        description="The listing leaves the search and answers 404 from then on; its owner "
+        "still finds it in /listings/mine/?deleted=true.",
+        responses={204: None, **ERRORS},
     )
     def destroy(self, request, pk=None):
         listing = self.get_object()
@@ -110,7 +126,9 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        summary="Publish a listing", request=None,
+        summary="Publish a listing (its owner, or staff)", request=None,
+        description="From draft or archived. Publishing a published listing is a 409 "
+        "invalid_transition.",
         responses={200: ListingSerializer, 409: ErrorSerializer, **ERRORS},
     )  # fmt: skip
     @action(detail=True, methods=["post"])
@@ -120,7 +138,9 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(self._detail(listing))
 
     @extend_schema(
-        summary="Archive a listing", request=None,
+        summary="Archive a listing (its owner, or staff)", request=None,
+        description="From draft or published: it leaves the search, stays in /mine/ and may "
+        "be published again. Archiving an archived listing is a 409 invalid_transition.",
         responses={200: ListingSerializer, 409: ErrorSerializer, **ERRORS},
     )  # fmt: skip
     @action(detail=True, methods=["post"])
@@ -130,21 +150,32 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(self._detail(listing))
 
     @extend_schema(
-        summary="The caller's listings, any status",
-        parameters=[OpenApiParameter("deleted", bool, description="Include soft-deleted ones")],
+        summary="The caller's listings, any status, newest first",
+        parameters=[
+            OpenApiParameter(
+                "deleted",
+                OpenApiTypes.BOOL,
+                description="true: soft-deleted listings too (default: without them).",
+            )
+        ],
         responses={200: ListingSerializer(many=True), 401: ErrorSerializer},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], filter_backends=[])
     def mine(self, request):
+        query = MineQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         self.cursor_ordering = ("-created_at", "-id")
-        page = self.paginate_queryset(self.get_queryset())
+        listings = selectors.listing_mine(
+            owner=request.user, include_deleted=query.validated_data["deleted"]
+        )
+        page = self.paginate_queryset(listings)
         return self.get_paginated_response(ListingSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Versions of a listing's title, description and price (owner, staff)",
         responses={200: ListingVersionSerializer(many=True), **ERRORS},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def versions(self, request, pk=None):
         listing = self.get_object()
         if listing.owner_id != request.user.pk and not request.user.is_staff:
@@ -156,8 +187,15 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         summary="Booked date ranges of a listing",
         parameters=[
-            OpenApiParameter("from", str, required=True, description="ISO date"),
-            OpenApiParameter("to", str, required=True, description="ISO date, after from"),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, required=True, description="First night (ISO date)."
+            ),
+            OpenApiParameter(
+                "to",
+                OpenApiTypes.DATE,
+                required=True,
+                description="End, exclusive (ISO date): after from, at most 366 days later.",
+            ),
         ],
         responses={200: AvailabilitySerializer, 400: ErrorSerializer, 404: ErrorSerializer},
     )
@@ -170,12 +208,14 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         booked = selectors.listing_booked_ranges(listing=listing, start=start, end=end)
         return Response({"listing": listing.pk, "start": start, "end": end, "booked": booked})
 
-    @extend_schema(summary="Visible reviews of a listing", responses={404: ErrorSerializer})
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        summary="Visible reviews of a listing, newest first",
+        description="Hidden reviews never appear here, not even to staff or their author. "
+        "The author's identity is not shown: bookings (which hold the guest) are private.",
+        responses={200: ReviewSerializer(many=True), 404: ErrorSerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
     def reviews(self, request, pk=None):
-        from apps.reviews.api.serializers import ReviewSerializer
-        from apps.reviews.selectors import review_list
-
         listing = self.get_object()
         self.cursor_ordering = ("-created_at", "-id")
         page = self.paginate_queryset(review_list(listing=listing))
@@ -191,27 +231,34 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return ListingSerializer(selectors.listing_detail_queryset().get(pk=listing.pk)).data
 
 
-class CategoryTreeView(APIView):
+class ReferenceDataView(APIView):
+    """Small public lists, whole (not paginated), cacheable for a minute."""
+
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(summary="The category tree", responses={200: CategoryTreeSerializer(many=True)})
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 200:
+            patch_cache_control(response, public=True, max_age=REFERENCE_MAX_AGE)
+        return response
+
+
+class CategoryTreeView(ReferenceDataView):
+    @extend_schema(
+        summary="The category tree: roots by name, each with its nested children",
+        responses={200: CategoryTreeSerializer(many=True)},
+    )
     def get(self, request):
         return Response(selectors.category_tree())
 
 
-class AmenityListView(APIView):
-    permission_classes = [permissions.AllowAny]
-
+class AmenityListView(ReferenceDataView):
     @extend_schema(summary="Amenities", responses={200: AmenitySerializer(many=True)})
     def get(self, request):
-        return Response(
-            AmenitySerializer(Amenity.objects.order_by("category", "name"), many=True).data
-        )
+        return Response(AmenitySerializer(selectors.amenity_list(), many=True).data)
 
 
-class TagListView(APIView):
-    permission_classes = [permissions.AllowAny]
-
+class TagListView(ReferenceDataView):
     @extend_schema(summary="Tags", responses={200: TagSerializer(many=True)})
     def get(self, request):
-        return Response(TagSerializer(Tag.objects.order_by("name"), many=True).data)
+        return Response(TagSerializer(selectors.tag_list(), many=True).data)
