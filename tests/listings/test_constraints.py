@@ -1,0 +1,314 @@
+"""PostgreSQL itself refuses bad listings, categories and links, whatever writes them: the ORM
+without full_clean(), a bulk update, or raw SQL."""
+
+import threading
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, ProgrammingError, connection, transaction
+from psycopg import sql as pg_sql
+
+from apps.core.context import DbContext, db_context
+from apps.listings.models import Category, Listing, ListingAmenity, ListingTag, ListingVersion
+from tests.factories import AmenityFactory, CategoryFactory, ListingFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def refused(constraint: str):
+    """The block's write is refused by PostgreSQL, naming `constraint`. The savepoint keeps the
+    test's transaction usable afterwards."""
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        yield
+    assert caught.value.__cause__.diag.constraint_name == constraint, caught.value
+
+
+def execute(statement, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall() if cursor.description else None
+
+
+# --- listings ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "constraint"),
+    [
+        ("price_cents", 0, "listings_price_positive"),
+        ("price_cents", -100, "listings_price_positive"),
+        ("beds", -1, "listings_beds_non_negative"),
+        ("baths", -1, "listings_baths_non_negative"),
+        ("max_guests", 0, "listings_max_guests_min_1"),
+        ("area", Decimal("0"), "listings_area_positive"),
+        ("latitude", Decimal("91"), "listings_latitude_range"),
+        ("latitude", Decimal("-90.5"), "listings_latitude_range"),
+        ("longitude", Decimal("181"), "listings_longitude_range"),
+        ("longitude", Decimal("-180.00000001"), "listings_longitude_range"),
+        ("status", "deleted", "listings_status_valid"),
+        ("currency", "eur", "listings_currency_iso_4217"),
+        ("currency", "E1R", "listings_currency_iso_4217"),
+        ("title", "Flat", "listings_title_min_length"),
+        ("title", "", "listings_title_min_length"),
+    ],
+)
+def test_a_listing_with_a_bad_value_is_not_inserted(field, value, constraint):
+    # Factories save() without full_clean(): nothing in Python stands in the way.
+    with refused(constraint):
+        ListingFactory(**{field: value})
+
+
+@pytest.mark.parametrize(
+    ("assignment", "constraint"),
+    [
+        ("price_cents = 0", "listings_price_positive"),
+        ("beds = -1", "listings_beds_non_negative"),
+        ("baths = -1", "listings_baths_non_negative"),
+        ("max_guests = 0", "listings_max_guests_min_1"),
+        ("latitude = 91", "listings_latitude_range"),
+        ("longitude = 181", "listings_longitude_range"),
+        ("status = 'deleted'", "listings_status_valid"),
+        ("currency = 'eur'", "listings_currency_iso_4217"),
+        ("title = 'Flat'", "listings_title_min_length"),
+    ],
+)
+def test_raw_sql_cannot_update_a_listing_into_a_bad_value(assignment, constraint):
+    listing = ListingFactory()
+
+    with refused(constraint):
+        execute(f"UPDATE listings SET {assignment} WHERE id = %s", [listing.pk])  # noqa: S608
+
+
+def test_a_bulk_update_cannot_set_an_unknown_status():
+    listings = ListingFactory.create_batch(3)
+
+    with refused("listings_status_valid"):
+        Listing.all_objects.filter(pk__in=[each.pk for each in listings]).update(status="deleted")
+    assert set(Listing.all_objects.values_list("status", flat=True)) == {"published"}
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude"), [(Decimal("48.85"), None), (None, Decimal("2.35"))]
+)
+def test_coordinates_come_in_pairs(latitude, longitude):
+    with refused("listings_coordinates_both_or_neither"):
+        ListingFactory(latitude=latitude, longitude=longitude)
+
+
+def test_more_than_twenty_photos_are_refused():
+    with refused("listings_photos_max_20"):
+        ListingFactory(photos=[f"https://img.example.com/{i}.jpg" for i in range(21)])
+
+
+def test_the_limits_themselves_are_accepted():
+    ListingFactory(
+        price_cents=1,
+        beds=0,
+        baths=0,
+        max_guests=1,
+        title="Loft!",
+        currency="CHF",
+        latitude=Decimal("90"),
+        longitude=Decimal("-180"),
+        photos=[f"https://img.example.com/{i}.jpg" for i in range(20)],
+    )
+    ListingFactory(latitude=Decimal("-90"), longitude=Decimal("180"), status="archived")
+    ListingFactory(latitude=None, longitude=None, area=None, status="draft")
+
+    assert Listing.all_objects.count() == 3
+
+
+# --- links and versions --------------------------------------------------------------------
+
+
+def test_a_tag_is_linked_to_a_listing_once():
+    listing, tag = ListingFactory(), TagFactory()
+    ListingTag.objects.create(listing=listing, tag=tag)
+
+    with refused("listing_tags_unique_pair"):
+        ListingTag.objects.create(listing=listing, tag=tag)
+    with refused("listing_tags_unique_pair"):
+        execute(
+            "INSERT INTO listing_tags (listing_id, tag_id) VALUES (%s, %s)", [listing.pk, tag.pk]
+        )
+
+
+def test_an_amenity_is_linked_to_a_listing_once():
+    listing, amenity = ListingFactory(), AmenityFactory()
+    ListingAmenity.objects.create(listing=listing, amenity=amenity)
+
+    with refused("listing_amenities_unique_pair"):
+        ListingAmenity.objects.create(listing=listing, amenity=amenity)
+    with refused("listing_amenities_unique_pair"):
+        execute(
+            "INSERT INTO listing_amenities (listing_id, amenity_id) VALUES (%s, %s)",
+            [listing.pk, amenity.pk],
+        )
+
+
+def test_the_application_cannot_write_listing_versions():
+    listing = ListingFactory()
+
+    with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+        ListingVersion.objects.create(listing=listing, version=2, title="Forged", price_cents=1)
+
+
+def test_a_listing_version_number_is_unique_even_for_the_tables_owner():
+    """Only the versioning trigger (SECURITY DEFINER, as the owner) writes versions; the unique
+    constraint guards against any owner-level writer numbering one twice."""
+    listing = ListingFactory()  # the trigger wrote version 1
+    [(owner,)] = execute("SELECT tableowner FROM pg_tables WHERE tablename = 'listing_versions'")
+
+    with refused("listing_versions_unique_version"):
+        # SET LOCAL in the savepoint: rolling it back brings the runtime role back.
+        execute(f"SET LOCAL ROLE {connection.ops.quote_name(owner)}")
+        execute(
+            "INSERT INTO listing_versions (listing_id, version, title, price_cents)"
+            " VALUES (%s, 1, 'A second version 1', 100)",
+            [listing.pk],
+        )
+    assert execute("SELECT current_user") != [(owner,)]
+    assert list(listing.versions.values_list("version", flat=True)) == [1]
+
+
+# --- categories ------------------------------------------------------------------------------
+
+
+def test_a_category_cannot_become_its_own_parent():
+    category = CategoryFactory()
+
+    # The trigger refuses first, under its own constraint name.
+    with refused("categories_no_cycle"):
+        Category.objects.filter(pk=category.pk).update(parent=category)
+    with refused("categories_no_cycle"):
+        execute("UPDATE categories SET parent_id = id WHERE id = %s", [category.pk])
+
+
+def test_a_new_category_naming_itself_as_parent_is_refused_by_the_check_constraint():
+    # A BEFORE INSERT trigger cannot see the row yet; the check constraint can.
+    [(new_id,)] = execute("SELECT nextval(pg_get_serial_sequence('categories', 'id'))")
+
+    with refused("categories_not_own_parent"):
+        execute(
+            "INSERT INTO categories (id, name, slug, parent_id) VALUES (%s, 'Loop', 'loop', %s)",
+            [new_id, new_id],
+        )
+
+
+def test_a_two_step_cycle_is_refused():
+    a = CategoryFactory(name="A")
+    b = CategoryFactory(name="B", parent=a)
+
+    with refused("categories_no_cycle"):
+        execute("UPDATE categories SET parent_id = %s WHERE id = %s", [b.pk, a.pk])
+    assert Category.objects.get(pk=a.pk).parent_id is None
+
+
+def test_a_longer_cycle_is_refused():
+    a = CategoryFactory(name="A")
+    b = CategoryFactory(name="B", parent=a)
+    c = CategoryFactory(name="C", parent=b)
+    d = CategoryFactory(name="D", parent=c)
+
+    with refused("categories_no_cycle"):
+        Category.objects.filter(pk=a.pk).update(parent=d)
+    with refused("categories_no_cycle"):
+        Category.objects.filter(pk=b.pk).update(parent=c)
+
+
+def test_moving_a_subtree_elsewhere_is_allowed():
+    a = CategoryFactory(name="A")
+    b = CategoryFactory(name="B", parent=a)
+    CategoryFactory(name="C", parent=b)
+    other = CategoryFactory(name="Other")
+
+    Category.objects.filter(pk=b.pk).update(parent=other)  # B and C move under Other
+    Category.objects.filter(pk=a.pk).update(parent=b)  # A is no longer B's ancestor
+
+    assert Category.objects.get(pk=a.pk).parent == Category.objects.get(pk=b.pk)
+    assert set(Category.objects.with_descendants(other.pk).values_list("name", flat=True)) == {
+        "Other",
+        "B",
+        "C",
+        "A",
+    }
+
+
+def test_sibling_categories_have_distinct_names_top_level_ones_included():
+    root = CategoryFactory(name="Homes", slug="homes")
+    CategoryFactory(name="Flats", slug="flats", parent=root)
+
+    with refused("categories_parent_name_unique"):
+        CategoryFactory(name="Flats", slug="flats-2", parent=root)
+    # Two top-level categories share the NULL parent (NULLS NOT DISTINCT).
+    with refused("categories_parent_name_unique"):
+        CategoryFactory(name="Homes", slug="homes-2")
+    CategoryFactory(name="Flats", slug="flats-3")  # same name, another parent
+
+
+def app_session() -> psycopg.Connection:
+    """Another connection, as the runtime role acting for a system tool (a second admin, say)."""
+    db = connection.settings_dict
+    session = psycopg.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        autocommit=True,
+    )
+    session.execute(pg_sql.SQL("SET ROLE {}").format(pg_sql.Identifier(settings.DATABASE_APP_ROLE)))
+    session.execute("SELECT set_config('app.actor', 'system:tests', false)")
+    session.execute("SET lock_timeout = '10s'")  # a safety net: a stuck test fails
+    session.autocommit = False
+    return session
+
+
+def wait_until_blocked(waiting: psycopg.Connection, blocking: psycopg.Connection) -> None:
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT %s = ANY (pg_blocking_pids(%s))",
+                [blocking.info.backend_pid, waiting.info.backend_pid],
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.005)
+    raise AssertionError("the second transaction never waited for the first")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_moves_cannot_close_a_cycle_together():
+    with db_context(DbContext.system("tests")):
+        a, b = CategoryFactory(name="A"), CategoryFactory(name="B")
+        c = CategoryFactory(name="C", parent=b)
+    refusals = []
+
+    def move_b_under_a(session):
+        try:
+            session.execute("UPDATE categories SET parent_id = %s WHERE id = %s", [a.pk, b.pk])
+            session.commit()
+        except psycopg.errors.CheckViolation as exc:
+            session.rollback()
+            refusals.append(exc.diag.constraint_name)
+
+    with app_session() as first, app_session() as second:
+        # Each move alone is fine; together they make A > C > B > A.
+        first.execute("UPDATE categories SET parent_id = %s WHERE id = %s", [c.pk, a.pk])
+        mover = threading.Thread(target=move_b_under_a, args=[second], daemon=True)
+        mover.start()
+        # The second move waits for the first one (the tree lock), then sees its change.
+        wait_until_blocked(second, first)
+        first.commit()
+        mover.join(timeout=15)
+
+    with db_context(DbContext.system("tests")):
+        parents = dict(Category.objects.values_list("pk", "parent_id"))
+    assert (parents[a.pk], parents[b.pk]) == (c.pk, None), "a cycle was committed"
+    assert refusals == ["categories_no_cycle"]
