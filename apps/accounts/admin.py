@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
 from django.urls import reverse
 from django.utils.html import format_html
+from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from apps.accounts import services
 from apps.accounts.models import Profile, Tenant, User
@@ -102,3 +104,18 @@ class UserAdmin(DjangoUserAdmin):
     def deactivate(self, request, queryset):
         changed = services.users_deactivate(users=queryset, actor=request.user)
         report(self, request, "Deactivated", changed, queryset.count())
+
+
+# DRF's token admin renders its user field as a <select> of every user and counts every token:
+# replaced by one fit for a million users.
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(DrfTokenAdmin):
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]
+    search_fields = ["=user__email"]  # served by the unique index on UPPER(email)
+    search_help_text = "Exact e-mail address"
+    ordering = ["-created"]  # DRF's default sorts every token by its user's e-mail
+    show_full_result_count = False
