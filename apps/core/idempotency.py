@@ -30,6 +30,7 @@ import json
 from functools import wraps
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
@@ -149,9 +150,21 @@ def idempotent(view_method):
     return wrapper
 
 
-def idempotency_keys_purge_expired(*, now: dt.datetime | None = None) -> int:
-    """Deletes keys older than 24 h; returns how many. Run it in a privileged context (a
-    command's) to reach every user's keys: row-level security shows a user only theirs."""
+def idempotency_keys_expired(*, now: dt.datetime | None = None) -> QuerySet[IdempotencyKey]:
+    """Keys older than 24 h: a request reusing one runs as new, so nothing reads them again."""
     now = now or timezone.now()
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lte=now - TTL).delete()
+    return IdempotencyKey.objects.filter(created_at__lte=now - TTL)
+
+
+def idempotency_keys_purge_expired(
+    *, now: dt.datetime | None = None, batch_size: int | None = None
+) -> int:
+    """Deletes expired keys (at most `batch_size` of them, the oldest first, when given);
+    returns how many. Run it in a privileged context (a command's) to reach every user's keys:
+    row-level security shows a user only theirs."""
+    expired = idempotency_keys_expired(now=now)
+    if batch_size is not None:
+        batch = expired.order_by("created_at").values("pk")[:batch_size]
+        expired = IdempotencyKey.objects.filter(pk__in=batch)
+    deleted, _ = expired.delete()
     return deleted

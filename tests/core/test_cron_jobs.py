@@ -209,7 +209,8 @@ def test_the_crontab_runs_every_job_through_run_job():
         "purge_soft_deleted -- --older-than 30d --noinput",
         "audit_partitions",
         "complete_bookings",
+        "purge_idempotency_keys",
     ]
     assert [schedule for schedule, _command in jobs] == [
-        "15 2 * * *", "30 3 * * *", "45 3 * * *", "5 * * * *",
+        "15 2 * * *", "30 3 * * *", "45 3 * * *", "5 * * * *", "20 * * * *",
     ]  # fmt: skip
