@@ -13,6 +13,9 @@ from apps.core.middleware import request_context
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None  # no token offered: nothing to look up (anonymous, session)
         with context.db_context(context.DbContext.system("auth")):
             result = super().authenticate(request)
         if result is not None:
