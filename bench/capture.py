@@ -4,7 +4,6 @@ Usage (bench/__main__.py runs it): python -m bench.capture OUT.json
 Writes {"scenarios": {name: [sql, ...]}, "urls": {name: url}, "token": "...", "listing_ids": [...]}.
 """
 
-import base64
 import json
 import sys
 from urllib.parse import urlencode
@@ -20,23 +19,21 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 
 from apps.accounts.models import User  # noqa: E402
 from apps.core.context import DbContext, db_context  # noqa: E402
+from apps.listings.api.pagination import cursor_token  # noqa: E402
 
 DEEP = 500_000
 
 
 def cursor_for_depth(depth: int) -> str | None:
-    """The cursor DRF would hand out after `depth` rows of the default listing order."""
+    """The cursor the API hands out after `depth` rows of the default listing order."""
     with db_context(DbContext.system("bench")), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT created_at FROM listings WHERE status = 'published' AND is_active"
-            " AND deleted_at IS NULL ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1",
-            [depth],
+            "SELECT created_at, listing_id FROM listing_search"
+            " ORDER BY tenant_id, created_at DESC, listing_id DESC OFFSET %s LIMIT 1",
+            [depth - 1],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
-    token = urlencode({"p": row[0].isoformat()})
-    return base64.b64encode(token.encode()).decode()
+    return None if row is None else cursor_token(row)
 
 
 def main(out_path: str) -> None:

@@ -503,18 +503,16 @@ class ScaleSeeder:
                 )
                 rows["listing_versions"] = cursor.rowcount
                 cursor.execute(
-                    "INSERT INTO listing_search (listing_id, tenant_id, search_vector, location)"
-                    " SELECT id, tenant_id, search_vector, CASE WHEN longitude IS NOT NULL"
-                    " THEN point(longitude::float8, latitude::float8) END FROM listings"
-                    " WHERE id >= %s AND status = 'published' AND is_active"
-                    " AND deleted_at IS NULL",
-                    [self.first_listing_id],
-                )
-                cursor.execute(
                     "UPDATE listings l SET rating_avg = s.avg_rating, review_count = s.n"
                     " FROM (SELECT listing_id, round(avg(rating)::numeric, 2) AS avg_rating,"
                     " count(*)::int AS n FROM reviews WHERE NOT is_hidden AND listing_id >= %s"
                     " GROUP BY listing_id) s WHERE l.id = s.listing_id",
+                    [self.first_listing_id],
+                )
+                # After the ratings: the projection carries them (rating_sort).
+                cursor.execute(
+                    "INSERT INTO listing_search SELECT * FROM listing_search_source"
+                    " WHERE listing_id >= %s",
                     [self.first_listing_id],
                 )
                 self._say("rebuilding indexes and re-validating constraints...")

@@ -315,3 +315,36 @@ class ListingVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_id} v{self.version}"
+
+
+class ListingSearch(models.Model):
+    """The public search projection (migrations 0006, 0009): one row per published, active,
+    not deleted listing, with what the search filters and sorts on. No row-level security —
+    it holds nothing that is not public — so its indexes serve every search shape, and a page
+    is chosen here before the listings themselves are read by primary key, under RLS.
+    Written only by the trigger on listings (and the bulk seeder); read-only to the app."""
+
+    listing = models.OneToOneField(
+        Listing, on_delete=models.DO_NOTHING, primary_key=True, related_name="+"
+    )
+    tenant_id = models.BigIntegerField()
+    search_vector = SearchVectorField()
+    longitude = models.FloatField(null=True)
+    latitude = models.FloatField(null=True)
+    city = models.CharField(max_length=100, null=True)
+    price_cents = models.BigIntegerField()
+    beds = models.SmallIntegerField()
+    baths = models.SmallIntegerField()
+    max_guests = models.SmallIntegerField()
+    category_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField()
+    # COALESCE(rating_avg, 0): unrated listings sort last under -rating, and the order has no
+    # NULLs for the keyset cursor.
+    rating_sort = models.DecimalField(max_digits=3, decimal_places=2)
+
+    class Meta:
+        managed = False
+        db_table = "listing_search"
+
+    def __str__(self) -> str:
+        return f"search row of listing {self.listing_id}"

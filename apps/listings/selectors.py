@@ -1,22 +1,11 @@
 """Reads of listings. Every list the API serves is built here."""
 
 import datetime as dt
-from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import (
-    BooleanField,
-    DecimalField,
-    Exists,
-    F,
-    FloatField,
-    OuterRef,
-    Prefetch,
-    QuerySet,
-    Value,
-)
+from django.db.models import BooleanField, Exists, F, FloatField, JSONField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 
 from apps.listings.models import (
     SEARCH_CONFIG,
@@ -24,72 +13,88 @@ from apps.listings.models import (
     Category,
     Listing,
     ListingAmenity,
-    ListingStatus,
+    ListingSearch,
     ListingTag,
     ListingVersion,
     Tag,
 )
 
-# Columns a search result shows: the big text columns (description, search vector) stay out.
-CARD_FIELDS = (
-    "id", "title", "price_cents", "currency", "city", "beds", "baths", "max_guests",
-    "latitude", "longitude", "photos", "rating_avg", "review_count", "created_at", "status",
-    "owner__id", "owner__name", "category__id", "category__name", "category__slug",
-)  # fmt: skip
-
-# Cursor orders: each ends with the id, so every row has exactly one place (the keyset cursor
-# of apps/listings/api/pagination.py compares the whole tuple). Unrated listings sort last under
-# -rating: their rating counts as 0, so the order has no NULLs. `relevance` (ts_rank of the
-# `q` query) is the default when `q` is given and only allowed with it.
+# Cursor orders over listing_search: each ends with the id, so every row has exactly one
+# place (the keyset cursor of apps/listings/api/pagination.py compares the whole tuple), and
+# each is served by an index of listing_search (migration 0009). Unrated listings sort last
+# under -rating (rating_sort is COALESCE(rating_avg, 0): no NULLs). `relevance` (ts_rank of
+# the `q` query) is the default when `q` is given and only allowed with it.
 ORDERINGS = {
-    "-created_at": ("-created_at", "-id"),
-    "created_at": ("created_at", "id"),
-    "price_cents": ("price_cents", "id"),
-    "-price_cents": ("-price_cents", "-id"),
-    "-rating": ("-rating_sort", "-id"),
-    "relevance": ("-rank", "-id"),
+    "-created_at": ("-created_at", "-listing_id"),
+    "created_at": ("created_at", "listing_id"),
+    "price_cents": ("price_cents", "listing_id"),
+    "-price_cents": ("-price_cents", "-listing_id"),
+    "-rating": ("-rating_sort", "-listing_id"),
+    "relevance": ("-rank", "-listing_id"),
 }
 DEFAULT_ORDERING = "-created_at"
 RELEVANCE = "relevance"
+# An owner's listings, newest first.
+MINE_ORDERING = ("-created_at", "-id")
 
-
-def _with_relations(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("owner", "category").prefetch_related(
-        Prefetch("amenities", queryset=Amenity.objects.only("id", "name", "icon", "category")),
-        Prefetch("tags", queryset=Tag.objects.only("id", "name", "slug")),
-    )
-
-
-def listing_public_queryset() -> QuerySet:
-    """What the public list shows, to everybody (owners and staff included)."""
-    return Listing.objects.filter(status=ListingStatus.PUBLISHED, is_active=True)
+# A listing's amenities and tags as JSON arrays, one correlated sub-select each: a page of
+# listings with its relations is one query (no prefetch round trips, no model instances).
+AMENITIES_JSON = RawSQL(
+    "SELECT COALESCE(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name, 'icon', a.icon,"
+    " 'category', a.category) ORDER BY a.category, a.name), '[]') FROM listing_amenities la"
+    " JOIN amenities a ON a.id = la.amenity_id WHERE la.listing_id = listings.id",
+    [],
+    output_field=JSONField(),
+)
+TAGS_JSON = RawSQL(
+    "SELECT COALESCE(jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name, 'slug', t.slug)"
+    " ORDER BY t.name), '[]') FROM listing_tags lt JOIN tags t ON t.id = lt.tag_id"
+    " WHERE lt.listing_id = listings.id",
+    [],
+    output_field=JSONField(),
+)
+RELATIONS = {
+    "owner_name": F("owner__name"),
+    "category_name": F("category__name"),
+    "category_slug": F("category__slug"),
+    "amenity_list": AMENITIES_JSON,
+    "tag_list": TAGS_JSON,
+}
+# What a search result shows (the big text columns stay out) and what a whole listing shows;
+# rows come as dicts with RELATIONS, for apps/listings/api/serializers.py.
+CARD_FIELDS = (
+    "id", "title", "price_cents", "currency", "city", "beds", "baths", "max_guests",
+    "latitude", "longitude", "photos", "rating_avg", "review_count", "created_at",
+    "owner_id", "category_id",
+)  # fmt: skip
+DETAIL_FIELDS = (
+    *CARD_FIELDS, "description", "area", "floor", "address", "status", "is_active", "slug",
+    "meta_title", "meta_description", "updated_at", "deleted_at",
+)  # fmt: skip
 
 
 def listing_search(*, ordering: str | None = None, **filters) -> QuerySet:
-    """The public search. Without an ordering, the most relevant first when `q` is given,
-    else the newest first."""
+    """The public search, as rows of listing_search (listing_id and the ordering's values),
+    to paginate; listing_cards() then reads the page's listings. Without an ordering, the most
+    relevant first when `q` is given, else the newest first."""
     ordering = ordering or (RELEVANCE if filters.get("q") else DEFAULT_ORDERING)
     if ordering == RELEVANCE and not filters.get("q"):
         raise ValueError("Ordering by relevance needs a `q` query.")
-    queryset = listing_public_queryset().only(*CARD_FIELDS)
-    queryset = apply_search_filters(queryset, **filters)
+    queryset = apply_search_filters(
+        ListingSearch.objects.filter(tenant_id=RawSQL("app_tenant_id()", [])), **filters
+    )
     if ordering == RELEVANCE:
-        # The match itself is found through listing_search's GIN index (apply_search_filters);
-        # the rank is then computed for the matching rows only. ts_rank returns a `real`: cast
-        # to double precision so that the value the cursor carries compares exactly.
-        query = SearchQuery(filters["q"], config=SEARCH_CONFIG, search_type="websearch")
+        # ts_rank is computed for the matching rows only; it returns a `real`: cast to double
+        # precision so that the value the cursor carries compares exactly.
         queryset = queryset.annotate(
-            rank=Cast(SearchRank(F("search_vector"), query), output_field=FloatField())
+            rank=Cast(SearchRank(F("search_vector"), _tsquery(filters["q"])), FloatField())
         )
-    elif ordering == "-rating":
-        queryset = queryset.annotate(
-            rating_sort=Coalesce(
-                "rating_avg",
-                Value(Decimal(0)),
-                output_field=DecimalField(max_digits=3, decimal_places=2),
-            )
-        )
-    return _with_relations(queryset).order_by(*ORDERINGS[ordering])
+    fields = ORDERINGS[ordering]
+    return queryset.order_by(*fields).values(*{field.lstrip("-") for field in fields})
+
+
+def _tsquery(q: str) -> SearchQuery:
+    return SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
 
 
 def apply_search_filters(
@@ -109,11 +114,12 @@ def apply_search_filters(
     available_from: dt.date | None = None,
     available_to: dt.date | None = None,
 ) -> QuerySet:
+    """Filters of the public search on a queryset of listing_search."""
     if city:
         queryset = queryset.filter(city=city)
     if category is not None:
         queryset = queryset.filter(
-            category__in=Category.objects.with_descendants(category).values("id")
+            category_id__in=Category.objects.with_descendants(category).values("id")
         )
     if min_price is not None:
         queryset = queryset.filter(price_cents__gte=min_price)
@@ -127,47 +133,56 @@ def apply_search_filters(
         queryset = queryset.filter(max_guests__gte=guests)
     for amenity_id in amenities:  # all of them required
         queryset = queryset.filter(
-            Exists(ListingAmenity.objects.filter(listing=OuterRef("pk"), amenity_id=amenity_id))
+            Exists(
+                ListingAmenity.objects.filter(
+                    listing_id=OuterRef("listing_id"), amenity_id=amenity_id
+                )
+            )
         )
     for tag_id in tags:
         queryset = queryset.filter(
-            Exists(ListingTag.objects.filter(listing=OuterRef("pk"), tag_id=tag_id))
+            Exists(ListingTag.objects.filter(listing_id=OuterRef("listing_id"), tag_id=tag_id))
         )
-    # Full text and the bounding box go through listing_search, whose indexes row-level
-    # security does not hide (see listings migration 0006).
     if q:
-        queryset = queryset.filter(
-            id__in=RawSQL(
-                "SELECT listing_id FROM listing_search WHERE tenant_id = app_tenant_id()"
-                " AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)",
-                [SEARCH_CONFIG, q],
-            )
-        )
+        queryset = queryset.filter(search_vector=_tsquery(q))
     if bbox:
         min_lng, min_lat, max_lng, max_lat = bbox
         queryset = queryset.filter(
-            id__in=RawSQL(
-                "SELECT listing_id FROM listing_search WHERE tenant_id = app_tenant_id()"
-                " AND location <@ box(point(%s, %s), point(%s, %s))",
-                [min_lng, min_lat, max_lng, max_lat],
-            )
+            longitude__range=(min_lng, max_lng), latitude__range=(min_lat, max_lat)
         )
     if available_from and available_to:
         # Other guests' bookings are invisible to the caller (RLS); the booked date ranges
         # come from a SECURITY DEFINER function that reveals only dates.
-        queryset = queryset.alias(
-            booked=RawSQL(
-                "EXISTS (SELECT 1 FROM listing_booked_ranges(listings.id, %s, %s))",
+        queryset = queryset.filter(
+            RawSQL(
+                "NOT EXISTS (SELECT 1 FROM listing_booked_ranges(listing_search.listing_id,"
+                " %s, %s))",
                 [available_from, available_to],
                 output_field=BooleanField(),
             )
-        ).filter(booked=False)
+        )
     return queryset
 
 
-def listing_detail_queryset() -> QuerySet:
-    """Every listing the caller may see (row-level security decides), with its relations."""
-    return _with_relations(Listing.objects.defer("search_vector"))
+def listing_cards(ids: list[int]) -> list[dict]:
+    """The search results for a page of listing ids, in that order: one query, read under
+    row-level security."""
+    rows = {
+        row["id"]: row
+        for row in Listing.objects.filter(id__in=ids).values(*CARD_FIELDS, **RELATIONS)
+    }
+    return [rows[i] for i in ids if i in rows]
+
+
+def listing_detail(*, pk: int) -> dict | None:
+    """A whole listing with its relations, if the caller may see it (row-level security
+    decides), as one row; None otherwise."""
+    return listing_rows(Listing.objects.filter(pk=pk)).first()
+
+
+def listing_rows(queryset: QuerySet) -> QuerySet:
+    """Whole listings with their relations, as dict rows (one query)."""
+    return queryset.values(*DETAIL_FIELDS, **RELATIONS)
 
 
 def listing_visible_queryset() -> QuerySet:
@@ -178,7 +193,7 @@ def listing_visible_queryset() -> QuerySet:
 
 def listing_mine(*, owner, include_deleted: bool = False) -> QuerySet:
     manager = Listing.all_objects if include_deleted else Listing.objects
-    return _with_relations(manager.filter(owner=owner).defer("search_vector"))
+    return listing_rows(manager.filter(owner=owner)).order_by(*MINE_ORDERING)
 
 
 def listing_versions(*, listing: Listing) -> QuerySet:

@@ -1,5 +1,5 @@
-"""The public search is served by indexes, under row-level security, on a table large enough
-for the planner to prefer them (plans are checked, not timed)."""
+"""The public search is served by the indexes of its projection (listing_search), on a table
+large enough for the planner to prefer them (plans are checked, not timed)."""
 
 import pytest
 from django.core.management import call_command
@@ -8,7 +8,8 @@ from django.db import connection
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
 from apps.listings.models import Listing
-from apps.listings.selectors import listing_search
+from apps.listings.api.pagination import _after
+from apps.listings.selectors import CARD_FIELDS, RELATIONS, listing_search
 from tests.factories import ListingFactory, UserFactory
 
 CITIES = ["Paris", "Lyon", "Nice", "Lille", "Nantes", "Rennes", "Brest", "Dijon", "Metz", "Pau"]
@@ -36,20 +37,67 @@ def many_listings():
     return owner
 
 
-@pytest.mark.django_db(transaction=True)
-def test_main_search_uses_the_city_price_index(many_listings):
-    with db_context(DbContext(tenant_id=many_listings.tenant_id)):
-        text = listing_search(city="Paris", min_price=8_000, max_price=9_000, guests=2).explain()
-    assert "listings_city_price_idx" in text, text
+def plan(**search) -> str:
+    """The plan of the first page (the API's LIMIT: page size + 1)."""
+    return listing_search(**search)[:21].explain()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_full_text_and_bbox_use_the_search_projection_indexes(many_listings):
+def test_narrow_searches_use_the_projection_index_of_their_filter(many_listings):
     with db_context(DbContext(tenant_id=many_listings.tenant_id)):
-        text_q = listing_search(q="piscine").explain()
-        text_bbox = listing_search(bbox=(1.0, 43.0, 1.05, 43.05)).explain()
-    assert "listing_search_vector_idx" in text_q, text_q
-    assert "listing_search_location_idx" in text_bbox, text_bbox
+        city_price = plan(city="Paris", min_price=8_000, max_price=9_000, guests=2)
+        text = plan(q="piscine")
+        box = plan(bbox=(1.0, 43.0, 1.05, 43.05))
+    assert "listing_search_city_price_idx" in city_price, city_price
+    assert "listing_search_vector_idx" in text, text
+    assert "listing_search_coordinates_idx" in box, box
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broad_searches_walk_the_index_of_their_order_without_sorting(many_listings):
+    """A filter that most rows pass is cheapest checked while walking the order's index: the
+    page is the first 21 rows that pass, whatever the table's size."""
+    with db_context(DbContext(tenant_id=many_listings.tenant_id)):
+        plans = {
+            "newest": plan(),
+            "city": plan(city="Paris"),
+            "box": plan(bbox=(0.0, 40.0, 10.0, 50.0)),
+            "price": plan(ordering="price_cents"),
+            "price_desc": plan(ordering="-price_cents"),
+            "rating": plan(ordering="-rating"),
+        }
+    expected = {
+        "newest": "listing_search_recent_idx",
+        "city": "listing_search_city_recent_idx",
+        "box": "listing_search_recent_idx",
+        "price": "listing_search_price_idx",
+        "price_desc": "listing_search_price_idx",
+        "rating": "listing_search_rating_idx",
+    }
+    for name, index in expected.items():
+        assert index in plans[name], plans[name]
+        assert "Sort" not in plans[name], plans[name]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deep_cursor_page_starts_inside_the_index(many_listings):
+    with db_context(DbContext(tenant_id=many_listings.tenant_id)):
+        row = listing_search()[3000]
+        deep = listing_search().filter(
+            _after(("-created_at", "-listing_id"), [row["created_at"], row["listing_id"]])
+        )
+        text = deep[:21].explain()
+    assert "listing_search_recent_idx" in text, text
+    assert "Index Cond" in text and "created_at <=" in text, text
+    assert "Sort" not in text, text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_of_cards_is_read_by_primary_key(many_listings):
+    with db_context(DbContext(tenant_id=many_listings.tenant_id)):
+        ids = [row["listing_id"] for row in listing_search()[:20]]
+        text = Listing.objects.filter(id__in=ids).values(*CARD_FIELDS, **RELATIONS).explain()
+    assert "listings_pkey" in text, text
 
 
 @pytest.mark.django_db

@@ -45,6 +45,11 @@ def _after(ordering, position) -> Q:
     return Q(**{f"{first}__{op}e": position[0]}) & condition
 
 
+def _value(row, name: str):
+    """An ordering field's value in a model instance or a values() row."""
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
 def _jsonable(value):
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
@@ -53,6 +58,15 @@ def _jsonable(value):
     if value is None:
         raise ValueError("Keyset ordering fields must not be NULL (coalesce them).")
     return value
+
+
+def cursor_token(position, *, reverse: bool = False) -> str:
+    """The `cursor` of the page after (or, reversed, before) the row whose ordering values are
+    `position`."""
+    raw = json.dumps(
+        {"r": int(reverse), "p": [_jsonable(value) for value in position]}, separators=(",", ":")
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 class KeysetCursorPagination(HavreCursorPagination):
@@ -100,12 +114,11 @@ class KeysetCursorPagination(HavreCursorPagination):
         return self._link(reverse=True, row=self.page[0])
 
     def _link(self, *, reverse: bool, row) -> str:
-        position = [_jsonable(getattr(row, field.lstrip("-"))) for field in self.ordering]
+        position = [_jsonable(_value(row, field.lstrip("-"))) for field in self.ordering]
         return self._encode(reverse=reverse, position=position)
 
     def _encode(self, *, reverse: bool, position) -> str:
-        raw = json.dumps({"r": int(reverse), "p": position}, separators=(",", ":"))
-        token = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        token = cursor_token(position, reverse=reverse)
         return replace_query_param(self.base_url, self.cursor_query_param, token)
 
     def _decode(self, request) -> tuple[bool, list | None]:

@@ -60,37 +60,57 @@ class ListingCardSerializer(serializers.ModelSerializer):
     def get_photo(self, listing) -> str | None:
         return listing.photos[0] if listing.photos else None
 
-    def to_representation(self, listing):
-        # The search's hot path: a plain dict, same fields and formats as the declared ones
-        # (DRF's field-by-field machinery costs more than the query for 100 cards).
-        category = listing.category
-        return {
-            "id": listing.id,
-            "title": listing.title,
-            "price_cents": listing.price_cents,
-            "currency": listing.currency,
-            "city": listing.city,
-            "beds": listing.beds,
-            "baths": listing.baths,
-            "max_guests": listing.max_guests,
-            "latitude": _decimal(listing.latitude),
-            "longitude": _decimal(listing.longitude),
-            "photo": listing.photos[0] if listing.photos else None,
-            "rating_avg": _decimal(listing.rating_avg),
-            "review_count": listing.review_count,
-            "owner": {"id": listing.owner.id, "name": listing.owner.name},
-            "category": (
-                {"id": category.id, "name": category.name, "slug": category.slug}
-                if category
-                else None
-            ),
-            "amenities": [
-                {"id": a.id, "name": a.name, "icon": a.icon, "category": a.category}
-                for a in listing.amenities.all()
-            ],
-            "tags": [{"id": t.id, "name": t.name, "slug": t.slug} for t in listing.tags.all()],
-            "created_at": _datetime(listing.created_at),
-        }
+    def to_representation(self, row):
+        # The hot path of every read: a plain dict from a selector's row (selectors.CARD_FIELDS
+        # and RELATIONS), same fields and formats as the declared ones — DRF's field-by-field
+        # machinery and model instances cost more than the query.
+        return listing_card(row)
+
+
+def listing_card(row: dict) -> dict:
+    category_id = row["category_id"]
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "price_cents": row["price_cents"],
+        "currency": row["currency"],
+        "city": row["city"],
+        "beds": row["beds"],
+        "baths": row["baths"],
+        "max_guests": row["max_guests"],
+        "latitude": _decimal(row["latitude"]),
+        "longitude": _decimal(row["longitude"]),
+        "photo": row["photos"][0] if row["photos"] else None,
+        "rating_avg": _decimal(row["rating_avg"]),
+        "review_count": row["review_count"],
+        "owner": {"id": row["owner_id"], "name": row["owner_name"]},
+        "category": (
+            {"id": category_id, "name": row["category_name"], "slug": row["category_slug"]}
+            if category_id is not None
+            else None
+        ),
+        "amenities": row["amenity_list"],
+        "tags": row["tag_list"],
+        "created_at": _datetime(row["created_at"]),
+    }
+
+
+def listing_whole(row: dict) -> dict:
+    return {
+        **listing_card(row),
+        "description": row["description"],
+        "area": _decimal(row["area"]),
+        "floor": row["floor"],
+        "address": row["address"],
+        "photos": row["photos"],
+        "status": row["status"],
+        "is_active": row["is_active"],
+        "slug": row["slug"],
+        "meta_title": row["meta_title"],
+        "meta_description": row["meta_description"],
+        "updated_at": _datetime(row["updated_at"]),
+        "deleted_at": None if row["deleted_at"] is None else _datetime(row["deleted_at"]),
+    }
 
 
 def _decimal(value) -> str | None:
@@ -103,9 +123,7 @@ def _datetime(value) -> str:
 
 
 class ListingSerializer(ListingCardSerializer):
-    """A whole listing."""
-
-    to_representation = serializers.ModelSerializer.to_representation
+    """A whole listing, from a selectors.listing_rows() row."""
 
     class Meta:
         model = Listing
@@ -117,6 +135,9 @@ class ListingSerializer(ListingCardSerializer):
             "deleted_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def to_representation(self, row):
+        return listing_whole(row)
 
 
 class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,9 +24,11 @@ from apps.listings.api.serializers import (
     ListingWriteSerializer,
     MineQuerySerializer,
     TagSerializer,
+    listing_card,
+    listing_whole,
 )
-from apps.listings.filters import ListingSearchFilter
-from apps.listings.models import Listing
+from apps.listings.filters import MAX_ID, ListingSearchFilter
+from apps.listings.models import Listing, ListingSearch
 from apps.reviews.api.serializers import ReviewSerializer
 from apps.reviews.selectors import review_list
 
@@ -63,29 +65,31 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return [permissions.IsAuthenticated(), IsOwnerOrReadOnly()]
 
     def get_queryset(self):
+        # Writes and actions load the model; the reads (list, retrieve, mine) serialize rows
+        # straight from their selectors.
         if getattr(self, "swagger_fake_view", False):
             return Listing.objects.none()
-        if self.action == "list":
-            return selectors.listing_public_queryset()
-        if self.action == "retrieve":
-            return selectors.listing_detail_queryset()
         return selectors.listing_visible_queryset()
 
-    def filter_queryset(self, queryset):
-        if self.action != "list":
-            return queryset
-        filterset = ListingSearchFilter(self.request.query_params, queryset=queryset)
+    def list(self, request):
+        # The filterset validates the query; selectors.listing_search applies it.
+        filterset = ListingSearchFilter(request.query_params, queryset=ListingSearch.objects.none())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         self.cursor_ordering = selectors.ORDERINGS[filterset.chosen_ordering]
-        return selectors.listing_search(
-            ordering=filterset.chosen_ordering, **filterset.search_kwargs()
+        page = self.paginate_queryset(
+            selectors.listing_search(
+                ordering=filterset.chosen_ordering, **filterset.search_kwargs()
+            )
         )
+        cards = selectors.listing_cards([row["listing_id"] for row in page])
+        return self.get_paginated_response([listing_card(row) for row in cards])
 
-    def get_serializer_class(self):
-        if self.action == "list":
-            return ListingCardSerializer
-        return ListingSerializer
+    def retrieve(self, request, pk=None):
+        return Response(self._detail(pk))
+
+    def get_serializer_class(self):  # for the schema
+        return ListingCardSerializer if self.action == "list" else ListingSerializer
 
     @extend_schema(
         summary="Create a draft listing (owners only)",
@@ -96,7 +100,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = ListingWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         listing = services.listing_create(owner=request.user, data=serializer.validated_data)
-        return Response(self._detail(listing), status=status.HTTP_201_CREATED)
+        return Response(self._detail(listing.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change a listing (its owner, or staff)",
@@ -112,7 +116,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = ListingWriteSerializer(listing, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.listing_update(listing=listing, data=serializer.validated_data, actor=request.user)
-        return Response(self._detail(listing))
+        return Response(self._detail(listing.pk))
 
     @extend_schema(
         summary="Delete a listing (soft delete; its owner, or staff)",
@@ -135,7 +139,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def publish(self, request, pk=None):
         listing = self.get_object()
         services.listing_publish(listing=listing, actor=request.user)
-        return Response(self._detail(listing))
+        return Response(self._detail(listing.pk))
 
     @extend_schema(
         summary="Archive a listing (its owner, or staff)", request=None,
@@ -147,7 +151,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def archive(self, request, pk=None):
         listing = self.get_object()
         services.listing_archive(listing=listing, actor=request.user)
-        return Response(self._detail(listing))
+        return Response(self._detail(listing.pk))
 
     @extend_schema(
         summary="The caller's listings, any status, newest first",
@@ -164,12 +168,12 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def mine(self, request):
         query = MineQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        self.cursor_ordering = ("-created_at", "-id")
+        self.cursor_ordering = selectors.MINE_ORDERING
         listings = selectors.listing_mine(
             owner=request.user, include_deleted=query.validated_data["deleted"]
         )
         page = self.paginate_queryset(listings)
-        return self.get_paginated_response(ListingSerializer(page, many=True).data)
+        return self.get_paginated_response([listing_whole(row) for row in page])
 
     @extend_schema(
         summary="Versions of a listing's title, description and price (owner, staff)",
@@ -227,8 +231,15 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return listing
 
     @staticmethod
-    def _detail(listing: Listing):
-        return ListingSerializer(selectors.listing_detail_queryset().get(pk=listing.pk)).data
+    def _detail(pk) -> dict:
+        row = selectors.listing_detail(pk=pk) if _is_id(pk) else None
+        if row is None:
+            raise NotFound()
+        return listing_whole(row)
+
+
+def _is_id(value) -> bool:
+    return str(value).isdigit() and 0 < int(value) <= MAX_ID
 
 
 class ReferenceDataView(APIView):
