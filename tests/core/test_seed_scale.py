@@ -77,6 +77,15 @@ def test_derived_rows_and_constraints_are_consistent(scaled):
         )
         == 0
     )
+    # The public search projection is exactly what its trigger would have written.
+    assert scalar("SELECT count(*) FROM listing_search") > 0
+    assert (
+        scalar(
+            "SELECT count(*) FROM ((TABLE listing_search EXCEPT TABLE listing_search_source)"
+            " UNION ALL (TABLE listing_search_source EXCEPT TABLE listing_search)) AS d"
+        )
+        == 0
+    )
     # Every index and constraint stripped for the load is back, triggers enabled.
     assert (
         scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'listings_search_gin_idx'") == 1
