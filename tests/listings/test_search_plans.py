@@ -7,8 +7,8 @@ from django.db import connection
 
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
-from apps.listings.models import Listing
 from apps.listings.api.pagination import _after
+from apps.listings.models import Listing
 from apps.listings.selectors import CARD_FIELDS, RELATIONS, listing_search
 from tests.factories import ListingFactory, UserFactory
 
