@@ -37,28 +37,15 @@ RELEVANCE = "relevance"
 # An owner's listings, newest first.
 MINE_ORDERING = ("-created_at", "-id")
 
-# A listing's amenities and tags as JSON arrays, one correlated sub-select each: a page of
-# listings with its relations is one query (no prefetch round trips, no model instances).
-AMENITIES_JSON = RawSQL(
-    "SELECT COALESCE(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name, 'icon', a.icon,"
-    " 'category', a.category) ORDER BY a.category, a.name), '[]') FROM listing_amenities la"
-    " JOIN amenities a ON a.id = la.amenity_id WHERE la.listing_id = listings.id",
-    [],
-    output_field=JSONField(),
-)
-TAGS_JSON = RawSQL(
-    "SELECT COALESCE(jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name, 'slug', t.slug)"
-    " ORDER BY t.name), '[]') FROM listing_tags lt JOIN tags t ON t.id = lt.tag_id"
-    " WHERE lt.listing_id = listings.id",
-    [],
-    output_field=JSONField(),
-)
+# A listing's amenities and tags as {"amenities": [...], "tags": [...]}, from a function whose
+# plan PostgreSQL keeps (migration 0010): a page of listings with its relations is one query,
+# no prefetch round trips, no model instances.
+RELATIONS_JSON = RawSQL("listing_relations(listings.id)", [], output_field=JSONField())
 RELATIONS = {
     "owner_name": F("owner__name"),
     "category_name": F("category__name"),
     "category_slug": F("category__slug"),
-    "amenity_list": AMENITIES_JSON,
-    "tag_list": TAGS_JSON,
+    "relations": RELATIONS_JSON,
 }
 # What a search result shows (the big text columns stay out) and what a whole listing shows;
 # rows come as dicts with RELATIONS, for apps/listings/api/serializers.py.

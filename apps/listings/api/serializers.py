@@ -89,8 +89,8 @@ def listing_card(row: dict) -> dict:
             if category_id is not None
             else None
         ),
-        "amenities": row["amenity_list"],
-        "tags": row["tag_list"],
+        "amenities": row["relations"]["amenities"],
+        "tags": row["relations"]["tags"],
         "created_at": _datetime(row["created_at"]),
     }
 
