@@ -4,6 +4,7 @@ These tests back up and restore the test database itself (a restore replaces its
 public by the backup's, which is the same migrated schema), so they are transactional."""
 
 import datetime as dt
+import gzip
 import hashlib
 import io
 import json
@@ -272,6 +273,26 @@ def test_a_failed_restore_changes_nothing(backup_dir, seeded, monkeypatch):
 
     with pytest.raises(CommandError, match="rolled back, nothing changed"):
         call_command("dbrestore", "--noinput", "--input-filename", name)
+
+    assert snapshot() == before and schema() == schema_before
+
+
+def test_a_dump_that_breaks_off_half_way_changes_nothing(backup_dir, seeded):
+    """pg_restore streams SQL into psql as it reads the archive: when it fails half-way, the
+    SQL already sent must not be committed."""
+    backup()
+    name = latest(backup_dir)
+    path = backup_dir / name
+    dump = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(dump[: len(dump) * 2 // 3]))
+    (backup_dir / manifest.name_for(name)).unlink()
+    before, schema_before = snapshot(), schema()
+
+    with pytest.raises(CommandError, match="could not read the dump, nothing changed"):
+        call_command(
+            "dbrestore", "--noinput", "--no-manifest-check", "--input-filename", name,
+            stdout=io.StringIO(),
+        )  # fmt: skip
 
     assert snapshot() == before and schema() == schema_before
 

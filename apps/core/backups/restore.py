@@ -1,5 +1,6 @@
 """Restoring a backup: checked against its manifest, all or nothing."""
 
+import contextlib
 import gzip
 import os
 import shutil
@@ -84,33 +85,43 @@ def restore_into(
     dropped and created again first, in the same transaction: nothing added since the backup
     survives. Waiting longer than lock_timeout for another session's lock fails the restore
     (stop the application and cron first)."""
-    with tempfile.TemporaryFile() as script:
-        if replace_schema:
-            script.write(REPLACE_SCHEMA_SQL)
-            script.flush()  # before pg_restore appends to the same file
-        converted = subprocess.run(  # noqa: S603 — fixed argv
-            ["pg_restore", "--file=-", str(dump)],  # noqa: S607
-            stdout=script,
-            stderr=subprocess.PIPE,
-            check=False,
-        )
-        if converted.returncode != 0:
-            raise RestoreError(f"pg_restore could not read the dump: {converted.stderr.decode()}")
-        script.seek(0)
-        env = {
-            **os.environ,
-            **libpq_env(settings, dbname),
-            "PGOPTIONS": f"-c lock_timeout={lock_timeout}",
-        }
-        result = subprocess.run(  # noqa: S603
+    env = {
+        **os.environ,
+        **libpq_env(settings, dbname),
+        "PGOPTIONS": f"-c lock_timeout={lock_timeout}",
+    }
+    # pg_restore turns the archive into SQL while psql runs it, through a pipe: no script file,
+    # both at work at once. psql commits only at the end of its input, so a pg_restore that
+    # fails half-way is answered by killing psql first: its transaction is rolled back.
+    with tempfile.TemporaryFile() as convert_errors, tempfile.TemporaryFile() as load_errors:
+        load = subprocess.Popen(  # noqa: S603 — fixed argv
             ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1"],  # noqa: S607
-            stdin=script, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False,
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=load_errors, env=env,
         )  # fmt: skip
-    if result.returncode != 0:
-        raise RestoreError(
-            f"restore into {dbname} failed and was rolled back, nothing changed: "
-            f"{result.stderr.decode()[-2000:].strip()}"
-        )
+        convert = subprocess.Popen(  # noqa: S603
+            ["pg_restore", "--file=-", str(dump)],  # noqa: S607
+            stdout=subprocess.PIPE, stderr=convert_errors,
+        )  # fmt: skip
+        with contextlib.suppress(BrokenPipeError):  # psql stopped at an error: reported below
+            if replace_schema:
+                load.stdin.write(REPLACE_SCHEMA_SQL)
+            shutil.copyfileobj(convert.stdout, load.stdin, 1024 * 1024)
+        if convert.wait() != 0:
+            load.kill()
+            load.wait()
+            convert_errors.seek(0)
+            raise RestoreError(
+                f"pg_restore could not read the dump, nothing changed: "
+                f"{convert_errors.read().decode()[-2000:].strip()}"
+            )
+        with contextlib.suppress(BrokenPipeError):
+            load.stdin.close()
+        if load.wait() != 0:
+            load_errors.seek(0)
+            raise RestoreError(
+                f"restore into {dbname} failed and was rolled back, nothing changed: "
+                f"{load_errors.read().decode()[-2000:].strip()}"
+            )
 
 
 def count_mismatches(

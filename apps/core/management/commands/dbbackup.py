@@ -51,10 +51,16 @@ class Command(DbBackupCommand):
                 handler.setLevel(logging.WARNING)
 
     def _save_new_backup(self, database):
+        # --compress: our connector gzips while dumping (see apps/core/backups/connector.py);
+        # django-dbbackup's own pass over the finished dump is skipped.
+        compress, self.compress = self.compress, False
+        self.connector.gzip = compress
         try:
             super()._save_new_backup(database)
         except ConnectorError as exc:
             raise CommandError(f"dbbackup: {exc}") from exc
+        finally:
+            self.compress = compress
 
     def write_to_storage(self, file, path):
         if path.endswith((manifest.METADATA_SUFFIX, manifest.SUFFIX)):
