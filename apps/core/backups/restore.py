@@ -1,7 +1,7 @@
 """Restoring a backup: checked against its manifest, all or nothing."""
 
 import contextlib
-import gzip
+import hashlib
 import os
 import shutil
 import subprocess
@@ -41,7 +41,7 @@ class RestoreError(Exception):
 
 def fetch(storage, name: str, workdir: Path, *, require_manifest: bool = True):
     """Download the backup into workdir, check its sha256 against the manifest, and return
-    (the uncompressed dump's path, the manifest or None when there is none and
+    (the dump's path — .gz when gzipped —, the manifest or None when there is none and
     require_manifest is False)."""
     if name.endswith(".gpg"):
         raise RestoreError(f"{name} is encrypted: decrypt it first (gpg), then restore that file.")
@@ -53,27 +53,19 @@ def fetch(storage, name: str, workdir: Path, *, require_manifest: bool = True):
             f"{name} has no manifest ({manifest.name_for(name)}): refusing to restore a file "
             "that cannot be checked (--no-manifest-check to restore it anyway)."
         )
-    raw = workdir / "backup"
-    with storage.open(name, "rb") as source, raw.open("wb") as target:
-        shutil.copyfileobj(source, target, 1024 * 1024)
-    if data is not None:
-        with raw.open("rb") as handle:
-            digest, _size = manifest.sha256_of(handle)
-        if digest != data.get("sha256"):
-            raise RestoreError(
-                f"{name}: sha256 {digest} does not match the manifest's {data.get('sha256')}: "
-                "the file is damaged or not the one that was backed up; refusing to restore it."
-            )
-    dump = workdir / "backup.dump"
-    if name.endswith(".gz"):
-        try:
-            with gzip.open(raw, "rb") as source, dump.open("wb") as target:
-                shutil.copyfileobj(source, target, 1024 * 1024)
-        except (OSError, EOFError) as exc:
-            raise RestoreError(f"{name}: not a valid gzip file ({exc}).") from exc
-        raw.unlink()
-    else:
-        raw.rename(dump)
+    # Downloaded and hashed in one pass; a gzipped dump stays gzipped (restore_into streams it).
+    dump = workdir / ("backup.dump.gz" if name.endswith(".gz") else "backup.dump")
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as source, dump.open("wb") as target:
+        for chunk in iter(lambda: source.read(1024 * 1024), b""):
+            digest.update(chunk)
+            target.write(chunk)
+    if data is not None and digest.hexdigest() != data.get("sha256"):
+        raise RestoreError(
+            f"{name}: sha256 {digest.hexdigest()} does not match the manifest's "
+            f"{data.get('sha256')}: the file is damaged or not the one that was backed up; "
+            "refusing to restore it."
+        )
     return dump, data
 
 
@@ -98,15 +90,27 @@ def restore_into(
             ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1"],  # noqa: S607
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=load_errors, env=env,
         )  # fmt: skip
-        convert = subprocess.Popen(  # noqa: S603
-            ["pg_restore", "--file=-", str(dump)],  # noqa: S607
-            stdout=subprocess.PIPE, stderr=convert_errors,
-        )  # fmt: skip
+        if dump.suffix == ".gz":  # gunzip | pg_restore: the archive is read from the stream
+            unzip = subprocess.Popen(  # noqa: S603
+                ["gzip", "--decompress", "--stdout", str(dump)],  # noqa: S607
+                stdout=subprocess.PIPE, stderr=convert_errors,
+            )  # fmt: skip
+            convert = subprocess.Popen(
+                ["pg_restore", "--file=-"],  # noqa: S607
+                stdin=unzip.stdout, stdout=subprocess.PIPE, stderr=convert_errors,
+            )  # fmt: skip
+            unzip.stdout.close()  # pg_restore holds the pipe now
+        else:
+            unzip = None
+            convert = subprocess.Popen(  # noqa: S603
+                ["pg_restore", "--file=-", str(dump)],  # noqa: S607
+                stdout=subprocess.PIPE, stderr=convert_errors,
+            )  # fmt: skip
         with contextlib.suppress(BrokenPipeError):  # psql stopped at an error: reported below
             if replace_schema:
                 load.stdin.write(REPLACE_SCHEMA_SQL)
             shutil.copyfileobj(convert.stdout, load.stdin, 1024 * 1024)
-        if convert.wait() != 0:
+        if convert.wait() != 0 or (unzip is not None and unzip.wait() != 0):
             load.kill()
             load.wait()
             convert_errors.seek(0)
