@@ -16,6 +16,7 @@ schema, data, sequences, row-level security policies, triggers, partitions, gran
 """
 
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -78,6 +79,7 @@ class Command(BaseCommand):
                 # Django's connections hold no lock the restore would wait for, and none
                 # survives into the restored database with a stale view of it.
                 connections.close_all()
+                started = time.monotonic()
                 try:
                     restore_into(
                         settings, dbname, dump, replace_schema=True,
@@ -88,13 +90,19 @@ class Command(BaseCommand):
                 finally:
                     connections.close_all()
 
+        loaded = time.monotonic()
         # A dump carries no planner statistics: gather them before the application returns.
         with psycopg.connect(**conninfo(settings), autocommit=True) as connection:
             connection.execute("ANALYZE")
+        analyzed = time.monotonic()
+        timings = f"load {loaded - started:.1f} s, ANALYZE {analyzed - loaded:.1f} s"
         if data is None:
-            self.stdout.write(f"dbrestore: {name} restored into {dbname} (no manifest to compare)")
+            self.stdout.write(
+                f"dbrestore: {name} restored into {dbname} (no manifest to compare; {timings})"
+            )
             return
         mismatched = count_mismatches(settings, dbname, data["row_counts"])
+        timings += f", count check {time.monotonic() - analyzed:.1f} s"
         if mismatched:
             raise CommandError(
                 f"dbrestore: {name} restored into {dbname}, but row counts differ from the "
@@ -103,7 +111,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"dbrestore: {name} restored into {dbname} "
             f"({sum(data['row_counts'].values())} rows in {len(data['row_counts'])} tables, "
-            "counts match the manifest)"
+            f"counts match the manifest; {timings})"
         )
 
     @staticmethod
