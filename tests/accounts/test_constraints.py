@@ -1,29 +1,13 @@
 """PostgreSQL itself refuses bad users, whatever writes them: the ORM without full_clean(), a
 bulk update, or raw SQL."""
 
-from contextlib import contextmanager
-
 import pytest
-from django.db import IntegrityError, connection, transaction
 
 from apps.accounts.models import User
+from tests.db import execute, refused
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def refused(constraint: str):
-    """The block's write is refused by PostgreSQL, naming `constraint`. The savepoint keeps the
-    test's transaction usable afterwards."""
-    with pytest.raises(IntegrityError) as caught, transaction.atomic():
-        yield
-    assert caught.value.__cause__.diag.constraint_name == constraint, caught.value
-
-
-def execute(statement: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 def insert_user(email: str) -> None:

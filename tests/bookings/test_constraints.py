@@ -2,31 +2,16 @@
 ORM without full_clean(), a bulk update, or raw SQL."""
 
 import datetime as dt
-from contextlib import contextmanager
 
 import pytest
-from django.db import IntegrityError, connection, transaction
 
 from apps.bookings.models import Booking, BookingStatus
+from tests.db import execute, refused
 from tests.factories import BookingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 JULY_1, JULY_8 = dt.date(2031, 7, 1), dt.date(2031, 7, 8)
-
-
-@contextmanager
-def refused(constraint: str):
-    """The block's write is refused by PostgreSQL, naming `constraint`. The savepoint keeps the
-    test's transaction usable afterwards."""
-    with pytest.raises(IntegrityError) as caught, transaction.atomic():
-        yield
-    assert caught.value.__cause__.diag.constraint_name == constraint, caught.value
-
-
-def execute(statement, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 def july(day: int) -> dt.date:

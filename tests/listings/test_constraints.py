@@ -2,36 +2,18 @@
 without full_clean(), a bulk update, or raw SQL."""
 
 import threading
-import time
-from contextlib import contextmanager
 from decimal import Decimal
 
 import psycopg
 import pytest
-from django.conf import settings
-from django.db import IntegrityError, ProgrammingError, connection, transaction
-from psycopg import sql as pg_sql
+from django.db import ProgrammingError, connection, transaction
 
 from apps.core.context import DbContext, db_context
 from apps.listings.models import Category, Listing, ListingAmenity, ListingTag, ListingVersion
+from tests.db import app_session, execute, refused, wait_until_blocked
 from tests.factories import AmenityFactory, CategoryFactory, ListingFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def refused(constraint: str):
-    """The block's write is refused by PostgreSQL, naming `constraint`. The savepoint keeps the
-    test's transaction usable afterwards."""
-    with pytest.raises(IntegrityError) as caught, transaction.atomic():
-        yield
-    assert caught.value.__cause__.diag.constraint_name == constraint, caught.value
-
-
-def execute(statement, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else None
 
 
 # --- listings ------------------------------------------------------------------------------
@@ -249,38 +231,6 @@ def test_sibling_categories_have_distinct_names_top_level_ones_included():
     with refused("categories_parent_name_unique"):
         CategoryFactory(name="Homes", slug="homes-2")
     CategoryFactory(name="Flats", slug="flats-3")  # same name, another parent
-
-
-def app_session() -> psycopg.Connection:
-    """Another connection, as the runtime role acting for a system tool (a second admin, say)."""
-    db = connection.settings_dict
-    session = psycopg.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        autocommit=True,
-    )
-    session.execute(pg_sql.SQL("SET ROLE {}").format(pg_sql.Identifier(settings.DATABASE_APP_ROLE)))
-    session.execute("SELECT set_config('app.actor', 'system:tests', false)")
-    session.execute("SET lock_timeout = '10s'")  # a safety net: a stuck test fails
-    session.autocommit = False
-    return session
-
-
-def wait_until_blocked(waiting: psycopg.Connection, blocking: psycopg.Connection) -> None:
-    deadline = time.monotonic() + 10
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT %s = ANY (pg_blocking_pids(%s))",
-                [blocking.info.backend_pid, waiting.info.backend_pid],
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.005)
-    raise AssertionError("the second transaction never waited for the first")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,29 +1,13 @@
 """PostgreSQL itself refuses bad reviews, whatever writes them: the ORM without full_clean(), a
 bulk update, or raw SQL."""
 
-from contextlib import contextmanager
-
 import pytest
-from django.db import IntegrityError, connection, transaction
 
 from apps.reviews.models import Review
+from tests.db import execute, refused
 from tests.factories import BookingFactory, ListingFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def refused(constraint: str):
-    """The block's write is refused by PostgreSQL, naming `constraint`. The savepoint keeps the
-    test's transaction usable afterwards."""
-    with pytest.raises(IntegrityError) as caught, transaction.atomic():
-        yield
-    assert caught.value.__cause__.diag.constraint_name == constraint, caught.value
-
-
-def execute(statement, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 @pytest.mark.parametrize("rating", [0, 6, -1])

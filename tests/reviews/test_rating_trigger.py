@@ -2,19 +2,15 @@
 PostgreSQL trigger whatever writes the reviews (ORM, bulk update, raw SQL)."""
 
 import threading
-import time
 from decimal import Decimal
 
-import psycopg
 import pytest
-from django.conf import settings
-from django.db import connection
-from psycopg import sql as pg_sql
 
 from apps.bookings.models import BookingStatus
 from apps.core.context import DbContext, db_context
 from apps.listings.models import Listing
 from apps.reviews.models import Review
+from tests.db import app_session, execute, wait_until_blocked
 from tests.factories import BookingFactory, ListingFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +24,6 @@ def summary(listing) -> tuple[int, Decimal | None]:
 def review(listing, rating, **fields) -> Review:
     booking = BookingFactory(listing=listing, status=BookingStatus.COMPLETED)
     return ReviewFactory(booking=booking, rating=rating, **fields)
-
-
-def execute(statement, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 @pytest.fixture
@@ -131,38 +122,6 @@ def test_a_tampered_summary_is_recomputed_at_the_next_review_change(listing):
     review(listing, 2)
 
     assert summary(listing) == (2, Decimal("3.00"))
-
-
-def app_session() -> psycopg.Connection:
-    """Another connection, as the runtime role acting for a system tool."""
-    db = connection.settings_dict
-    session = psycopg.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        autocommit=True,
-    )
-    session.execute(pg_sql.SQL("SET ROLE {}").format(pg_sql.Identifier(settings.DATABASE_APP_ROLE)))
-    session.execute("SELECT set_config('app.actor', 'system:tests', false)")
-    session.execute("SET lock_timeout = '10s'")  # a safety net: a stuck test fails
-    session.autocommit = False
-    return session
-
-
-def wait_until_blocked(waiting: psycopg.Connection, blocking: psycopg.Connection) -> None:
-    deadline = time.monotonic() + 10
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT %s = ANY (pg_blocking_pids(%s))",
-                [blocking.info.backend_pid, waiting.info.backend_pid],
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.005)
-    raise AssertionError("the second transaction never waited for the first")
 
 
 def write_and_commit(session, statement, params) -> None:

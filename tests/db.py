@@ -1,0 +1,59 @@
+"""Helpers for the tests that watch PostgreSQL refuse a write or make a transaction wait."""
+
+import time
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from psycopg import sql as pg_sql
+
+
+@contextmanager
+def refused(constraint: str):
+    """The block's write is refused by PostgreSQL, naming `constraint`. The savepoint keeps the
+    test's transaction usable afterwards."""
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        yield
+    assert caught.value.__cause__.diag.constraint_name == constraint, caught.value
+
+
+def execute(statement, params=()):
+    """Raw SQL on the test's connection; the rows when the statement returns any."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall() if cursor.description else None
+
+
+def app_session() -> psycopg.Connection:
+    """Another connection, as the runtime role acting for a system tool (a second admin, say)."""
+    db = connection.settings_dict
+    session = psycopg.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        autocommit=True,
+    )
+    session.execute(pg_sql.SQL("SET ROLE {}").format(pg_sql.Identifier(settings.DATABASE_APP_ROLE)))
+    session.execute("SELECT set_config('app.actor', 'system:tests', false)")
+    session.execute("SET lock_timeout = '10s'")  # a safety net: a stuck test fails
+    session.autocommit = False
+    return session
+
+
+def wait_until_blocked(waiting: psycopg.Connection, blocking: psycopg.Connection) -> None:
+    """Return once PostgreSQL reports `waiting`'s transaction waiting for `blocking`'s."""
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT %s = ANY (pg_blocking_pids(%s))",
+                [blocking.info.backend_pid, waiting.info.backend_pid],
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.005)
+    raise AssertionError("the second transaction never waited for the first")
