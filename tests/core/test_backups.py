@@ -13,6 +13,7 @@ import re
 import secrets
 import subprocess
 import sys
+import threading
 from types import SimpleNamespace
 
 import psycopg
@@ -275,6 +276,40 @@ def test_a_failed_restore_changes_nothing(backup_dir, seeded, monkeypatch):
         call_command("dbrestore", "--noinput", "--input-filename", name)
 
     assert snapshot() == before and schema() == schema_before
+
+
+def test_psql_stopping_at_once_does_not_leave_pg_restore_waiting(backup_dir, seeded, monkeypatch):
+    """psql stops at its first statement while pg_restore still has far more than a pipe's
+    worth of SQL to write: the restore must fail at once, not wait on the full pipe."""
+    owner_sql(  # a few MB of COPY data: much more than the pipes and our copy buffer hold
+        "INSERT INTO tags (name, slug) SELECT 'tag ' || i, 'tag-' || i"
+        " FROM generate_series(1, 100000) AS i"
+    )
+    backup()
+    name = latest(backup_dir)
+    before = snapshot()
+    monkeypatch.setattr(restore, "REPLACE_SCHEMA_SQL", b"SELECT 1 / 0;\n")
+    outcome = []
+
+    def run():
+        try:
+            call_command("dbrestore", "--noinput", "--input-filename", name)
+        except CommandError as exc:
+            outcome.append(str(exc))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+
+    assert not worker.is_alive(), "the restore is stuck"
+    assert (
+        outcome
+        and "rolled back, nothing changed" in outcome[0]
+        and "division by zero" in outcome[0]
+    )
+    assert snapshot() == before
 
 
 def test_a_dump_that_breaks_off_half_way_changes_nothing(backup_dir, seeded):

@@ -110,7 +110,13 @@ def restore_into(
             if replace_schema:
                 load.stdin.write(REPLACE_SCHEMA_SQL)
             shutil.copyfileobj(convert.stdout, load.stdin, 1024 * 1024)
-        if convert.wait() != 0 or (unzip is not None and unzip.wait() != 0):
+        # Closing our end lets a pg_restore still writing after psql stopped exit (SIGPIPE)
+        # instead of waiting forever on a full pipe.
+        convert.stdout.close()
+        converted = convert.wait() == 0 and (unzip is None or unzip.wait() == 0)
+        if not converted and load.poll() is None:
+            # pg_restore failed with psql still waiting for the rest: stop psql before the end
+            # of its input, so that it never commits.
             load.kill()
             load.wait()
             convert_errors.seek(0)
