@@ -103,6 +103,7 @@ class PostgresBackupConnector(PgDumpBinaryConnector):
     extension = "dump"
     # Set by our dbbackup command for --compress: the dump comes out gzipped.
     gzip = False
+    _gzip_dump = False  # while _create_dump runs pg_dump itself
     GZIP_LEVEL = 6
 
     def generate_filename(self, server_name=None):
@@ -153,7 +154,7 @@ class PostgresBackupConnector(PgDumpBinaryConnector):
         return dump
 
     def run_command(self, command, stdin=None, env=None):
-        if not getattr(self, "_gzip_dump", False):
+        if not self._gzip_dump:
             return super().run_command(command, stdin=stdin, env=env)
         return self._run_gzipped(command, env), None
 
