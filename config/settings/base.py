@@ -7,6 +7,7 @@ project root is read when present (it never overrides real environment variables
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "dbbackup",
+    "csp",
     "apps.accounts",
     "apps.listings",
     "apps.bookings",
@@ -46,6 +48,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.monitoring.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, so that static files carry the (non-HTML) policy too.
+    "apps.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,6 +182,39 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Content-Security-Policy (django-csp, apps/core/csp.py; docs/security.md) ---------------
+# HTML pages: nothing unless listed. Scripts and <style> come from our static files or carry the
+# response's nonce (Swagger UI's and the browsable API's inline blocks, templates/); never
+# 'unsafe-inline' or 'unsafe-eval'. Only the report address depends on the deployment.
+_csp_report_uri = env("CSP_REPORT_URI", default="")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # Swagger UI's and the admin's icons are data: URIs in their stylesheets.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        # The admin's autocomplete, Swagger UI's schema and "Try it out", the browsable API's
+        # forms: all same-origin.
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "report-uri": [_csp_report_uri] if _csp_report_uri else None,
+    },
+}
+# JSON, the schema, static files: a document that may load nothing and be framed by no one.
+CONTENT_SECURITY_POLICY_NON_HTML = {
+    "DIRECTIVES": {"default-src": [NONE], "frame-ancestors": [NONE]},
+}
+# Added to the HTML policy on the browsable API only: DRF's templates use style attributes.
+CONTENT_SECURITY_POLICY_BROWSABLE_API = {
+    "DIRECTIVES": {"style-src-attr": [UNSAFE_INLINE]},
+}
+# --- end Content-Security-Policy ------------------------------------------------------------
 
 # --- Monitoring ---------------------------------------------------------------------------
 # /metrics (Prometheus) answers these networks, or anyone presenting METRICS_TOKEN as a
