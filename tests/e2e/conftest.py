@@ -46,13 +46,53 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# Runs in every document before the page's own scripts (Playwright injects it outside the page's
+# CSP) and hands each Content-Security-Policy violation to the test.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation({
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    sample: event.sample,
+  });
+});
+"""
+
+
 @pytest.fixture
-def page(browser, live_server):
+def browser_problems():
+    """What went wrong in the browser during the test: CSP violations (securitypolicyviolation
+    events), console errors and warnings, uncaught page errors. Every browser test ends with it
+    empty (checked by `page`); tests that look at it earlier assert on it themselves."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, browser_problems):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
     context.set_default_timeout(15_000)
+
+    def on_violation(source, violation):
+        browser_problems.append(f"CSP violation on {source['frame'].url}: {violation}")
+
+    def on_console(message):
+        if message.type in ("error", "warning"):
+            browser_problems.append(f"console {message.type} on {page.url}: {message.text}")
+
+    def on_page_error(error):
+        browser_problems.append(f"uncaught error on {page.url}: {error}")
+
+    # The browser asks for /favicon.ico on its own; we serve none, and its 404 is no page's fault.
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    context.expose_binding("reportCspViolation", on_violation)
+    context.add_init_script(REPORT_VIOLATIONS)
     page = context.new_page()
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
     yield page
     context.close()
+    assert browser_problems == [], "\n".join(browser_problems)
 
 
 @pytest.fixture

@@ -31,4 +31,6 @@ def test_wrong_password_is_refused(page):
     page.fill("#id_password", "not-the-password")
     page.click("input[type=submit]")
 
-    assert page.locator(".errornote").is_visible()
+    # The answer is a new page: wait for it (is_visible() alone would look at the old one).
+    page.wait_for_selector(".errornote")
+    assert "enter the correct email" in page.inner_text(".errornote").lower()
