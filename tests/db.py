@@ -6,8 +6,10 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from psycopg import sql as pg_sql
+
+from apps.core.context import DbContext, db_context
 
 
 @contextmanager
@@ -19,11 +21,42 @@ def refused(constraint: str):
     assert caught.value.__cause__.diag.constraint_name == constraint, caught.value
 
 
+@contextmanager
+def refused_column(column: str):
+    """The block's write is refused by a privileged-column guard: SQLSTATE 42501
+    (insufficient_privilege) naming `column`. The savepoint keeps the transaction usable."""
+    with pytest.raises(ProgrammingError) as caught, transaction.atomic():
+        yield
+    cause = caught.value.__cause__
+    assert (cause.sqlstate, cause.diag.column_name) == ("42501", column), caught.value
+
+
+def acting_as(user):
+    """The block runs in `user`'s own request context (staff flag included), as the API would."""
+    return db_context(DbContext().with_user(user))
+
+
 def execute(statement, params=()):
     """Raw SQL on the test's connection; the rows when the statement returns any."""
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall() if cursor.description else None
+
+
+@contextmanager
+def as_table_owner():
+    """The block runs as the tables' owner, as PostgreSQL's own SECURITY DEFINER triggers do:
+    for arranging the data only they may write (a listing's rating summary, say)."""
+    [(owner,)] = execute(
+        "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'users'::regclass"
+    )
+    execute(pg_sql.SQL("SET LOCAL ROLE {}").format(pg_sql.Identifier(owner)))
+    try:
+        yield
+    finally:
+        execute(
+            pg_sql.SQL("SET LOCAL ROLE {}").format(pg_sql.Identifier(settings.DATABASE_APP_ROLE))
+        )
 
 
 def app_session() -> psycopg.Connection:

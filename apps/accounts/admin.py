@@ -1,6 +1,8 @@
+import contextvars
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserCreationForm
 from django.urls import reverse
 from django.utils.html import format_html
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
@@ -30,9 +32,32 @@ class HavreUserCreationForm(UserCreationForm):
         fields = ["email", "name", "role", "tenant"]
 
 
+# The staff user of the password form's request (Django's view builds the form without it).
+_password_actor: contextvars.ContextVar[User] = contextvars.ContextVar("havre_password_actor")
+
+
+class HavrePasswordChangeForm(AdminPasswordChangeForm):
+    """Saves through services.user_set_password: PostgreSQL accepts a new password only from
+    the password services (system:password)."""
+
+    def save(self, commit=True):
+        usable = self.cleaned_data["set_usable_password"]
+        return services.user_set_password(
+            user=self.user,
+            password=self.cleaned_data["password1"] if usable else None,
+            actor=_password_actor.get(),
+        )
+
+
+# Changes PostgreSQL refuses to anyone but a superuser (is_staff, is_superuser), and the
+# group and permission grants that go with them.
+SUPERUSER_ONLY_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = HavreUserCreationForm
+    change_password_form = HavrePasswordChangeForm
     inlines = [ProfileInline]
     list_display = ["email", "name", "role", "tenant", "is_verified", "is_active", "is_staff"]
     list_filter = ["role", "tenant", "is_verified", "is_active", "is_staff"]
@@ -75,6 +100,19 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # accounts are deactivated, never hard-deleted from the back-office
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += SUPERUSER_ONLY_FIELDS
+        return fields
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _password_actor.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(token)
 
     def has_moderate_permission(self, request):
         return request.user.has_perm("accounts.moderate_user")

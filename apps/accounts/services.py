@@ -5,6 +5,8 @@ from typing import Any
 from django.db import transaction
 
 from apps.accounts.models import Profile, Tenant, User, UserRole
+from apps.core import context
+from apps.core.errors import PermissionDenied
 
 
 @transaction.atomic
@@ -68,6 +70,19 @@ def user_update(*, user: User, data: dict[str, Any], actor: User) -> User:
         for field, value in profile_data.items():
             setattr(profile, field, value)
         profile.save(update_fields=[*profile_data.keys(), "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str | None, actor: User) -> User:
+    """The one way to change a password once the account exists: the user themself or staff
+    holding accounts.change_user. `password=None` disables password login. PostgreSQL lets
+    the column change only under this service's actor, system:password (docs/security.md)."""
+    if actor.pk != user.pk and not actor.has_perm("accounts.change_user"):
+        raise PermissionDenied("Only the user or staff with accounts.change_user may do this.")
+    user.set_password(password)
+    with context.as_system("password"):
+        user.save(update_fields=["password", "updated_at"])
     return user
 
 

@@ -121,6 +121,26 @@ def db_context(context: DbContext, using: str = DEFAULT_DB_ALIAS) -> Iterator[No
                 _write(cursor, previous)
 
 
+@contextmanager
+def as_system(purpose: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Run the block as the narrow system actor `system:<purpose>` (the password services'
+    `system:password`, say), keeping who asked — user, tenant, IP, request — for the audit
+    trail. The caller has already checked that the asker may."""
+    now = current(using)
+    user_id, tenant_id = now["app.user_id"], now["app.tenant_id"]
+    asking = DbContext(
+        user_id=int(user_id) if user_id else None,
+        tenant_id=int(tenant_id) if tenant_id else None,
+        is_staff=now["app.is_staff"] == "on",
+        ip=now["app.ip"],
+        user_agent=now["app.user_agent"],
+        request_id=now["app.request_id"],
+        actor=f"system:{purpose}",
+    )
+    with db_context(asking, using=using):
+        yield
+
+
 def current(using: str = DEFAULT_DB_ALIAS) -> dict[str, str | None]:
     """The context PostgreSQL sees right now (for debugging and tests)."""
     with connections[using].cursor() as cursor:

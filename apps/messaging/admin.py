@@ -34,6 +34,12 @@ class MessageAdmin(BigTableAdmin):
     def get_queryset(self, request):
         return Message.all_objects.select_related("sender", "recipient")
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:  # what was sent is frozen by PostgreSQL (messaging.0005)
+            fields += ["subject", "content", "attachments", "sender", "recipient", "tenant"]
+        return fields
+
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.bookings.models import Booking, BookingStatus
 from apps.bookings.services import booking_complete_past, booking_create
+from apps.core.context import DbContext, db_context
 from apps.core.errors import BookingConflict
 from apps.core.models import IdempotencyKey
 from apps.core.soft_delete import soft_delete
@@ -470,11 +471,13 @@ def test_confirmed_stays_become_completed_from_their_check_out_day():
     ongoing = stay("confirmed", TODAY + dt.timedelta(days=1))
     never_confirmed = stay("pending", TODAY - dt.timedelta(days=3))
 
-    assert booking_complete_past(today=TODAY) == 2
-    assert booking_complete_past(today=TODAY) == 0  # idempotent
+    # Completion is complete_bookings' own move (bookings.0004): its command's context.
+    with db_context(DbContext.for_command("complete_bookings")):
+        assert booking_complete_past(today=TODAY) == 2
+        assert booking_complete_past(today=TODAY) == 0  # idempotent
 
-    status = dict(Booking.objects.values_list("pk", "status"))
-    assert status[ended.pk] == status[leaving_today.pk] == BookingStatus.COMPLETED
-    assert status[ongoing.pk] == BookingStatus.CONFIRMED
-    assert status[never_confirmed.pk] == BookingStatus.PENDING
-    assert booking_complete_past(today=TODAY + dt.timedelta(days=1)) == 1
+        status = dict(Booking.objects.values_list("pk", "status"))
+        assert status[ended.pk] == status[leaving_today.pk] == BookingStatus.COMPLETED
+        assert status[ongoing.pk] == BookingStatus.CONFIRMED
+        assert status[never_confirmed.pk] == BookingStatus.PENDING
+        assert booking_complete_past(today=TODAY + dt.timedelta(days=1)) == 1

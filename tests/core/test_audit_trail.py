@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from apps.accounts.services import user_set_password
 from apps.core.context import DbContext, db_context
 from apps.core.models import AuditLog
 from apps.listings.models import Listing
@@ -102,8 +103,7 @@ def test_deleting_records_the_old_data(listing):
 
 def test_password_hashes_never_enter_the_audit_trail():
     user = UserFactory()
-    user.set_password("another-secret-123")
-    user.save()
+    user_set_password(user=user, password="another-secret-123", actor=user)
 
     entries = history("users", user.pk)
     assert entries

@@ -23,16 +23,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
     role = UserRole.GUEST
     tenant = factory.LazyFunction(default_tenant)
-    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+    # Hashed into the INSERT: after it, PostgreSQL takes a new password from the password
+    # services only (accounts.0006).
+    password = factory.django.Password(DEFAULT_PASSWORD)
 
     class Params:
         owner = factory.Trait(role=UserRole.OWNER)
         staff = factory.Trait(is_staff=True)
-
-    @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
-        if create:
-            obj.save(update_fields=["password"])
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):

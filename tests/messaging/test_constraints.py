@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from apps.messaging.models import Message
-from tests.db import execute, refused
+from tests.db import as_table_owner, execute, refused, refused_column
 from tests.factories import MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +22,13 @@ def test_a_message_cannot_be_readdressed_to_its_sender():
     message = MessageFactory()
 
     with refused("messages_not_to_self"):
-        Message.objects.filter(pk=message.pk).update(recipient=message.sender)
-    with refused("messages_not_to_self"):
+        MessageFactory(sender=message.sender, recipient=message.sender)
+    # Once sent, its parties never change at all (messaging.0005): the owner role, the only
+    # one that may, still meets the constraint.
+    with as_table_owner(), refused("messages_not_to_self"):
         execute("UPDATE messages SET sender_id = recipient_id WHERE id = %s", [message.pk])
+    with refused_column("recipient_id"):
+        Message.objects.filter(pk=message.pk).update(recipient=message.sender)
 
 
 def test_a_read_message_has_a_read_time():

@@ -5,7 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, connections
+from django.db import IntegrityError, ProgrammingError, connections
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -60,6 +60,23 @@ def rollback_request() -> None:
             connection.set_rollback(True)
 
 
+# Columns whose model field is not named after them (db_column).
+_FIELD_OF_COLUMN = {"last_login_at": "last_login"}
+
+
+def _insufficient_privilege(exc) -> dict | None:
+    """PostgreSQL refused the write (SQLSTATE 42501): a privileged-column guard, or a policy's
+    WITH CHECK. The guards name the column; the API names the field (`tenant_id` → `tenant`)."""
+    cause = exc.__cause__
+    if not isinstance(exc, ProgrammingError) or getattr(cause, "sqlstate", None) != "42501":
+        return None
+    column = cause.diag.column_name
+    if not column:
+        return {}
+    field = _FIELD_OF_COLUMN.get(column, column.removesuffix("_id"))
+    return {field: [cause.diag.message_primary]}
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         rollback_request()
@@ -70,6 +87,13 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         rollback_request()
         return Response(error_body(413, "The request body is too large."), status=413)
+    refused_fields = _insufficient_privilege(exc)
+    if refused_fields is not None:
+        rollback_request()
+        logger.warning("database refused a privileged change: %s", exc.__cause__.diag.column_name)
+        return Response(
+            error_body(403, "You may not change this.", fields=refused_fields), status=403
+        )
     if isinstance(exc, IntegrityError):
         # A rule PostgreSQL enforces that the input validation did not anticipate: the
         # request changes nothing and says which rule, never a 500.
