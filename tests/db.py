@@ -31,6 +31,15 @@ def refused_column(column: str):
     assert (cause.sqlstate, cause.diag.column_name) == ("42501", column), caught.value
 
 
+@contextmanager
+def refused_by_policy(table: str):
+    """The block's write is refused by a row-level security policy's WITH CHECK on `table`."""
+    with pytest.raises(ProgrammingError) as caught, transaction.atomic():
+        yield
+    assert caught.value.__cause__.sqlstate == "42501", caught.value
+    assert f'row-level security policy for table "{table}"' in str(caught.value), caught.value
+
+
 def acting_as(user):
     """The block runs in `user`'s own request context (staff flag included), as the API would."""
     return db_context(DbContext().with_user(user))

@@ -11,7 +11,7 @@ from apps.accounts import services
 from apps.accounts.groups import MODERATORS, SUPPORT
 from apps.accounts.models import User
 from apps.core.context import DbContext, db_context
-from tests.db import acting_as, execute, refused_column
+from tests.db import acting_as, execute, refused_by_policy, refused_column
 from tests.factories import TenantFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
 
@@ -225,3 +225,33 @@ def test_support_edits_a_user_in_the_admin_but_sees_staff_flags_read_only():
     form = page.context["adminform"].form
     assert "is_active" in form.fields
     assert not {"is_staff", "is_superuser", "groups", "user_permissions"} & set(form.fields)
+
+
+def test_staff_cannot_grant_themselves_a_group_but_a_superuser_can():
+    support = staff(SUPPORT)
+    moderators = Group.objects.get(name=MODERATORS)
+    grant = "INSERT INTO users_groups (user_id, group_id) VALUES (%s, %s)"
+
+    for actor in (support, UserFactory()):
+        with acting_as(actor), refused_by_policy("users_groups"):
+            execute(grant, [actor.pk, moderators.pk])
+    with acting_as(support), refused_by_policy("users_user_permissions"):
+        execute(
+            "INSERT INTO users_user_permissions (user_id, permission_id) VALUES (%s, %s)",
+            [support.pk, Permission.objects.get(codename="moderate_review").pk],
+        )
+    with acting_as(staff(is_superuser=True)):
+        execute(grant, [support.pk, moderators.pk])
+
+    assert set(support.groups.values_list("name", flat=True)) == {SUPPORT, MODERATORS}
+
+
+def test_a_user_reads_their_own_grants_only():
+    support, other = staff(SUPPORT), UserFactory()
+
+    with acting_as(other):
+        assert execute("SELECT count(*) FROM users_groups WHERE user_id = %s", [support.pk]) == [
+            (0,)
+        ]
+    with acting_as(support):
+        assert support.has_perm("bookings.cancel_booking")

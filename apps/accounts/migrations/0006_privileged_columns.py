@@ -10,6 +10,9 @@ Row-level security lets a user update their own row; this trigger decides which 
 - last_login: the login itself (system:auth) only.
 A sign-up INSERT stays open (the users_sign_up policy keeps it non-staff, in the request's
 tenant); an INSERT of a staff account needs a superuser or a maintenance actor.
+
+The group and permission grants that app_has_permission() reads get row-level security too:
+otherwise any staff member's SQL could add themself to a group.
 """
 
 from django.db import migrations
@@ -88,9 +91,52 @@ CREATE TRIGGER users_guard_privileged_columns_update
     EXECUTE FUNCTION users_guard_privileged_columns();
 COMMENT ON TRIGGER users_guard_privileged_columns_update ON users IS
     'Only entitled actors change the privileged columns (the function says who).';
+
+-- The grants app_has_permission() reads: a user reads their own (Django's has_perm), staff and
+-- system actors all; only superusers and maintenance actors grant them (a staff member cannot
+-- add themself to a group), group definitions only staff holding auth.change_group.
+CREATE FUNCTION app_may_grant_permissions() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT app_is_superuser()
+              OR (app_is_system_actor()
+                  AND app_setting('app.actor') NOT IN ('system:auth', 'system:password')) $$;
+COMMENT ON FUNCTION app_may_grant_permissions() IS
+    'True for an active superuser or a maintenance actor (a command, a system purpose other '
+    'than auth/password): who may write users_groups and users_user_permissions.';
+
+ALTER TABLE users_groups ENABLE ROW LEVEL SECURITY;
+ALTER TABLE users_groups FORCE ROW LEVEL SECURITY;
+CREATE POLICY users_groups_read ON users_groups FOR SELECT
+    USING (user_id = (SELECT app_user_id()) OR (SELECT app_is_privileged()));
+CREATE POLICY users_groups_grant ON users_groups
+    USING ((SELECT app_may_grant_permissions())) WITH CHECK ((SELECT app_may_grant_permissions()));
+
+ALTER TABLE users_user_permissions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE users_user_permissions FORCE ROW LEVEL SECURITY;
+CREATE POLICY users_user_permissions_read ON users_user_permissions FOR SELECT
+    USING (user_id = (SELECT app_user_id()) OR (SELECT app_is_privileged()));
+CREATE POLICY users_user_permissions_grant ON users_user_permissions
+    USING ((SELECT app_may_grant_permissions())) WITH CHECK ((SELECT app_may_grant_permissions()));
+
+ALTER TABLE auth_group_permissions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE auth_group_permissions FORCE ROW LEVEL SECURITY;
+CREATE POLICY auth_group_permissions_read ON auth_group_permissions FOR SELECT USING (true);
+CREATE POLICY auth_group_permissions_change ON auth_group_permissions
+    USING ((SELECT app_may_grant_permissions() OR app_has_permission('auth.change_group')))
+    WITH CHECK ((SELECT app_may_grant_permissions() OR app_has_permission('auth.change_group')));
 """
 
 REVERSE = """
+DROP POLICY auth_group_permissions_change ON auth_group_permissions;
+DROP POLICY auth_group_permissions_read ON auth_group_permissions;
+ALTER TABLE auth_group_permissions DISABLE ROW LEVEL SECURITY;
+DROP POLICY users_user_permissions_grant ON users_user_permissions;
+DROP POLICY users_user_permissions_read ON users_user_permissions;
+ALTER TABLE users_user_permissions DISABLE ROW LEVEL SECURITY;
+DROP POLICY users_groups_grant ON users_groups;
+DROP POLICY users_groups_read ON users_groups;
+ALTER TABLE users_groups DISABLE ROW LEVEL SECURITY;
+DROP FUNCTION app_may_grant_permissions();
 DROP TRIGGER users_guard_privileged_columns_update ON users;
 DROP TRIGGER users_guard_privileged_columns ON users;
 DROP FUNCTION users_guard_privileged_columns();
