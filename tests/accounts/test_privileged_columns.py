@@ -10,7 +10,10 @@ from django.urls import reverse
 from apps.accounts import services
 from apps.accounts.groups import MODERATORS, SUPPORT
 from apps.accounts.models import User
+from apps.core import context
 from apps.core.context import DbContext, db_context
+from apps.core.errors import PermissionDenied
+from apps.core.models import AuditLog
 from tests.db import acting_as, execute, refused_by_policy, refused_column
 from tests.factories import TenantFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
@@ -156,7 +159,12 @@ def test_the_password_service_changes_a_password_and_the_user_logs_in_with_it():
 
     with acting_as(user):
         services.user_set_password(user=user, password="a-brand-new-passphrase", actor=user)
+        assert context.current()["app.actor"] == f"user:{user.pk}"  # restored afterwards
 
+    change = AuditLog.objects.filter(table_name="users", record_id=user.pk, action="UPDATE")
+    assert [(e.actor, e.user_id, list(e.changes)) for e in change] == [
+        ("system:password", user.pk, ["password"])
+    ]
     client = Client()
     assert client.login(email=user.email, password="a-brand-new-passphrase")
     assert not client.login(email=user.email, password=DEFAULT_PASSWORD)
@@ -255,3 +263,15 @@ def test_a_user_reads_their_own_grants_only():
         ]
     with acting_as(support):
         assert support.has_perm("bookings.cancel_booking")
+
+
+def test_only_the_user_or_staff_with_change_user_set_a_password():
+    user, stranger, support = UserFactory(), UserFactory(), staff(SUPPORT)
+
+    with acting_as(stranger), pytest.raises(PermissionDenied):
+        services.user_set_password(user=user, password="not-yours-to-set", actor=stranger)
+    with acting_as(support):
+        services.user_set_password(user=user, password="reset-by-support", actor=support)
+
+    user.refresh_from_db()
+    assert user.check_password("reset-by-support")

@@ -83,11 +83,13 @@ COMMENT ON TRIGGER users_guard_privileged_columns ON users IS
 CREATE TRIGGER users_guard_privileged_columns_update
     BEFORE UPDATE ON users
     FOR EACH ROW WHEN (
-        (OLD.is_staff, OLD.is_superuser, OLD.is_active, OLD.role, OLD.tenant_id, OLD.password,
-         OLD.last_login_at)
-        IS DISTINCT FROM
-        (NEW.is_staff, NEW.is_superuser, NEW.is_active, NEW.role, NEW.tenant_id, NEW.password,
-         NEW.last_login_at))
+        OLD.is_staff IS DISTINCT FROM NEW.is_staff
+        OR OLD.is_superuser IS DISTINCT FROM NEW.is_superuser
+        OR OLD.is_active IS DISTINCT FROM NEW.is_active
+        OR OLD.role IS DISTINCT FROM NEW.role
+        OR OLD.tenant_id IS DISTINCT FROM NEW.tenant_id
+        OR OLD.password IS DISTINCT FROM NEW.password
+        OR OLD.last_login_at IS DISTINCT FROM NEW.last_login_at)
     EXECUTE FUNCTION users_guard_privileged_columns();
 COMMENT ON TRIGGER users_guard_privileged_columns_update ON users IS
     'Only entitled actors change the privileged columns (the function says who).';

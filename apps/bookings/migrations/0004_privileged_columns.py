@@ -115,11 +115,16 @@ COMMENT ON TRIGGER bookings_guard_privileged_columns ON bookings IS
 CREATE TRIGGER bookings_guard_privileged_columns_update
     BEFORE UPDATE ON bookings
     FOR EACH ROW WHEN (
-        (OLD.status, OLD.cancellation_reason, OLD.listing_id, OLD.guest_id, OLD.tenant_id,
-         OLD.check_in, OLD.check_out, OLD.guests, OLD.total_cents, OLD.currency)
-        IS DISTINCT FROM
-        (NEW.status, NEW.cancellation_reason, NEW.listing_id, NEW.guest_id, NEW.tenant_id,
-         NEW.check_in, NEW.check_out, NEW.guests, NEW.total_cents, NEW.currency))
+        OLD.status IS DISTINCT FROM NEW.status
+        OR OLD.cancellation_reason IS DISTINCT FROM NEW.cancellation_reason
+        OR OLD.listing_id IS DISTINCT FROM NEW.listing_id
+        OR OLD.guest_id IS DISTINCT FROM NEW.guest_id
+        OR OLD.tenant_id IS DISTINCT FROM NEW.tenant_id
+        OR OLD.check_in IS DISTINCT FROM NEW.check_in
+        OR OLD.check_out IS DISTINCT FROM NEW.check_out
+        OR OLD.guests IS DISTINCT FROM NEW.guests
+        OR OLD.total_cents IS DISTINCT FROM NEW.total_cents
+        OR OLD.currency IS DISTINCT FROM NEW.currency)
     EXECUTE FUNCTION bookings_guard_privileged_columns();
 COMMENT ON TRIGGER bookings_guard_privileged_columns_update ON bookings IS
     'Status moves by the entitled party only; the booking and its price never change.';

@@ -38,8 +38,9 @@ COMMENT ON TRIGGER listings_guard_rating_columns ON listings IS
 
 CREATE TRIGGER listings_guard_rating_columns_update
     BEFORE UPDATE OF rating_avg, review_count ON listings
-    FOR EACH ROW WHEN ((OLD.rating_avg, OLD.review_count)
-                       IS DISTINCT FROM (NEW.rating_avg, NEW.review_count))
+    FOR EACH ROW WHEN (
+        OLD.rating_avg IS DISTINCT FROM NEW.rating_avg
+        OR OLD.review_count IS DISTINCT FROM NEW.review_count)
     EXECUTE FUNCTION listings_guard_rating_columns();
 COMMENT ON TRIGGER listings_guard_rating_columns_update ON listings IS
     'Only the rating trigger changes the rating summary.';

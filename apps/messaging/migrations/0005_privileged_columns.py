@@ -32,11 +32,12 @@ COMMENT ON FUNCTION messages_guard_sent_columns() IS
 
 CREATE TRIGGER messages_guard_sent_columns
     BEFORE UPDATE ON messages
-    FOR EACH ROW WHEN ((OLD.subject, OLD.content, OLD.attachments, OLD.sender_id,
-                        OLD.recipient_id, OLD.tenant_id)
-                       IS DISTINCT FROM
-                       (NEW.subject, NEW.content, NEW.attachments, NEW.sender_id,
-                        NEW.recipient_id, NEW.tenant_id))
+    FOR EACH ROW WHEN (
+        OLD.subject IS DISTINCT FROM NEW.subject OR OLD.content IS DISTINCT FROM NEW.content
+        OR OLD.attachments IS DISTINCT FROM NEW.attachments
+        OR OLD.sender_id IS DISTINCT FROM NEW.sender_id
+        OR OLD.recipient_id IS DISTINCT FROM NEW.recipient_id
+        OR OLD.tenant_id IS DISTINCT FROM NEW.tenant_id)
     EXECUTE FUNCTION messages_guard_sent_columns();
 COMMENT ON TRIGGER messages_guard_sent_columns ON messages IS
     'A sent message''s words, parties and tenant are frozen.';

@@ -46,9 +46,11 @@ COMMENT ON TRIGGER reviews_guard_moderation_columns ON reviews IS
 
 CREATE TRIGGER reviews_guard_moderation_columns_update
     BEFORE UPDATE ON reviews
-    FOR EACH ROW WHEN ((OLD.is_hidden, OLD.hidden_reason, OLD.hidden_at, OLD.hidden_by_id)
-                       IS DISTINCT FROM
-                       (NEW.is_hidden, NEW.hidden_reason, NEW.hidden_at, NEW.hidden_by_id))
+    FOR EACH ROW WHEN (
+        OLD.is_hidden IS DISTINCT FROM NEW.is_hidden
+        OR OLD.hidden_reason IS DISTINCT FROM NEW.hidden_reason
+        OR OLD.hidden_at IS DISTINCT FROM NEW.hidden_at
+        OR OLD.hidden_by_id IS DISTINCT FROM NEW.hidden_by_id)
     EXECUTE FUNCTION reviews_guard_moderation_columns();
 COMMENT ON TRIGGER reviews_guard_moderation_columns_update ON reviews IS
     'Only moderators and system actors hide or unhide a review.';
