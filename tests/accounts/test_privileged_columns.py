@@ -275,3 +275,43 @@ def test_only_the_user_or_staff_with_change_user_set_a_password():
 
     user.refresh_from_db()
     assert user.check_password("reset-by-support")
+
+
+def admin_form_data(page) -> dict:
+    """The POST data of an admin change page as it stands (its form and inline formsets)."""
+    forms = [page.context["adminform"].form]
+    data = {}
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += formset.forms
+        management = formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if field.disabled or value is None:
+                continue
+            if isinstance(value, list | tuple):
+                data[form.add_prefix(name)] = [getattr(v, "pk", v) for v in value]
+            elif isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            else:
+                data[form.add_prefix(name)] = getattr(value, "pk", value)
+    return data
+
+
+def test_support_changes_a_users_role_and_status_in_the_admin():
+    target = UserFactory()
+    support_client = Client()
+    support_client.force_login(staff(SUPPORT))
+    url = reverse("admin:accounts_user_change", args=[target.pk])
+    data = admin_form_data(support_client.get(url))
+
+    data.update(role="owner")
+    data.pop("is_active")  # unchecked
+    response = support_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    target.refresh_from_db()
+    assert (target.role, target.is_active) == ("owner", False)
