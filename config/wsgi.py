@@ -2,6 +2,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from apps.core.db import timeouts
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 
+# This process serves requests: its connections get the web statement timeouts.
+timeouts.serve_web()
 application = get_wsgi_application()

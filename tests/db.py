@@ -68,10 +68,11 @@ def as_table_owner():
         )
 
 
-def app_session() -> psycopg.Connection:
-    """Another connection, as the runtime role acting for a system tool (a second admin, say)."""
+def login_session() -> psycopg.Connection:
+    """Another connection, as DATABASE_URL's login role (the owner in development), in
+    autocommit: what a database administrator's psql would be."""
     db = connection.settings_dict
-    session = psycopg.connect(
+    return psycopg.connect(
         dbname=db["NAME"],
         user=db["USER"],
         password=db["PASSWORD"] or None,
@@ -79,6 +80,11 @@ def app_session() -> psycopg.Connection:
         port=db["PORT"] or None,
         autocommit=True,
     )
+
+
+def app_session() -> psycopg.Connection:
+    """Another connection, as the runtime role acting for a system tool (a second admin, say)."""
+    session = login_session()
     session.execute(pg_sql.SQL("SET ROLE {}").format(pg_sql.Identifier(settings.DATABASE_APP_ROLE)))
     session.execute("SELECT set_config('app.actor', 'system:tests', false)")
     session.execute("SET lock_timeout = '10s'")  # a safety net: a stuck test fails

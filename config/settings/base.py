@@ -96,6 +96,33 @@ CONTEXT_EXEMPT_PATHS = ("/health/", "/metrics")
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("application_name", "havre")
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 5))
+# --- Database: nothing hangs (apps/core/db/timeouts.py, docs/database.md#database-faults) ---
+# TCP keepalives and tcp_user_timeout: a dead server or a partition breaks the connection in
+# seconds, even while a statement waits for its answer (libpq options).
+for _option, _default in (
+    ("keepalives", 1),
+    ("keepalives_idle", env.int("DB_KEEPALIVES_IDLE", 5)),
+    ("keepalives_interval", env.int("DB_KEEPALIVES_INTERVAL", 2)),
+    ("keepalives_count", env.int("DB_KEEPALIVES_COUNT", 3)),
+    ("tcp_user_timeout", env.int("DB_TCP_USER_TIMEOUT_MS", 10_000)),
+):
+    DATABASES["default"]["OPTIONS"].setdefault(_option, _default)
+# Milliseconds, 0 for none; "web" when the process serves requests (config/wsgi.py), else
+# "command". Set per connection, never on the role or database.
+DATABASES["default"]["TIMEOUTS"] = {
+    "web": {
+        "statement_ms": env.int("DB_STATEMENT_TIMEOUT_MS", 5_000),
+        "idle_in_transaction_ms": env.int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000),
+    },
+    "command": {
+        "statement_ms": env.int("DB_COMMAND_STATEMENT_TIMEOUT_MS", 0),
+        "idle_in_transaction_ms": env.int("DB_COMMAND_IDLE_IN_TRANSACTION_TIMEOUT_MS", 0),
+    },
+    "probe_ms": env.int("DB_PROBE_TIMEOUT_MS", 2_000),
+}
+# Seconds a client is told to wait (Retry-After) when the database is unavailable.
+DB_RETRY_AFTER_SECONDS = env.int("DB_RETRY_AFTER_SECONDS", 5)
+# --- end: nothing hangs ---
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 # The application acts as this role: not a superuser, not BYPASSRLS, owns no table, so row-level
 # security applies to it. Migrations create it when missing and grant it what it needs.

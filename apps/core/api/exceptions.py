@@ -11,6 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
+from apps.core.db.failures import database_failure
 from apps.core.errors import DomainError
 
 logger = logging.getLogger("havre.api")
@@ -26,8 +27,13 @@ _CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "unprocessable",
+    414: "uri_too_long",
+    417: "expectation_failed",
     429: "throttled",
+    431: "request_header_fields_too_large",
     500: "server_error",
+    501: "not_implemented",
+    503: "service_unavailable",
 }
 
 
@@ -83,6 +89,15 @@ def exception_handler(exc, context):
         return Response(
             error_body(exc.status_code, exc.message, code=exc.code, fields=exc.fields),
             status=exc.status_code,
+        )
+    if (failure := database_failure(exc)) is not None:
+        # The database is down, partitioned or too slow: the client may retry shortly.
+        rollback_request()
+        logger.warning("database failure answered 503 %s: %s", failure.code, exc)
+        return Response(
+            error_body(503, failure.message, code=failure.code),
+            status=503,
+            headers={"Retry-After": str(failure.retry_after)},
         )
     if isinstance(exc, RequestDataTooBig):
         rollback_request()

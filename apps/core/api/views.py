@@ -1,10 +1,14 @@
 """Django-level error pages: JSON under /api/, Django's HTML pages elsewhere."""
 
-from django.http import JsonResponse
+import sys
+
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.core.api.exceptions import error_body
+from apps.core.db.failures import DatabaseFailure, database_failure
 
 
 def _is_api(request) -> bool:
@@ -36,6 +40,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this handler while it handles the exception: one that means the database
+    # is unavailable (raised opening or committing the request's transaction, in the admin,
+    # saving a session) answers 503, not 500.
+    if (failure := database_failure(sys.exception())) is not None:
+        return database_unavailable(request, failure)
     if _is_api(request):
         return JsonResponse(
             error_body(500, "An unexpected error occurred. It has been logged."), status=500
@@ -47,3 +56,16 @@ def csrf_failure(request, reason=""):
     if _is_api(request):
         return JsonResponse(error_body(403, f"CSRF check failed: {reason}"), status=403)
     return csrf.csrf_failure(request, reason)
+
+
+def database_unavailable(request, failure: DatabaseFailure):
+    """503 with Retry-After: our JSON error under /api/, a plain page elsewhere (the admin)."""
+    if _is_api(request):
+        response = JsonResponse(error_body(503, failure.message, code=failure.code), status=503)
+    else:
+        # Rendered without the request: no context processor may touch the database.
+        response = HttpResponse(
+            loader.render_to_string("503.html", {"failure": failure}), status=503
+        )
+    response["Retry-After"] = str(failure.retry_after)
+    return response

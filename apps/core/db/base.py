@@ -1,20 +1,61 @@
-"""Havre's database backend: Django's PostgreSQL backend plus two things every connection
-needs, whatever opened it (web request, management command, shell):
+"""Havre's database backend: Django's PostgreSQL backend plus what every connection needs,
+whatever opened it (web request, management command, shell):
 
 * every query is observed (slow-query log, per-request statistics);
 * the connection acts as the runtime role (`DATABASE_APP_ROLE`, e.g. app_user: no superuser,
   no BYPASSRLS, owns nothing) unless the code runs `as_owner()` — migrations, flush, test
-  database creation — which connects with the owner's credentials and role.
+  database creation — which connects with the owner's credentials and role;
+* nothing waits on the database without a bound (apps/core/db/timeouts.py): the entry point's
+  statement and idle-in-transaction timeouts travel with the connection, a web connection
+  gives up on an answer that never comes (a partition, a stuck proxy) and is then discarded,
+  and health checks of a connection take at most the probe timeout.
 """
 
+import math
+
+import psycopg
+from django.db import OperationalError
 from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base as postgresql
 
+from apps.core.db import timeouts
 from apps.core.db.observer import QueryObserver
 from apps.core.db.roles import owner_mode_active
 
 
+class DeadlineConnection(psycopg.Connection):
+    """A psycopg connection on which no wait for the server lasts longer than
+    `answer_timeout` seconds (None: no limit). Every exchange — execute, fetch, commit,
+    rollback, COPY — goes through `wait()`. A connection that timed out is closed: where its
+    conversation with the server stopped is unknown, so it must never be reused."""
+
+    answer_timeout: float | None = None
+
+    def wait(self, gen, *args, timeout=None, **kwargs):
+        limit = self.answer_timeout
+        if timeout is not None or limit is None:
+            return super().wait(gen, *args, timeout=timeout, **kwargs)
+        try:
+            return super().wait(gen, *args, timeout=limit, **kwargs)
+        except psycopg.errors._WaitTimeout as exc:  # psycopg's own, raised for `timeout`
+            self.close()
+            raise psycopg.OperationalError(
+                f"no answer from the database within {limit:g} s; connection closed"
+            ) from exc
+
+
+class _Driver:
+    """psycopg as Django's backend sees it (`Database`), connecting with DeadlineConnection."""
+
+    connect = staticmethod(DeadlineConnection.connect)
+
+    def __getattr__(self, name):
+        return getattr(psycopg, name)
+
+
 class DatabaseWrapper(postgresql.DatabaseWrapper):
+    Database = _Driver()
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.execute_wrappers.append(QueryObserver())
@@ -32,9 +73,55 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             for key, param in (("PASSWORD", "password"), ("HOST", "host"), ("PORT", "port")):
                 if owner.get(key):
                     params[param] = owner[key]
+        params["options"] = _join_options(
+            params.get("options"), timeouts.connection_options(self.settings_dict)
+        )
         return params
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        connection.answer_timeout = timeouts.answer_timeout(self.settings_dict)
+        return connection
 
     def _configure_role(self, connection):
         if self.acts_as_owner:
             return False
         return super()._configure_role(connection)
+
+    def is_usable(self):
+        # Django's health checks (CONN_HEALTH_CHECKS, and after a request that saw an error)
+        # run SELECT 1: a connection that cannot answer it within the probe timeout is dropped.
+        if self.connection is None:
+            return False
+        saved = self.connection.answer_timeout
+        self.connection.answer_timeout = timeouts.probe_timeout(self.settings_dict)
+        try:
+            return super().is_usable()
+        finally:
+            self.connection.answer_timeout = saved
+
+    def probe(self) -> None:
+        """Connect anew and run SELECT 1, the whole within about the probe timeout; raise
+        OperationalError otherwise. A new connection, so that the probe tells whether the
+        application can reach the database now, without disturbing this thread's one."""
+        seconds = timeouts.probe_timeout(self.settings_dict)
+        params = self.get_connection_params()
+        # libpq's connect_timeout counts whole seconds, at least 2.
+        params["connect_timeout"] = max(2, math.ceil(seconds))
+        # Later -c settings win over the connection's own.
+        params["options"] = _join_options(
+            params.get("options"), timeouts.session_options(seconds * 1000, seconds * 1000)
+        )
+        try:
+            probe = self.Database.connect(**params)
+            probe.answer_timeout = seconds
+            try:
+                probe.execute("SELECT 1").fetchone()
+            finally:
+                probe.close()
+        except psycopg.Error as exc:
+            raise OperationalError(str(exc)) from exc
+
+
+def _join_options(*options: str | None) -> str:
+    return " ".join(option for option in options if option)

@@ -1,0 +1,53 @@
+"""Database errors that mean "the database cannot serve us right now": answered 503 with
+Retry-After — by the API's exception handler (DRF views) and by the 500 handler (everything
+else: the request's transaction opened or committed by RequestContextMiddleware, the admin,
+sessions) — never a 500 page.
+
+Anything else (a bug in SQL, a constraint) is not an outage and is not classified here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+QUERY_CANCELED = "57014"  # statement_timeout (or a cancel request)
+# Class 08: connection exceptions; 53: insufficient resources (too many connections, out of
+# memory, disk full); 57: operator intervention (admin shutdown 57P01, crash shutdown 57P02,
+# cannot connect now 57P03). 25P03: the session was ended for idling in a transaction.
+_UNAVAILABLE_CLASSES = ("08", "53", "57")
+_UNAVAILABLE_STATES = ("25P03",)
+
+
+@dataclass(frozen=True)
+class DatabaseFailure:
+    code: str
+    message: str
+
+    @property
+    def retry_after(self) -> int:
+        return settings.DB_RETRY_AFTER_SECONDS
+
+
+TIMEOUT = DatabaseFailure(
+    "database_timeout", "The database took too long to answer. Try again in a moment."
+)
+UNAVAILABLE = DatabaseFailure(
+    "database_unavailable", "The database is unavailable. Try again in a moment."
+)
+
+
+def database_failure(exc: BaseException | None) -> DatabaseFailure | None:
+    """TIMEOUT or UNAVAILABLE when `exc` means the database cannot serve now, else None."""
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return None
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    if sqlstate == QUERY_CANCELED:
+        return TIMEOUT
+    # No SQLSTATE: the client's side — refused, connect timeout, connection lost or closed,
+    # no answer within the deadline (apps/core/db/base.py).
+    if sqlstate is None or sqlstate[:2] in _UNAVAILABLE_CLASSES or sqlstate in _UNAVAILABLE_STATES:
+        return UNAVAILABLE
+    return None
