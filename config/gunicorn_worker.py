@@ -6,30 +6,42 @@ application answers its own).
 """
 
 import json
+from typing import NamedTuple
 
 from gunicorn import util
 from gunicorn.http import errors
 from gunicorn.workers.gthread import ThreadWorker
 
+
+class Refusal(NamedTuple):
+    status: int
+    reason: str
+    message: str
+    code: str | None = None  # None: the API's code for the status
+
+
 # gunicorn's own status for its request errors (gunicorn/workers/base.py); the others are 400.
-_STATUSES = (
-    (errors.LimitRequestLine, 414, "URI Too Long", "The request line is too long."),
+_REFUSALS = (
+    (errors.LimitRequestLine, Refusal(414, "URI Too Long", "The request line is too long.")),
     (
         errors.LimitRequestHeaders,
-        431,
-        "Request Header Fields Too Large",
-        "The request has too many headers, or one is too large.",
+        Refusal(
+            431,
+            "Request Header Fields Too Large",
+            "The request has too many headers, or one is too large.",
+        ),
     ),
-    (errors.ExpectationFailed, 417, "Expectation Failed", "This Expect header is not supported."),
+    (
+        errors.ExpectationFailed,
+        Refusal(417, "Expectation Failed", "This Expect header is not supported."),
+    ),
     (
         errors.UnsupportedTransferCoding,
-        501,
-        "Not Implemented",
-        "This Transfer-Encoding is not supported.",
+        Refusal(501, "Not Implemented", "This Transfer-Encoding is not supported."),
     ),
-    (errors.ForbiddenProxyRequest, 403, "Forbidden", "Proxy requests are not allowed."),
+    (errors.ForbiddenProxyRequest, Refusal(403, "Forbidden", "Proxy requests are not allowed.")),
 )
-_BAD_REQUEST = (400, "Bad Request", "The HTTP request is malformed.")
+_BAD_REQUEST = Refusal(400, "Bad Request", "The HTTP request is malformed.", "bad_request")
 # The application's fault, not the client's: gunicorn answers those itself.
 _NOT_THE_CLIENTS = (
     errors.InvalidResponseHeader,
@@ -42,12 +54,10 @@ def error_response(exc: errors.ParseException) -> bytes:
     """The whole HTTP response for a request gunicorn refused."""
     from apps.core.api.exceptions import error_body  # Django is set up once a worker serves
 
-    status, reason, message = next(
-        (entry[1:] for entry in _STATUSES if isinstance(exc, entry[0])), _BAD_REQUEST
-    )
-    body = json.dumps(error_body(status, message)).encode()
+    refusal = next((r for kind, r in _REFUSALS if isinstance(exc, kind)), _BAD_REQUEST)
+    body = json.dumps(error_body(refusal.status, refusal.message, code=refusal.code)).encode()
     head = (
-        f"HTTP/1.1 {status} {reason}\r\n"
+        f"HTTP/1.1 {refusal.status} {refusal.reason}\r\n"
         "Connection: close\r\n"
         "Content-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"

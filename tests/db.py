@@ -68,6 +68,21 @@ def as_table_owner():
         )
 
 
+@contextmanager
+def connection_to(host: str, port: int | str):
+    """The test's connection goes to another server address for the block (a port nobody
+    listens on, a proxy), then back; transactional tests only (it reconnects)."""
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST=host, PORT=str(port))
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+
 def login_session() -> psycopg.Connection:
     """Another connection, as DATABASE_URL's login role (the owner in development), in
     autocommit: what a database administrator's psql would be."""

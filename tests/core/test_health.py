@@ -4,6 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from tests.db import connection_to
+
 SLOW_LOGGER = "havre.db.slow"
 
 
@@ -27,15 +29,8 @@ def test_health_db_runs_select_1(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_health_db_answers_503_when_the_database_is_unreachable(client):
-    saved = dict(connection.settings_dict)
-    connection.close()
-    connection.settings_dict["PORT"] = "1"  # nothing listens there
-    try:
+    with connection_to(connection.settings_dict["HOST"], 1):  # nothing listens there
         response = client.get("/health/db/")
-    finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
 
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
