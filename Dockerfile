@@ -54,4 +54,5 @@ h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); \
 h = 'localhost' if h in ('', '*') else h; \
 u.urlopen(u.Request('http://127.0.0.1:8000/health/', headers={'Host': h}), timeout=4)"
 ENTRYPOINT ["docker/entrypoint.sh"]
+# Threaded workers (gthread, our JSON-error worker class): config/gunicorn.conf.py.
 CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py"]

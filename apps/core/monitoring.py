@@ -131,16 +131,14 @@ def _client_allowed(request) -> bool:
 
 
 class _HealthCollector:
-    """havre_database_up, measured at scrape time."""
+    """havre_database_up, measured at scrape time by the same bounded probe as /health/db/."""
 
     def collect(self):
         up = 1
         try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
+            connection.probe()
         except DatabaseError:
             up = 0
-            connection.close_if_unusable_or_obsolete()
         gauge = GaugeMetricFamily("havre_database_up", "1 when SELECT 1 succeeds.")
         gauge.add_metric([], up)
         yield gauge

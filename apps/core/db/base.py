@@ -58,7 +58,8 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.execute_wrappers.append(QueryObserver())
+        self.observer = QueryObserver()
+        self.execute_wrappers.append(self.observer)
 
     @property
     def acts_as_owner(self) -> bool:
@@ -116,7 +117,14 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             probe = self.Database.connect(**params)
             probe.answer_timeout = seconds
             try:
-                probe.execute("SELECT 1").fetchone()
+                # Observed like every query (the slow-query log, the request's figures).
+                self.observer(
+                    lambda sql, params, many, context: probe.execute(sql).fetchone(),
+                    "SELECT 1",
+                    None,
+                    False,
+                    {"connection": self, "cursor": None},
+                )
             finally:
                 probe.close()
         except psycopg.Error as exc:
