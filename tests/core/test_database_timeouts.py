@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
-from django.db import OperationalError, connection, connections
+from django.db import DatabaseError, OperationalError, connection, connections
 from django.test import Client
 
 from apps.core import context
@@ -99,6 +99,24 @@ def test_a_statement_past_the_statement_timeout_is_cancelled_by_postgresql(
     assert elapsed < 4  # cancelled, not slept through
     # A cancelled statement leaves the connection usable.
     assert show(wrapper, "statement_timeout") == "200ms"
+
+
+@pytest.mark.django_db
+def test_a_transaction_left_idle_past_the_limit_is_ended_by_postgresql(
+    serving_web, fresh, monkeypatch
+):
+    wrapper = fresh()
+    monkeypatch.setitem(wrapper.settings_dict["TIMEOUTS"]["web"], "idle_in_transaction_ms", 300)
+    wrapper.set_autocommit(False)
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    time.sleep(1.5)  # idle in the transaction, holding whatever it locked
+    with pytest.raises(DatabaseError) as caught, wrapper.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+    assert caught.value.__cause__.sqlstate == "25P03"  # an InternalError, for psycopg
+    assert failures.database_failure(caught.value) is failures.UNAVAILABLE
+    assert not wrapper.is_usable()
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import Error, InterfaceError, OperationalError
 
 QUERY_CANCELED = "57014"  # statement_timeout (or a cancel request)
 # Class 08: connection exceptions; 53: insufficient resources (too many connections, out of
@@ -41,13 +41,15 @@ UNAVAILABLE = DatabaseFailure(
 
 def database_failure(exc: BaseException | None) -> DatabaseFailure | None:
     """TIMEOUT or UNAVAILABLE when `exc` means the database cannot serve now, else None."""
-    if not isinstance(exc, OperationalError | InterfaceError):
+    if not isinstance(exc, Error):
         return None
     sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    if sqlstate is None:
+        # The client's side: refused, connect timeout, connection lost or closed, no answer
+        # within the deadline (apps/core/db/base.py).
+        return UNAVAILABLE if isinstance(exc, OperationalError | InterfaceError) else None
     if sqlstate == QUERY_CANCELED:
         return TIMEOUT
-    # No SQLSTATE: the client's side — refused, connect timeout, connection lost or closed,
-    # no answer within the deadline (apps/core/db/base.py).
-    if sqlstate is None or sqlstate[:2] in _UNAVAILABLE_CLASSES or sqlstate in _UNAVAILABLE_STATES:
+    if sqlstate[:2] in _UNAVAILABLE_CLASSES or sqlstate in _UNAVAILABLE_STATES:
         return UNAVAILABLE
     return None
