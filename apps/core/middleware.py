@@ -36,6 +36,11 @@ class RequestContextMiddleware:
     context needs the authenticated user, which AuthenticationMiddleware provides lazily.
     DRF's token authentication happens later, inside the view: the API's authentication
     classes update the context then (apps/core/api/authentication.py).
+
+    The commit happens here, before the response leaves: a response that says 2xx was
+    committed. When the database fails while the transaction opens or commits, the exception
+    reaches Django's 500 handler, which answers 503 with Retry-After
+    (apps/core/api/views.server_error); the failed connection is closed on the way.
     """
 
     def __init__(self, get_response):

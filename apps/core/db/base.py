@@ -22,6 +22,10 @@ from apps.core.db import timeouts
 from apps.core.db.observer import QueryObserver
 from apps.core.db.roles import owner_mode_active
 
+# Raised by psycopg's Connection.wait(timeout=...) (psycopg >= 3.2); looked up at import so that
+# a psycopg without it fails at start-up, not during an outage.
+_WAIT_TIMEOUT = psycopg.errors._WaitTimeout
+
 
 class DeadlineConnection(psycopg.Connection):
     """A psycopg connection on which no wait for the server lasts longer than
@@ -37,7 +41,7 @@ class DeadlineConnection(psycopg.Connection):
             return super().wait(gen, *args, timeout=timeout, **kwargs)
         try:
             return super().wait(gen, *args, timeout=limit, **kwargs)
-        except psycopg.errors._WaitTimeout as exc:  # psycopg's own, raised for `timeout`
+        except _WAIT_TIMEOUT as exc:
             self.close()
             raise psycopg.OperationalError(
                 f"no answer from the database within {limit:g} s; connection closed"
