@@ -10,3 +10,21 @@ def client_for(user=None) -> APIClient:
     if user is not None:
         client.force_login(user)
     return client
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released): connecting to it
+    is refused at once, as a Redis or PostgreSQL that is down."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def redis_down(settings) -> None:
+    """Point the cache (throttles, login limiter, cached look-ups) at a closed port for the
+    rest of the test; pytest-django's `settings` puts it back afterwards."""
+    default = settings.CACHES["default"]
+    location = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CACHES = {**settings.CACHES, "default": {**default, "LOCATION": location}}

@@ -187,9 +187,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        # DRF's throttles, counted atomically in Redis (see "Cache and throttling" below).
+        "apps.core.api.throttling.AnonRateThrottle",
+        "apps.core.api.throttling.UserRateThrottle",
+        "apps.core.api.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="120/min"),
@@ -242,6 +243,28 @@ CONTENT_SECURITY_POLICY_BROWSABLE_API = {
     "DIRECTIVES": {"style-src-attr": [UNSAFE_INLINE]},
 }
 # --- end Content-Security-Policy ------------------------------------------------------------
+# --- Cache and throttling ------------------------------------------------------------------
+# One Redis shared by every worker and machine: throttle counters, the failed-login limiter
+# and cached look-ups. Plain cache calls (cache.get/set) fail open when Redis is away
+# (IGNORE_EXCEPTIONS, logged); the throttles and the login limiter talk to Redis themselves and
+# decide (docs/security.md, "Throttles and the failed-login limiter").
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Several deployments (or checkouts) may share one Redis: each counts under its own.
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="havre"),
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.5),
+            "IGNORE_EXCEPTIONS": True,
+        },
+    }
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "havre.cache"
+# --- end of cache and throttling ----------------------------------------------------------
 
 # --- Monitoring ---------------------------------------------------------------------------
 # /metrics (Prometheus) answers these networks, or anyone presenting METRICS_TOKEN as a

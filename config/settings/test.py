@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -16,3 +18,12 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "auth": "100000/min"},
 }
+
+# --- Cache and throttling: counters of this test database only -----------------------------
+# Other checkouts' suites (and xdist workers) share the machine's Redis: keys carry the test
+# database's name, and the tests clear their own prefix only (tests/conftest.py).
+_database = DATABASES["default"]  # noqa: F405
+_test_database = _database["TEST"]["NAME"] or f"test_{_database['NAME']}"
+CACHES["default"]["KEY_PREFIX"] = ":".join(  # noqa: F405
+    filter(None, [_test_database, os.environ.get("PYTEST_XDIST_WORKER")])
+)

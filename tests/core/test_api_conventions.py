@@ -118,7 +118,7 @@ def test_register_token_me_and_revoke():
 
 
 def test_the_auth_endpoints_are_throttled_with_retry_after(monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
+    from apps.core.api.throttling import ScopedRateThrottle
 
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "3/min"})
     client = APIClient()
