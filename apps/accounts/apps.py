@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
@@ -16,3 +17,11 @@ class AccountsConfig(AppConfig):
         # it as the authentication actor, which row-level security lets write users.
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(record_last_login, dispatch_uid="havre_record_last_login")
+
+
+class HavreAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with our site: its login goes through the failed-login limiter.
+    Listed in INSTALLED_APPS by its path; not the default config of apps.accounts."""
+
+    default = False
+    default_site = "apps.accounts.admin_site.HavreAdminSite"

@@ -23,7 +23,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # First, so that its commands (migrate, flush, createsuperuser) replace Django's.
     "apps.core",
-    "django.contrib.admin",
+    "apps.accounts.apps.HavreAdminConfig",  # django.contrib.admin, login limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -264,6 +264,11 @@ CACHES = {
 }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "havre.cache"
+# Failed logins (API and admin) before the account, or the client address, is locked; the lock
+# lasts LOGIN_FAILURE_WINDOW seconds after the last failure counted.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_IP_LIMIT = env.int("LOGIN_FAILURE_IP_LIMIT", default=20)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 # --- end of cache and throttling ----------------------------------------------------------
 
 # --- Monitoring ---------------------------------------------------------------------------

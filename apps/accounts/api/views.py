@@ -5,7 +5,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import services
+from apps.accounts import login_limits, services
 from apps.accounts.api.serializers import (
     RegisterSerializer,
     TokenRequestSerializer,
@@ -13,6 +13,7 @@ from apps.accounts.api.serializers import (
     UserSerializer,
 )
 from apps.core import context
+from apps.core.api.serializers import ErrorSerializer
 from apps.core.errors import DomainError
 
 
@@ -45,17 +46,22 @@ class TokenView(APIView):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(
+        request=TokenRequestSerializer,
+        # 503: the failed-login limiter cannot reach Redis (it fails closed).
+        responses={200: TokenSerializer, 503: ErrorSerializer},
+    )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request,
-            username=serializer.validated_data["email"],
-            password=serializer.validated_data["password"],
-        )
-        if user is None or not user.is_active:
-            raise InvalidCredentials()
+        email = serializer.validated_data["email"]
+        with login_limits.attempt(request, email) as login:
+            user = authenticate(
+                request, username=email, password=serializer.validated_data["password"]
+            )
+            if user is None or not user.is_active:
+                raise InvalidCredentials()
+            login.succeeded()
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

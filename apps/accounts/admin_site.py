@@ -1,0 +1,48 @@
+"""The admin site: Django's, with its login form behind the failed-login limiter."""
+
+from django.contrib.admin import AdminSite
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+
+from apps.accounts import login_limits
+
+
+class LimitedAdminAuthenticationForm(AdminAuthenticationForm):
+    """Each check of a password counts on the account's and the address's failure counters;
+    a locked account or address is refused before its password is looked at."""
+
+    def clean(self):
+        if not (self.cleaned_data.get("username") and self.cleaned_data.get("password")):
+            return super().clean()  # the form's own "required" errors; nothing was checked
+        try:
+            with login_limits.attempt(self.request, self.cleaned_data["username"]) as login:
+                cleaned_data = super().clean()
+                login.succeeded()
+        except (login_limits.LoginLocked, login_limits.LoginLimiterUnavailable) as refusal:
+            # HavreAdminSite.login answers with the refusal's status and Retry-After.
+            self.request.login_refusal = refusal
+            message = self._refusal_message(refusal)
+            raise ValidationError(message, code=refusal.default_code) from refusal
+        return cleaned_data
+
+    @staticmethod
+    def _refusal_message(refusal) -> str:
+        if isinstance(refusal, login_limits.LoginLocked):
+            minutes = max(1, round(refusal.wait / 60))
+            return (
+                "Too many failed logins for this account or from this address. "
+                f"Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+            )
+        return "Logins are paused for a moment (the login limiter is unavailable). Try again soon."
+
+
+class HavreAdminSite(AdminSite):
+    login_form = LimitedAdminAuthenticationForm
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        refusal = getattr(request, "login_refusal", None)
+        if refusal is not None:
+            response.status_code = refusal.status_code
+            response["Retry-After"] = str(refusal.wait)
+        return response
