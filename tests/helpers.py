@@ -12,9 +12,11 @@ def client_for(user=None) -> APIClient:
     return client
 
 
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then released): connecting to it
-    is refused at once, as a Redis or PostgreSQL that is down."""
+def unused_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound by the kernel's choice, then
+    released): connecting to it is refused at once, as a Redis that is down; or a port to hand
+    to a server that cannot bind port 0 itself (gunicorn). Another process could take it in
+    between: rare, and the server then fails to start, loudly."""
     import socket
 
     with socket.socket() as probe:
@@ -26,5 +28,5 @@ def redis_down(settings) -> None:
     """Point the cache (throttles, login limiter, cached look-ups) at a closed port for the
     rest of the test; pytest-django's `settings` puts it back afterwards."""
     default = settings.CACHES["default"]
-    location = f"redis://127.0.0.1:{closed_port()}/0"
+    location = f"redis://127.0.0.1:{unused_port()}/0"
     settings.CACHES = {**settings.CACHES, "default": {**default, "LOCATION": location}}
