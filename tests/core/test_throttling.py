@@ -63,6 +63,19 @@ def test_counters_live_under_the_cache_prefix():
     assert raw.exists("t:prefixed") == 0
 
 
+def test_a_cache_that_is_not_redis_fails_the_system_checks(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+    errors = throttling.check_the_cache_is_redis(None)
+
+    assert [error.id for error in errors] == ["havre.throttling.E001"]
+    assert "LocMemCache" in errors[0].msg
+
+
+def test_the_configured_cache_passes_the_system_checks():
+    assert throttling.check_the_cache_is_redis(None) == []
+
+
 def test_the_api_throttles_are_ours():
     from django.conf import settings
 

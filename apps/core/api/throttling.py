@@ -18,6 +18,8 @@ import math
 import secrets
 from collections.abc import Sequence
 
+from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
@@ -26,6 +28,23 @@ from rest_framework import throttling
 logger = logging.getLogger("havre.throttling")
 
 CacheUnavailable = RedisError  # what the callers of RedisScript catch when Redis is away
+
+
+@checks.register(checks.Tags.caches)
+def check_the_cache_is_redis(app_configs, **kwargs):
+    """Another backend (LocMem, say) has no scripts: every login would fail, and a
+    per-process cache is the very thing these throttles replace."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend.startswith("django_redis."):
+        return []
+    return [
+        checks.Error(
+            f"CACHES['default'] is {backend or 'missing'}: the throttles and the failed-login "
+            "limiter count in Redis.",
+            hint="Use django_redis.cache.RedisCache with REDIS_URL (config/settings/base.py).",
+            id="havre.throttling.E001",
+        )
+    ]
 
 
 class RedisScript:
