@@ -106,15 +106,21 @@ def restore_into(
                 ["pg_restore", "--file=-", str(dump)],  # noqa: S607
                 stdout=subprocess.PIPE, stderr=convert_errors,
             )  # fmt: skip
-        with contextlib.suppress(BrokenPipeError):  # psql stopped at an error: reported below
+        psql_stopped = False
+        try:
             if replace_schema:
                 load.stdin.write(REPLACE_SCHEMA_SQL)
             shutil.copyfileobj(convert.stdout, load.stdin, 1024 * 1024)
+        except BrokenPipeError:
+            # psql stopped at an error and closed its input: its error is the reason, reported
+            # below. (pg_restore then dies of SIGPIPE, saying nothing, and psql may not be reaped
+            # yet: load.poll() cannot tell who stopped first.)
+            psql_stopped = True
         # Closing our end lets a pg_restore still writing after psql stopped exit (SIGPIPE)
         # instead of waiting forever on a full pipe.
         convert.stdout.close()
         converted = convert.wait() == 0 and (unzip is None or unzip.wait() == 0)
-        if not converted and load.poll() is None:
+        if not converted and not psql_stopped:
             # pg_restore failed with psql still waiting for the rest: stop psql before the end
             # of its input, so that it never commits.
             load.kill()
