@@ -15,9 +15,9 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from apps.accounts.models import User  # noqa: E402
+from apps.accounts.services import token_create  # noqa: E402
 from apps.core.context import DbContext, db_context  # noqa: E402
 from apps.listings.api.pagination import cursor_token  # noqa: E402
 
@@ -39,7 +39,7 @@ def cursor_for_depth(depth: int) -> str | None:
 def main(out_path: str) -> None:
     with db_context(DbContext.system("bench")):
         guest = User.objects.filter(email__endswith="@scale.havre.test", role="guest").first()
-        token, _ = Token.objects.get_or_create(user=guest)
+        _token, key = token_create(user=guest, name="bench")
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT id FROM listings WHERE status = 'published' AND is_active"
@@ -82,7 +82,7 @@ def main(out_path: str) -> None:
             {
                 "scenarios": scenarios,
                 "urls": urls,
-                "token": token.key,
+                "token": key,
                 "listing_ids": listing_ids,
                 "listings": total,
             },

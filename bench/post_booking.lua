@@ -21,7 +21,7 @@ function request()
     listing, os.date("!%Y-%m-%d", start), os.date("!%Y-%m-%d", start + nights * 86400))
   return wrk.format("POST", "/api/v1/bookings/", {
     ["Content-Type"] = "application/json",
-    ["Authorization"] = "Token __TOKEN__",
+    ["Authorization"] = "Bearer __TOKEN__",
   }, body)
 end
 

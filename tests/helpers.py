@@ -30,3 +30,13 @@ def redis_down(settings) -> None:
     default = settings.CACHES["default"]
     location = f"redis://127.0.0.1:{unused_port()}/0"
     settings.CACHES = {**settings.CACHES, "default": {**default, "LOCATION": location}}
+def token_for(user, name: str = "tests") -> str:
+    """A new API key of `user`, issued as a login would (apps.accounts.services.token_create)."""
+    from apps.accounts.services import token_create
+
+    return token_create(user=user, name=name)[1]
+
+
+def token_client_for(user, keyword: str = "Bearer") -> APIClient:
+    """An API client authenticated by a new API key of `user` (our token authentication)."""
+    return APIClient(HTTP_AUTHORIZATION=f"{keyword} {token_for(user)}")

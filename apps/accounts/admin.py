@@ -5,11 +5,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserCreationForm
 from django.urls import reverse
 from django.utils.html import format_html
-from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
 from apps.accounts import services
-from apps.accounts.models import Profile, Tenant, User
+from apps.accounts.models import ApiToken, Profile, Tenant, User
 from apps.core.admin_tools import EstimatedCountPaginator, audit_history_link, report
 
 
@@ -144,18 +142,37 @@ class UserAdmin(DjangoUserAdmin):
         report(self, request, "Deactivated", changed, queryset.count())
 
 
-# DRF's token admin renders its user field as a <select> of every user and counts every token:
-# replaced by one fit for a million users.
-admin.site.unregister(TokenProxy)
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: tokens are issued by logging in (the key is shown once, to the client) and
+    revoked here through the service, never edited."""
 
-
-@admin.register(TokenProxy)
-class TokenAdmin(DrfTokenAdmin):
-    autocomplete_fields = ["user"]
+    list_display = ["prefix", "name", "user", "created_at", "last_used_at", "expires_at"]
     list_select_related = ["user"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+    readonly_fields = fields
     # Exact e-mail only. Under row-level security UPPER(email) = ... cannot use the unique
     # index on UPPER(email) (upper() is not LEAKPROOF): the look-up reads the users table.
-    search_fields = ["=user__email"]
-    search_help_text = "Exact e-mail address"
-    ordering = ["-created"]  # DRF's default sorts every token by its user's e-mail
+    search_fields = ["=user__email", "=prefix"]
+    search_help_text = "Exact e-mail address, or a token's prefix (hvr_...)"
+    ordering = ["-created_at"]
     show_full_result_count = False
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked by the action below, through the service
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("accounts.revoke_apitoken")
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    def revoke(self, request, queryset):
+        selected = queryset.count()  # before: the revoked rows are gone afterwards
+        revoked = services.tokens_revoke(tokens=queryset, actor=request.user)
+        report(self, request, "Revoked", revoked, selected)

@@ -1,9 +1,12 @@
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import BaseUserManager as DjangoBaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Now, Upper
 
 from apps.core.countries import ISO_3166_ALPHA2
 from apps.core.models import TimeStampedModel
@@ -142,3 +145,62 @@ class Profile(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+# --- API tokens ---------------------------------------------------------------------------
+# A key is "hvr_" + 43 URL-safe characters from the operating system's CSPRNG (256 bits): the
+# prefix lets secret scanners (GitHub's, gitleaks...) recognise a leaked key. Only its SHA-256
+# digest is stored. A slow hash (PBKDF2, argon2) protects low-entropy passwords against
+# guessing; a 256-bit random key cannot be guessed at any speed, so a fast digest is as safe
+# here, costs microseconds per request instead of ~100 ms, and being deterministic it can be
+# looked up through a unique index.
+API_TOKEN_KEY_PREFIX = "hvr_"  # noqa: S105 (a marker, not a secret)
+API_TOKEN_DISPLAY_LENGTH = 12  # "hvr_" + 8 characters: enough to tell keys apart, 48 bits shown
+
+
+def api_token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_new_key() -> str:
+    return API_TOKEN_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+class ApiToken(models.Model):
+    """One API key of one user, on one device (named by the client at login)."""
+
+    # Indexed by api_tokens_user_created_idx, which leads with user_id.
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", db_index=False
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=API_TOKEN_DISPLAY_LENGTH, help_text="Not secret.")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the key (hex).")
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "api_tokens"
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+        permissions = [("revoke_apitoken", "Can revoke API tokens")]
+        constraints = [
+            # The authentication look-up (a constraint, not unique=True: no second, LIKE index).
+            models.UniqueConstraint(fields=["digest"], name="api_tokens_digest_unique"),
+            # The key itself can never be stored by mistake: only a hex SHA-256 fits.
+            models.CheckConstraint(
+                condition=models.Q(digest__regex=r"^[0-9a-f]{64}$"), name="api_tokens_digest_sha256"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_tokens_expire_after_creation",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="api_tokens_user_created_idx"),
+            models.Index(fields=["expires_at"], name="api_tokens_expires_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"

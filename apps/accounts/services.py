@@ -1,12 +1,28 @@
 """Every write to accounts goes through here."""
 
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from apps.accounts.models import Profile, Tenant, User, UserRole
+from apps.accounts.models import (
+    API_TOKEN_DISPLAY_LENGTH,
+    ApiToken,
+    Profile,
+    Tenant,
+    User,
+    UserRole,
+    api_token_digest,
+    api_token_new_key,
+)
 from apps.core import context
-from apps.core.errors import PermissionDenied
+from apps.core.context import DbContext, db_context
+from apps.core.errors import NotFound, PermissionDenied
 
 
 @transaction.atomic
@@ -95,9 +111,87 @@ def users_verify(*, users, actor: User) -> int:
 def users_deactivate(*, users, actor: User) -> int:
     """Accounts are never hard-deleted from the back-office: they are switched off, and their
     API tokens revoked."""
-    from rest_framework.authtoken.models import Token
-
     targets = users.filter(is_active=True).exclude(pk=actor.pk)
     ids = list(targets.values_list("pk", flat=True))
-    Token.objects.filter(user_id__in=ids).delete()
+    tokens_revoke_all(users=ids, actor=actor)
     return User.objects.filter(pk__in=ids).update(is_active=False)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+# Reading api_tokens needs the owner's context (or staff/system): RLS shows nobody else's.
+# Creating and touching one happens during authentication, as the system actor `system:auth`.
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+    default_message = "No such token among yours."
+
+
+def _may_revoke_others(actor: User) -> bool:
+    # Deactivating a user revokes their tokens: whoever may do the one may do the other.
+    return actor.has_perm("accounts.revoke_apitoken") or actor.has_perm("accounts.moderate_user")
+
+
+def token_create(*, user: User, name: str, now: dt.datetime | None = None) -> tuple[ApiToken, str]:
+    """A new key for `user` (one per login, so each device can be revoked alone). Returns the
+    row and the key: the key exists only in this return value, never in the database."""
+    now = now or timezone.now()
+    key = api_token_new_key()
+    # Issuing a key is the authentication system's act, after it checked the password: users
+    # may read and delete their tokens (RLS), never mint one.
+    issuer = replace(DbContext.system("auth"), user_id=user.pk, tenant_id=user.tenant_id)
+    with db_context(issuer):
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[: ApiToken._meta.get_field("name").max_length],
+            prefix=key[:API_TOKEN_DISPLAY_LENGTH],
+            digest=api_token_digest(key),
+            created_at=now,
+            expires_at=now + settings.API_TOKEN_TTL,
+        )
+    return token, key
+
+
+def token_touch(*, token: ApiToken, now: dt.datetime | None = None) -> bool:
+    """Record a use and slide the expiry — at most once per API_TOKEN_TOUCH_INTERVAL, so a busy
+    client does not write on every request. True when the row was written."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < (
+        settings.API_TOKEN_TOUCH_INTERVAL
+    ):
+        return False
+    expires_at = now + settings.API_TOKEN_TTL
+    # Conditional: of two requests racing past the check above, one writes.
+    stale = Q(last_used_at__isnull=True) | Q(
+        last_used_at__lte=now - settings.API_TOKEN_TOUCH_INTERVAL
+    )
+    written = ApiToken.objects.filter(stale, pk=token.pk).update(
+        last_used_at=now, expires_at=expires_at
+    )
+    token.last_used_at, token.expires_at = now, expires_at
+    return bool(written)
+
+
+@transaction.atomic
+def tokens_revoke(*, tokens: QuerySet[ApiToken], actor: User) -> int:
+    """Delete `tokens`: the actor's own, or anyone's with the revoke permission (staff)."""
+    if not _may_revoke_others(actor):
+        tokens = tokens.filter(user=actor)
+    deleted, _ = tokens.delete()
+    return deleted
+
+
+def token_revoke(*, user: User, token_id: int, actor: User) -> None:
+    """Revoke one of `user`'s tokens (a device logged out)."""
+    if user.pk != actor.pk and not _may_revoke_others(actor):
+        raise PermissionDenied()
+    if not tokens_revoke(tokens=ApiToken.objects.filter(user=user, pk=token_id), actor=actor):
+        raise TokenNotFound()
+
+
+def tokens_revoke_all(*, users: Iterable[User | int], actor: User) -> int:
+    """Revoke every token of `users` (logged out everywhere)."""
+    ids = [getattr(user, "pk", user) for user in users]
+    if set(ids) - {actor.pk} and not _may_revoke_others(actor):
+        raise PermissionDenied()
+    return tokens_revoke(tokens=ApiToken.objects.filter(user_id__in=ids), actor=actor)

@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
+from apps.core.durations import parse_duration
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 env = environ.Env()
@@ -32,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -173,7 +174,7 @@ DEFAULT_TENANT_SLUG = env("DEFAULT_TENANT_SLUG", default="default")
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "apps.core.api.authentication.TokenAuthentication",
+        "apps.accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -201,6 +202,12 @@ REST_FRAMEWORK = {
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# --- API tokens (apps.accounts.models.ApiToken; docs/security.md, "API tokens") -----------
+# A token expires this long after its last use (sliding); uses are recorded at most once per
+# API_TOKEN_TOUCH_INTERVAL per token, so a busy client does not write on every request.
+API_TOKEN_TTL = parse_duration(env("API_TOKEN_TTL", default="30d"))
+API_TOKEN_TOUCH_INTERVAL = parse_duration(env("API_TOKEN_TOUCH_INTERVAL", default="1m"))
+# --- end API tokens ---
 SPECTACULAR_SETTINGS = {
     "TITLE": "Havre API",
     "DESCRIPTION": "Short-term rental marketplace API.",

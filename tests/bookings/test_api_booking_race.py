@@ -6,12 +6,12 @@ import threading
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.bookings.models import Booking
 from apps.core.context import DbContext, db_context
 from tests.factories import ListingFactory, UserFactory
+from tests.helpers import token_for
 
 RACERS = 4
 
@@ -20,7 +20,7 @@ RACERS = 4
 def test_racing_bookings_of_the_same_nights_give_one_201_and_409s():
     with db_context(DbContext.system("tests")):
         listing = ListingFactory()
-        tokens = [Token.objects.create(user=UserFactory()).key for _ in range(RACERS)]
+        tokens = [token_for(UserFactory()) for _ in range(RACERS)]
     start = timezone.localdate() + dt.timedelta(days=20)
     barrier = threading.Barrier(RACERS)
     statuses, codes = [], []

@@ -9,7 +9,6 @@ from django.db import connection
 from django.urls import path
 from django.utils import timezone
 from rest_framework import permissions
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.test import APIClient
@@ -19,7 +18,7 @@ from apps.core.context import DbContext, db_context
 from apps.core.idempotency import idempotency_keys_purge_expired, idempotent
 from apps.core.models import IdempotencyKey
 from tests.factories import UserFactory
-from tests.helpers import client_for
+from tests.helpers import client_for, token_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
@@ -186,7 +185,7 @@ def test_anonymous_requests_ignore_the_header():
 @pytest.mark.parametrize("first_succeeds", [True, False], ids=["replayed", "runs itself"])
 def test_a_concurrent_duplicate_waits_for_the_first_then_replays_or_runs(first_succeeds):
     with db_context(DbContext.system("tests")):
-        token = Token.objects.create(user=UserFactory()).key
+        token = token_for(UserFactory())
     Effects.hold = True
     results = {}
 

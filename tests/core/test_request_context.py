@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import RequestFactory
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.models import default_tenant
@@ -14,6 +13,7 @@ from apps.core.middleware import request_context
 from apps.core.models import AuditLog
 from apps.listings.models import Listing
 from tests.factories import ListingFactory, TenantFactory, UserFactory
+from tests.helpers import token_for
 
 
 def latest_audit(table, record_id):
@@ -24,9 +24,9 @@ def latest_audit(table, record_id):
 @pytest.mark.django_db
 def test_a_token_authenticated_request_acts_under_its_user_in_postgresql():
     user = UserFactory(name="Before")
-    token = Token.objects.create(user=user)
+    token = token_for(user)
     client = APIClient(REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="havre-mobile/2.1")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
     response = client.patch(
         "/api/v1/users/me/", {"name": "After"}, format="json", HTTP_X_REQUEST_ID="req-42"
@@ -75,8 +75,8 @@ def test_a_failed_request_changes_nothing():
 def test_two_requests_over_one_connection_never_share_their_context():
     with db_context(DbContext.system("tests")):
         alice, bob = UserFactory(name="Alice"), UserFactory(name="Bob")
-        alice_token = Token.objects.create(user=alice).key
-        bob_token = Token.objects.create(user=bob).key
+        alice_token = token_for(alice)
+        bob_token = token_for(bob)
     client = APIClient()
 
     client.credentials(HTTP_AUTHORIZATION=f"Token {alice_token}")

@@ -31,6 +31,7 @@ PROTECTED_TABLES = [
     "reviews",
     "messages",
     "audit_logs",
+    "api_tokens",
 ]
 
 

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from apps.core.context import DbContext, db_context
 from tests.factories import (
@@ -17,6 +16,7 @@ from tests.factories import (
     ReviewFactory,
     UserFactory,
 )
+from tests.helpers import token_for
 
 CHECKS = ",".join(
     [
@@ -37,12 +37,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server)
         BookingFactory(listing=listing)
         ReviewFactory()
         MessageFactory(recipient=owner)
-        token = Token.objects.create(user=owner).key
+        token = token_for(owner)
 
     result = subprocess.run(  # noqa: S603 — our own test tool
         [
             executable, "run", f"{live_server.url}/api/schema/",
-            "--header", f"Authorization: Token {token}",
+            "--header", f"Authorization: Bearer {token}",
             "--max-examples", "4", "--seed", "1", "--workers", "1",
             "--checks", CHECKS, "--phases", "examples,coverage,fuzzing",
             "--request-timeout", "30",

@@ -5,12 +5,11 @@ A listing the caller may not see (another owner's draft) answers 404, whatever t
 visible listing they may not change answers 403; an anonymous write answers 401."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.listings.models import Listing, ListingStatus
 from tests.factories import ListingFactory, UserFactory
-from tests.helpers import client_for
+from tests.helpers import client_for, token_client_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/listings/"
@@ -148,12 +147,7 @@ def test_token_authentication_reaches_postgresql_as_the_user():
     draft = ListingFactory(draft=True)
     intruder = UserFactory(owner=True)
 
-    def token_client(user):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-        return client
-
-    owner_client, intruder_client = token_client(draft.owner), token_client(intruder)
+    owner_client, intruder_client = token_client_for(draft.owner), token_client_for(intruder)
     assert intruder_client.get(f"{URL}{draft.pk}/").status_code == 404
     assert owner_client.get(f"{URL}{draft.pk}/").status_code == 200
     assert owner_client.patch(f"{URL}{draft.pk}/", {"beds": 5}, format="json").status_code == 200

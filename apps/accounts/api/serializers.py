@@ -4,7 +4,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from apps.accounts.models import Profile, User, UserRole
+from apps.accounts.models import ApiToken, Profile, User, UserRole
+from apps.core.api.serializers import RejectUnknownFieldsMixin
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -76,10 +77,40 @@ class RegisterSerializer(serializers.Serializer):
         return attrs
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     email = serializers.EmailField(max_length=255)
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        help_text="What this token is for, e.g. the device (default: the User-Agent).",
+    )
 
 
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
+class TokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it: never the key (it is not stored)."""
+
+    current = serializers.SerializerMethodField(
+        help_text="True for the token this request is authenticated with."
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token) -> bool:
+        return token.pk == self.context.get("current_token_id")
+
+
+class TokenCreatedSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(
+        read_only=True,
+        help_text="Send it as `Authorization: Bearer <key>`. Shown this once: only a digest "
+        "of it is kept.",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "key", "prefix", "created_at", "expires_at"]
+        read_only_fields = fields

@@ -1,17 +1,19 @@
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
-from rest_framework.authtoken.models import Token
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import login_limits, services
+from apps.accounts import login_limits, selectors, services
 from apps.accounts.api.serializers import (
     RegisterSerializer,
+    TokenCreatedSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     UserSerializer,
 )
+from apps.accounts.models import ApiToken
 from apps.core import context
 from apps.core.api.serializers import ErrorSerializer
 from apps.core.errors import DomainError
@@ -36,8 +38,13 @@ class RegisterView(APIView):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+def _current_token_id(request) -> int | None:
+    return request.auth.pk if isinstance(request.auth, ApiToken) else None
+
+
 class TokenView(APIView):
-    """POST exchanges e-mail and password for a token; DELETE revokes the caller's token."""
+    """POST exchanges e-mail and password for a new token (one per device); DELETE revokes
+    the one the request is authenticated with."""
 
     throttle_scope = "auth"
 
@@ -47,9 +54,12 @@ class TokenView(APIView):
         return [permissions.IsAuthenticated()]
 
     @extend_schema(
+        summary="Log in: a new token",
+        description="Each call creates a token of its own (name it after the device), "
+        "valid for API_TOKEN_TTL after its last use. The key is in this response only.",
         request=TokenRequestSerializer,
         # 503: the failed-login limiter cannot reach Redis (it fails closed).
-        responses={200: TokenSerializer, 503: ErrorSerializer},
+        responses={201: TokenCreatedSerializer, 503: ErrorSerializer},
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
@@ -62,12 +72,54 @@ class TokenView(APIView):
             if user is None or not user.is_active:
                 raise InvalidCredentials()
             login.succeeded()
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        name = serializer.validated_data.get("name") or request.META.get("HTTP_USER_AGENT", "")
+        token, key = services.token_create(user=user, name=name or "API client")
+        token.key = key
+        return Response(TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        summary="Log out this token",
+        description="Revokes the token the request is authenticated with (nothing for a session).",
+        request=None,
+        responses={204: None},
+    )
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        token_id = _current_token_id(request)
+        if token_id is not None:
+            services.token_revoke(user=request.user, token_id=token_id, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenListView(GenericAPIView):
+    """The caller's tokens (GET), or all of them revoked (DELETE: logged out everywhere)."""
+
+    queryset = ApiToken.objects.none()  # for the schema; the selector serves requests
+    serializer_class = TokenSerializer
+    cursor_ordering = ("-created_at", "-id")
+
+    @extend_schema(summary="The caller's tokens", responses={200: TokenSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(selectors.tokens_of(user=request.user))
+        data = TokenSerializer(
+            page, many=True, context={"current_token_id": _current_token_id(request)}
+        ).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(summary="Revoke all the caller's tokens", request=None, responses={204: None})
+    def delete(self, request):
+        services.tokens_revoke_all(users=[request.user], actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenDetailView(APIView):
+    @extend_schema(
+        summary="Revoke one of the caller's tokens",
+        description="404 `token_not_found` for an id that is not one of the caller's.",
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request, token_id: int):
+        services.token_revoke(user=request.user, token_id=token_id, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -260,7 +260,6 @@ class Migration(migrations.Migration):
         ("bookings", "0001_initial"),
         ("reviews", "0002_listing_rating_trigger"),
         ("messaging", "0001_initial"),
-        ("authtoken", "0004_alter_tokenproxy_options"),
         ("sessions", "0001_initial"),
         ("admin", "0003_logentry_add_action_flag_choices"),
     ]
