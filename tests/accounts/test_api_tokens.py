@@ -8,6 +8,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection, transaction
@@ -440,7 +441,7 @@ def test_the_migration_moves_authtoken_keys_hashed_and_their_clients_stay_logged
             "INSERT INTO authtoken_token VALUES (%s, now() - interval '400 days', %s)",
             [legacy_key, user.pk],
         )
-        migration.move_authtoken_keys(None, SimpleNamespace(connection=connection))
+        migration.move_authtoken_keys(django_apps, SimpleNamespace(connection=connection))
         cursor.execute("SELECT to_regclass('authtoken_token')")
         assert cursor.fetchone() == (None,)
 
@@ -448,3 +449,15 @@ def test_the_migration_moves_authtoken_keys_hashed_and_their_clients_stay_logged
     assert moved.digest == api_token_digest(legacy_key) and moved.prefix == legacy_key[:8]
     assert moved.expires_at > timezone.now() + settings.API_TOKEN_TTL - dt.timedelta(hours=1)
     assert bearer(legacy_key, "Token").get(ME).json()["email"] == user.email
+
+
+def test_the_schema_declares_the_bearer_scheme_on_authenticated_operations():
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+
+    assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    for path, method in ((TOKENS, "get"), (TOKENS, "delete"), (f"{TOKENS}{{token_id}}/", "delete")):
+        assert {"bearerAuth": []} in schema["paths"][path][method]["security"]
+    created = schema["paths"][LOGIN]["post"]["responses"]["201"]["content"]["application/json"]
+    name = created["schema"]["$ref"].rsplit("/", 1)[1]
+    assert "key" in schema["components"]["schemas"][name]["properties"]
+    assert "key" not in schema["components"]["schemas"]["Token"]["properties"]

@@ -105,7 +105,12 @@ class TokenListView(GenericAPIView):
         ).data
         return self.get_paginated_response(data)
 
-    @extend_schema(summary="Revoke all the caller's tokens", request=None, responses={204: None})
+    @extend_schema(
+        summary="Revoke all the caller's tokens",
+        operation_id="v1_auth_tokens_revoke_all",
+        request=None,
+        responses={204: None},
+    )
     def delete(self, request):
         services.tokens_revoke_all(users=[request.user], actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -114,6 +119,7 @@ class TokenListView(GenericAPIView):
 class TokenDetailView(APIView):
     @extend_schema(
         summary="Revoke one of the caller's tokens",
+        operation_id="v1_auth_tokens_revoke",
         description="404 `token_not_found` for an id that is not one of the caller's.",
         request=None,
         responses={204: None},

@@ -5,7 +5,8 @@ security: any app_user transaction could read every key. Here:
 
 1. api_tokens: a SHA-256 digest of each key (never the key), several per user, an expiry.
 2. The keys of authtoken_token move in, hashed, so clients logged in before keep working
-   (their expiry starts now); then authtoken_token and authtoken's migration rows go.
+   (their expiry starts now); then authtoken_token, authtoken's migration rows and its
+   content types (with their permissions) go.
    A database that never had authtoken (created after this change) skips this step.
 3. Row-level security (forced): a user reads and deletes their own tokens; creating and
    touching them is the authentication actor's (system:auth), like every look-up by digest.
@@ -79,12 +80,18 @@ def move_authtoken_keys(apps, schema_editor):
         cursor.execute("DROP TABLE authtoken_token")
         # authtoken is no longer installed: its history goes with its table.
         cursor.execute("DELETE FROM django_migrations WHERE app = 'authtoken'")
+    # ...and its content types with their permissions (what remove_stale_contenttypes
+    # --include-stale-apps would do), through the ORM so that every reference cascades.
+    apps.get_model("contenttypes", "ContentType").objects.filter(app_label="authtoken").delete()
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_staff_groups"),
         ("core", "0002_runtime_role_and_audit_functions"),
+        ("admin", "0003_logentry_add_action_flag_choices"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
