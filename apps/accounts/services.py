@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts import selectors
 from apps.accounts.models import (
     API_TOKEN_DISPLAY_LENGTH,
     ApiToken,
@@ -178,6 +179,14 @@ def tokens_revoke(*, tokens: QuerySet[ApiToken], actor: User) -> int:
     if not _may_revoke_others(actor):
         tokens = tokens.filter(user=actor)
     deleted, _ = tokens.delete()
+    return deleted
+
+
+def tokens_purge_expired(*, now: dt.datetime, batch_size: int) -> int:
+    """Delete at most `batch_size` expired tokens, those expired longest first; how many. In a
+    privileged context (a command's) to reach every user's."""
+    batch = selectors.tokens_expired(now=now).order_by("expires_at").values("pk")
+    deleted, _ = ApiToken.objects.filter(pk__in=batch[:batch_size]).delete()
     return deleted
 
 

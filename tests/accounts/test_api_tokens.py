@@ -4,6 +4,7 @@ once, accepted as Bearer or Token — seen through the API and through PostgreSQ
 import datetime as dt
 import hashlib
 import importlib
+import io
 import re
 from types import SimpleNamespace
 
@@ -11,6 +12,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 from django.test.utils import CaptureQueriesContext
@@ -125,6 +127,20 @@ def test_each_login_is_a_token_of_its_own_named_after_the_device():
         "current",
     }
     assert bearer(laptop["key"]).get(ME).json()["email"] == user.email
+
+
+def test_listing_tokens_costs_the_same_statements_for_one_or_twenty():
+    def statements_to_list(count: int) -> int:
+        user = UserFactory()
+        keys = [token_for(user) for _ in range(count)]
+        client = bearer(keys[0])
+        client.get(ME)  # the first use touches the token: not what is measured
+        with CaptureQueriesContext(connection) as queries:
+            listed = client.get(TOKENS).json()["results"]
+        assert len(listed) == count
+        return len(queries)
+
+    assert statements_to_list(1) == statements_to_list(20)
 
 
 def test_a_login_with_an_unknown_field_names_it():
@@ -461,3 +477,26 @@ def test_the_schema_declares_the_bearer_scheme_on_authenticated_operations():
     name = created["schema"]["$ref"].rsplit("/", 1)[1]
     assert "key" in schema["components"]["schemas"][name]["properties"]
     assert "key" not in schema["components"]["schemas"]["Token"]["properties"]
+
+
+def test_purge_expired_tokens_deletes_expired_ones_in_batches_and_keeps_live_ones():
+    users = [UserFactory() for _ in range(3)]
+    live_key = token_for(users[0])
+    for user in users:
+        for _ in range(2):
+            token_for(user, name="expired")
+    with db_context(DbContext.system("tests")):
+        ApiToken.objects.filter(name="expired").update(
+            created_at=timezone.now() - dt.timedelta(days=60),
+            expires_at=timezone.now() - dt.timedelta(days=1),
+        )
+    out = io.StringIO()
+
+    call_command("purge_expired_tokens", "--dry-run", stdout=out)
+    call_command("purge_expired_tokens", "--batch-size", "4", stdout=out)
+
+    assert out.getvalue().splitlines()[0].startswith("purge_expired_tokens: would delete 6 ")
+    assert out.getvalue().splitlines()[1].startswith("purge_expired_tokens: deleted 6 ")
+    with db_context(DbContext.system("tests")):
+        assert list(ApiToken.objects.values_list("name", flat=True)) == ["tests"]
+    assert bearer(live_key).get(ME).status_code == 200

@@ -210,7 +210,8 @@ def test_the_crontab_runs_every_job_through_run_job():
         "audit_partitions",
         "complete_bookings",
         "purge_idempotency_keys",
+        "purge_expired_tokens",
     ]
     assert [schedule for schedule, _command in jobs] == [
-        "15 2 * * *", "30 3 * * *", "45 3 * * *", "5 * * * *", "20 * * * *",
+        "15 2 * * *", "30 3 * * *", "45 3 * * *", "5 * * * *", "20 * * * *", "0 4 * * *",
     ]  # fmt: skip
