@@ -500,3 +500,15 @@ def test_purge_expired_tokens_deletes_expired_ones_in_batches_and_keeps_live_one
     with db_context(DbContext.system("tests")):
         assert list(ApiToken.objects.values_list("name", flat=True)) == ["tests"]
     assert bearer(live_key).get(ME).status_code == 200
+
+
+def test_a_session_sees_its_users_tokens_none_current_and_logs_out_no_token():
+    user = UserFactory()
+    key = token_for(user)
+    session = APIClient()
+    session.force_login(user)
+
+    assert [t["current"] for t in session.get(TOKENS).json()["results"]] == [False]
+    assert session.delete(LOGIN).status_code == 204
+
+    assert bearer(key).get(ME).status_code == 200

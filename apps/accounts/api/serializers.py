@@ -104,8 +104,9 @@ class TokenSerializer(serializers.ModelSerializer):
 
 
 class TokenCreatedSerializer(serializers.ModelSerializer):
-    key = serializers.CharField(
-        read_only=True,
+    """A token just issued, with its key (which the database does not have: context["key"])."""
+
+    key = serializers.SerializerMethodField(
         help_text="Send it as `Authorization: Bearer <key>`. Shown this once: only a digest "
         "of it is kept.",
     )
@@ -114,3 +115,6 @@ class TokenCreatedSerializer(serializers.ModelSerializer):
         model = ApiToken
         fields = ["id", "name", "key", "prefix", "created_at", "expires_at"]
         read_only_fields = fields
+
+    def get_key(self, token) -> str:
+        return self.context["key"]

@@ -74,8 +74,8 @@ class TokenView(APIView):
             login.succeeded()
         name = serializer.validated_data.get("name") or request.META.get("HTTP_USER_AGENT", "")
         token, key = services.token_create(user=user, name=name or "API client")
-        token.key = key
-        return Response(TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+        data = TokenCreatedSerializer(token, context={"key": key}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Log out this token",
