@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.accounts import selectors
@@ -150,6 +151,14 @@ def token_create(*, user: User, name: str, now: dt.datetime | None = None) -> tu
             created_at=now,
             expires_at=now + settings.API_TOKEN_TTL,
         )
+        # At most API_TOKEN_MAX_PER_USER tokens each: one more login retires the one used
+        # least recently, so that a login loop cannot grow the table without bound.
+        surplus = (
+            ApiToken.objects.filter(user=user)
+            .order_by(Coalesce("last_used_at", "created_at").desc(), "-id")
+            .values("pk")[settings.API_TOKEN_MAX_PER_USER :]
+        )
+        ApiToken.objects.filter(pk__in=surplus).delete()
     return token, key
 
 

@@ -207,6 +207,8 @@ REST_FRAMEWORK = {
 # API_TOKEN_TOUCH_INTERVAL per token, so a busy client does not write on every request.
 API_TOKEN_TTL = parse_duration(env("API_TOKEN_TTL", default="30d"))
 API_TOKEN_TOUCH_INTERVAL = parse_duration(env("API_TOKEN_TOUCH_INTERVAL", default="1m"))
+# Tokens a user may hold; a login beyond retires the least recently used one.
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=50)
 # --- end API tokens ---
 SPECTACULAR_SETTINGS = {
     "TITLE": "Havre API",

@@ -143,6 +143,19 @@ def test_listing_tokens_costs_the_same_statements_for_one_or_twenty():
     assert statements_to_list(1) == statements_to_list(20)
 
 
+def test_one_login_too_many_retires_the_least_recently_used_token(settings):
+    settings.API_TOKEN_MAX_PER_USER = 3
+    user = UserFactory()
+    keys = [token_for(user, name=f"device {n}") for n in range(3)]
+    for key in (keys[0], keys[2]):
+        assert bearer(key).get(ME).status_code == 200  # device 1 is the one left unused
+
+    login(user, name="device 3")
+
+    assert sorted(t.name for t in tokens_of(user)) == ["device 0", "device 2", "device 3"]
+    assert_refused(bearer(keys[1]).get(ME), "Invalid or revoked")
+
+
 def test_a_login_with_an_unknown_field_names_it():
     user = UserFactory()
     response = APIClient().post(
