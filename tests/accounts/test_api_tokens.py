@@ -8,6 +8,7 @@ import io
 import re
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg import sql as pg_sql
 from rest_framework.test import APIClient
 
 from apps.accounts import services
@@ -429,6 +431,24 @@ def test_postgresql_shows_and_deletes_only_the_context_users_own_tokens():
             "SELECT user_id FROM api_tokens WHERE digest = %s", [api_token_digest(alice_key)]
         ) == [(alice.pk,)]
     assert len(tokens_of(bob)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_app_user_session_without_any_context_reads_no_token():
+    """The finding: any app_user transaction read every row of authtoken_token."""
+    with db_context(DbContext.system("tests")):
+        token_for(UserFactory())
+    db = connection.settings_dict
+    with psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432
+    ) as session:
+        role = pg_sql.Identifier(settings.DATABASE_APP_ROLE)
+        session.execute(pg_sql.SQL("SET ROLE {}").format(role))
+        assert session.execute("SELECT count(*) FROM api_tokens").fetchone() == (0,)
+        assert session.execute("SELECT to_regclass('authtoken_token')").fetchone() == (None,)
+        assert session.execute("DELETE FROM api_tokens").rowcount == 0
+    with db_context(DbContext.system("tests")):
+        assert ApiToken.objects.count() == 1
 
 
 def test_postgresql_refuses_a_token_minted_by_a_user_even_for_themself():
