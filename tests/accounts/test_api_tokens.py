@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
@@ -22,6 +22,7 @@ from psycopg import sql as pg_sql
 from rest_framework.test import APIClient
 
 from apps.accounts import services
+from apps.accounts.groups import MODERATORS
 from apps.accounts.models import ApiToken, api_token_digest
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
@@ -350,6 +351,22 @@ def test_deactivating_a_user_revokes_their_tokens_through_the_service():
         )
 
     assert changed == 1
+    assert tokens_of(user) == []
+    assert_refused(bearer(key).get(ME), "Invalid or revoked")
+
+
+def test_a_moderator_deactivating_a_user_in_the_admin_revokes_their_tokens(client):
+    moderator = UserFactory(staff=True)
+    moderator.groups.add(Group.objects.get(name=MODERATORS))
+    user = UserFactory()
+    key = token_for(user)
+    client.force_login(moderator)
+
+    response = client.post(
+        "/admin/accounts/user/", {"action": "deactivate", "_selected_action": [user.pk]}
+    )
+
+    assert response.status_code == 302
     assert tokens_of(user) == []
     assert_refused(bearer(key).get(ME), "Invalid or revoked")
 
