@@ -169,7 +169,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False  # revoked by the action below, through the service
 
     def has_revoke_permission(self, request):
-        return request.user.has_perm("accounts.revoke_apitoken")
+        return services.may_revoke_others_tokens(request.user)
 
     @admin.action(description="Revoke selected tokens", permissions=["revoke"])
     def revoke(self, request, queryset):

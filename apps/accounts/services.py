@@ -129,7 +129,8 @@ class TokenNotFound(NotFound):
     default_message = "No such token among yours."
 
 
-def _may_revoke_others(actor: User) -> bool:
+def may_revoke_others_tokens(actor: User) -> bool:
+    """The one rule for revoking someone else's tokens (the admin's action asks it too)."""
     # Deactivating a user revokes their tokens: whoever may do the one may do the other.
     return actor.has_perm("accounts.revoke_apitoken") or actor.has_perm("accounts.moderate_user")
 
@@ -185,7 +186,7 @@ def token_touch(*, token: ApiToken, now: dt.datetime | None = None) -> bool:
 @transaction.atomic
 def tokens_revoke(*, tokens: QuerySet[ApiToken], actor: User) -> int:
     """Delete `tokens`: the actor's own, or anyone's with the revoke permission (staff)."""
-    if not _may_revoke_others(actor):
+    if not may_revoke_others_tokens(actor):
         tokens = tokens.filter(user=actor)
     deleted, _ = tokens.delete()
     return deleted
@@ -201,7 +202,7 @@ def tokens_purge_expired(*, now: dt.datetime, batch_size: int) -> int:
 
 def token_revoke(*, user: User, token_id: int, actor: User) -> None:
     """Revoke one of `user`'s tokens (a device logged out)."""
-    if user.pk != actor.pk and not _may_revoke_others(actor):
+    if user.pk != actor.pk and not may_revoke_others_tokens(actor):
         raise PermissionDenied()
     if not tokens_revoke(tokens=ApiToken.objects.filter(user=user, pk=token_id), actor=actor):
         raise TokenNotFound()
@@ -210,6 +211,6 @@ def token_revoke(*, user: User, token_id: int, actor: User) -> None:
 def tokens_revoke_all(*, users: Iterable[User | int], actor: User) -> int:
     """Revoke every token of `users` (logged out everywhere)."""
     ids = [getattr(user, "pk", user) for user in users]
-    if set(ids) - {actor.pk} and not _may_revoke_others(actor):
+    if set(ids) - {actor.pk} and not may_revoke_others_tokens(actor):
         raise PermissionDenied()
     return tokens_revoke(tokens=ApiToken.objects.filter(user_id__in=ids), actor=actor)

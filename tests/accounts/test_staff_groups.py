@@ -24,7 +24,8 @@ def test_support_views_everything_and_changes_users_and_bookings_only():
     perms = codenames("Support")
 
     assert {"view_listing", "view_booking", "view_message", "view_auditlog"} <= perms
-    assert {"change_user", "change_booking", "cancel_booking"} <= perms
+    assert {"change_user", "change_booking", "cancel_booking", "revoke_apitoken"} <= perms
+    assert "view_apitoken" in perms and "view_apitoken" in codenames("Moderators")
     assert not {"moderate_listing", "moderate_review", "moderate_message"} & perms
     assert not {p for p in perms if p.startswith("delete_")}
 

@@ -1,17 +1,10 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from apps.accounts.groups import MODERATORS, SUPPORT, ensure_staff_groups
+from apps.accounts.groups import MODERATORS, SUPPORT, ensure_staff_groups_in_migration
 
 
 def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations (post_migrate); make sure the
-    # ones these groups need exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    ensure_staff_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    ensure_staff_groups_in_migration(apps)
 
 
 def delete_groups(apps, schema_editor):

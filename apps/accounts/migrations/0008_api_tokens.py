@@ -11,6 +11,7 @@ security: any app_user transaction could read every key. Here:
 3. Row-level security (forced): a user reads and deletes their own tokens; creating and
    touching them is the authentication actor's (system:auth), like every look-up by digest.
    Creation and revocation are audited, the digest masked; uses (last_used_at) are not history.
+4. Staff groups rebuilt: both view tokens, Support may revoke them.
 
 Not reversible to plain keys: going back drops api_tokens, and everyone logs in again.
 """
@@ -19,6 +20,8 @@ import django.db.models.deletion
 import django.db.models.functions.datetime
 from django.conf import settings
 from django.db import migrations, models
+
+from apps.accounts.groups import ensure_staff_groups_in_migration
 
 MOVE_AUTHTOKEN_KEYS = """
 INSERT INTO api_tokens (user_id, name, prefix, digest, created_at, last_used_at, expires_at)
@@ -151,4 +154,9 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(move_authtoken_keys, migrations.RunPython.noop),
         migrations.RunSQL(ROW_LEVEL_SECURITY, REVERSE_ROW_LEVEL_SECURITY),
+        # Staff groups: everyone views tokens, Support revokes them (apps/accounts/groups.py).
+        migrations.RunPython(
+            lambda apps, schema_editor: ensure_staff_groups_in_migration(apps),
+            migrations.RunPython.noop,
+        ),
     ]
