@@ -493,8 +493,8 @@ def test_an_owner_deletes_their_own_token_in_sql():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_authtoken_keys_hashed_and_their_clients_stay_logged_in():
-    """accounts.0008's data step, on a table shaped like DRF's authtoken_token (as on main)."""
-    migration = importlib.import_module("apps.accounts.migrations.0008_api_tokens")
+    """accounts.0007's data step, on a table shaped like DRF's authtoken_token (as on main)."""
+    migration = importlib.import_module("apps.accounts.migrations.0007_api_tokens")
     with db_context(DbContext.system("tests")):
         user = UserFactory()
     legacy_key = "0123456789abcdef0123456789abcdef01234567"  # DRF's format: 40 hex digits

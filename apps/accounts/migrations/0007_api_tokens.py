@@ -90,7 +90,7 @@ def move_authtoken_keys(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_staff_groups"),
+        ("accounts", "0006_privileged_columns"),
         ("core", "0002_runtime_role_and_audit_functions"),
         ("admin", "0003_logentry_add_action_flag_choices"),
         ("auth", "0012_alter_user_first_name_max_length"),
