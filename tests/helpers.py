@@ -30,6 +30,8 @@ def redis_down(settings) -> None:
     default = settings.CACHES["default"]
     location = f"redis://127.0.0.1:{unused_port()}/0"
     settings.CACHES = {**settings.CACHES, "default": {**default, "LOCATION": location}}
+
+
 def token_for(user, name: str = "tests") -> str:
     """A new API key of `user`, issued as a login would (apps.accounts.services.token_create)."""
     from apps.accounts.services import token_create

@@ -70,7 +70,7 @@ def test_an_address_is_locked_after_failures_across_accounts(limits):
     # The address is locked for every account, the right password included...
     assert_error(api_login("victim@example.com", DEFAULT_PASSWORD), 429, "throttled")
     # ...and only that address.
-    assert api_login("victim@example.com", DEFAULT_PASSWORD, ip="192.0.2.1").status_code == 200
+    assert api_login("victim@example.com", DEFAULT_PASSWORD, ip="192.0.2.1").status_code == 201
 
 
 def test_a_success_clears_the_account_but_not_the_address_failures_on_others(limits):
@@ -80,7 +80,7 @@ def test_a_success_clears_the_account_but_not_the_address_failures_on_others(lim
     for n in range(2):
         assert api_login(f"other{n}@example.com", "wrong").status_code == 400
 
-    assert api_login(user.email, DEFAULT_PASSWORD).status_code == 200
+    assert api_login(user.email, DEFAULT_PASSWORD).status_code == 201
 
     # The account starts again from zero: three more failures before its lock...
     assert api_login(user.email, "wrong", ip="192.0.2.1").status_code == 400
@@ -96,7 +96,7 @@ def test_a_request_refused_by_validation_counts_nothing(limits):
         assert api_login("ana@example.com", "").status_code == 400
 
     user = UserFactory(email="ana@example.com")
-    assert api_login(user.email, DEFAULT_PASSWORD).status_code == 200
+    assert api_login(user.email, DEFAULT_PASSWORD).status_code == 201
 
 
 def test_the_admin_login_is_limited_with_a_clear_message(limits):

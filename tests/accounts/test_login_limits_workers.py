@@ -135,9 +135,9 @@ def test_an_address_is_limited_across_workers(server, server_user, login, limit,
         limit=limit,
     )
     # The address is refused for every account, the right password included; another address
-    # logs in (API 200, admin 302).
+    # logs in (API 201, admin 302).
     assert login(server, user.email, DEFAULT_PASSWORD, address) == "refused"
-    assert login(server, user.email, DEFAULT_PASSWORD, "192.0.2.200") in (200, 302)
+    assert login(server, user.email, DEFAULT_PASSWORD, "192.0.2.200") in (201, 302)
 
 
 @pytest.mark.parametrize("login", LOGINS, ids=["api", "admin"])

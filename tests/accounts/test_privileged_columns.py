@@ -183,7 +183,7 @@ def test_a_login_rehashes_an_outdated_hash_as_the_auth_actor(settings):
         content_type="application/json",
     )  # fmt: skip
 
-    assert response.status_code == 200, response.content
+    assert response.status_code == 201, response.content
     user.refresh_from_db()
     assert user.password != old_hash and user.password.startswith("pbkdf2_sha256$1000$")
 

@@ -43,8 +43,8 @@ def token_for(server, user) -> str:
     answer = server.call(
         "POST", "/api/v1/auth/token/", {"email": user.email, "password": DEFAULT_PASSWORD}
     )
-    assert answer.status == 200, answer.text
-    return answer.body["token"]
+    assert answer.status == 201, answer.text
+    return answer.body["key"]
 
 
 def wait_for(condition, seconds: float, what: str) -> float:

@@ -161,8 +161,15 @@ def exception_handler(exc, context):
         return Response(error_body(400, message, fields=fields), status=400, headers=headers)
 
     code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
+    if (
+        type(exc).__module__.startswith("rest_framework")
+        or code == exceptions.APIException.default_code
+    ):
+        # DRF's own exceptions speak in DRF's codes: ours are the status's. An exception of
+        # ours that names its code (throttle_unavailable...) keeps it.
+        code = _CODES.get(exc.status_code, code)
     return Response(
-        error_body(exc.status_code, str(exc.detail), code=_CODES.get(exc.status_code, code)),
+        error_body(exc.status_code, str(exc.detail), code=code),
         status=exc.status_code,
         headers=headers,
     )
