@@ -6,6 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -59,8 +61,6 @@ def user_create(
 def user_register(*, email: str, password: str, name: str, role: str, tenant_id: int) -> User:
     """Sign-up from the API: a guest or owner account in the request's tenant."""
     if User.objects.filter(email__iexact=email).exists():
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"email": "A user with this e-mail address already exists."})
     return user_create(
         email=email,
@@ -101,6 +101,36 @@ def user_set_password(*, user: User, password: str | None, actor: User) -> User:
     user.set_password(password)
     with context.as_system("password"):
         user.save(update_fields=["password", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_change_password(
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    actor: User,
+    current_token: ApiToken | None = None,
+) -> User:
+    """The user changes their own password: the current one must match and the new one pass
+    Django's validators (AUTH_PASSWORD_VALIDATORS). Every API token of theirs is revoked but
+    `current_token` (the request's, None for a session), so other devices must log in again; Django
+    sessions other than the caller's end by themselves (the session's auth hash changes; the
+    view keeps the caller's with update_session_auth_hash)."""
+    if actor.pk != user.pk:
+        raise PermissionDenied("Only the account's holder changes its password.")
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": "This is not your current password."})
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user_set_password(user=user, password=new_password, actor=actor)
+    others = ApiToken.objects.filter(user=user)
+    if current_token is not None:
+        others = others.exclude(pk=current_token.pk)
+    tokens_revoke(tokens=others, actor=actor)
     return user
 
 

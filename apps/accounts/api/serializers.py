@@ -7,16 +7,24 @@ from rest_framework import serializers
 from apps.accounts.models import ApiToken, Profile, User, UserRole
 from apps.core.api.serializers import RejectUnknownFieldsMixin
 
+PASSWORD_CHANGE_PATH = "/api/v1/users/me/password/"  # noqa: S105 (a path, not a secret)
 
-class ProfileSerializer(serializers.ModelSerializer):
+
+class ProfileSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Profile
         fields = ["bio"]
         extra_kwargs = {"bio": {"max_length": 2000, "allow_null": True, "required": False}}
 
 
-class UserSerializer(serializers.ModelSerializer):
-    """The caller's own account. Server-owned fields are read-only."""
+class UserSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    """The caller's own account. Server-owned fields are read-only: sending one (or an unknown
+    field) is a 400 naming it."""
+
+    refused_fields = {
+        "password": f"Change the password with POST {PASSWORD_CHANGE_PATH} "
+        "(current_password, new_password)."
+    }
 
     profile = ProfileSerializer(required=False, allow_null=True)
     preferences = serializers.JSONField(required=False)
@@ -60,7 +68,7 @@ class UserSerializer(serializers.ModelSerializer):
         return value
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     email = serializers.EmailField(max_length=255)
     password = serializers.CharField(
         write_only=True, max_length=128, style={"input_type": "password"}
@@ -75,6 +83,17 @@ class RegisterSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         return attrs
+
+
+class PasswordChangeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """The caller's current password, and the new one (checked by user_change_password)."""
+
+    current_password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+    new_password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
 
 
 class TokenRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

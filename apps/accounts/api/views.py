@@ -1,4 +1,4 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import GenericAPIView
@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from apps.accounts import login_limits, selectors, services
 from apps.accounts.api.serializers import (
+    PasswordChangeSerializer,
     RegisterSerializer,
     TokenCreatedSerializer,
     TokenRequestSerializer,
@@ -134,7 +135,13 @@ class MeView(APIView):
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
-    @extend_schema(request=UserSerializer, responses={200: UserSerializer})
+    @extend_schema(
+        request=UserSerializer,
+        responses={200: UserSerializer},
+        description="Partial update of the caller's account. Server-owned fields (id, email, "
+        "role, is_verified, tenant, timestamps) and unknown ones answer 400 naming them; "
+        "`password` is changed with POST /api/v1/users/me/password/.",
+    )
     def patch(self, request):
         serializer = UserSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -142,3 +149,30 @@ class MeView(APIView):
             user=request.user, data=dict(serializer.validated_data), actor=request.user
         )
         return Response(UserSerializer(user).data)
+
+
+class PasswordView(APIView):
+    """The caller changes their password."""
+
+    throttle_scope = "auth"
+
+    @extend_schema(
+        summary="Change the caller's password",
+        description="Checks `current_password` (400 naming it when wrong) and validates "
+        "`new_password` with the server's password rules (400 naming it). The token or "
+        "session of this request stays valid; the caller's other tokens are revoked and "
+        "their other sessions end.",
+        request=PasswordChangeSerializer,
+        responses={204: None},
+    )
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_change_password(
+            user=request.user,
+            **serializer.validated_data,
+            actor=request.user,
+            current_token=request.auth,
+        )
+        update_session_auth_hash(request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

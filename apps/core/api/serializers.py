@@ -1,20 +1,37 @@
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 
 class RejectUnknownFieldsMixin:
     """A client that sends a field we do not accept (unknown, or server-owned like owner,
-    status, tenant, id, timestamps) gets a 400 naming it, instead of a silent ignore."""
+    status, tenant, id, timestamps) gets a 400 naming it, instead of a silent ignore.
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if isinstance(self.initial_data, dict):
+    The one mechanism for every input serializer, nested ones included (it runs where the
+    serializer reads its own object, not only at the root). Unknown fields are reported with
+    the other field errors of the same object. `refused_fields` gives the message of a field
+    refused for a reason worth telling (where to change it instead). The schema marks these
+    serializers `additionalProperties: false` (HavreAutoSchema)."""
+
+    refused_fields: dict[str, str] = {}
+
+    def to_internal_value(self, data):
+        refused = {}
+        if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(self.initial_data) - writable)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["This field cannot be set."] for name in unknown}
-                )
-        return attrs
+            refused = {
+                name: [self.refused_fields.get(name, "This field cannot be set.")]
+                for name in sorted(set(data) - writable)
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if refused and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**refused, **exc.detail}) from exc
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return value
 
 
 class HttpUrlField(serializers.URLField):
