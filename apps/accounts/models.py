@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Now, Upper
 
 from apps.core.countries import ISO_3166_ALPHA2
+from apps.core.dates import EARLIEST_DATE, validate_date_of_birth
 from apps.core.models import TimeStampedModel
 
 
@@ -77,7 +78,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         null=True,
         validators=[RegexValidator(r"^\+?[0-9 ().-]{6,20}$", "Enter a valid phone number.")],
     )
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     profile_image = models.URLField(max_length=255, null=True, blank=True)
     is_verified = models.BooleanField(default=False, db_default=False)
     last_login = models.DateTimeField(
@@ -121,6 +122,12 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(country__in=sorted(ISO_3166_ALPHA2)),
                 name="users_country_iso_3166_alpha2",
+            ),
+            # Not in the future either: a trigger (users_date_of_birth_in_past), since a CHECK
+            # may only use immutable expressions.
+            models.CheckConstraint(
+                condition=models.Q(date_of_birth__gte=EARLIEST_DATE),
+                name="users_date_of_birth_since_1900",
             ),
         ]
         indexes = [

@@ -10,6 +10,7 @@ from django import forms
 from django_filters import rest_framework as filters
 
 from apps.bookings.models import BookingStatus
+from apps.core.dates import validate_query_date
 
 ROLES = ("guest", "host")
 
@@ -53,9 +54,13 @@ class BookingFilter(filters.FilterSet):
 # `from` is a Python keyword: these two are declared by name.
 BookingFilter.base_filters["from"] = filters.DateFilter(
     field_name="check_out",
-    help_text="ISO date: stays ending after this day (overlapping [from, to)).",
+    validators=[validate_query_date],
+    help_text="ISO date: stays ending after this day (overlapping [from, to)); from 1900 "
+    "to ten years ahead.",
 )
 BookingFilter.base_filters["to"] = filters.DateFilter(
     field_name="check_in",
-    help_text="ISO date: stays starting before this day (overlapping [from, to)).",
+    validators=[validate_query_date],
+    help_text="ISO date: stays starting before this day (overlapping [from, to)); from 1900 "
+    "to ten years ahead.",
 )

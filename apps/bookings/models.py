@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
@@ -15,6 +17,10 @@ class BookingStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
 
+
+EARLIEST_STAY = dt.date(2000, 1, 1)
+# The database's ceiling on a stay's length; the business rule is BOOKING_MAX_NIGHTS (90).
+MAX_STAY = dt.timedelta(days=366)
 
 # Statuses that hold the listing's nights: two of them may never overlap.
 BLOCKING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
@@ -50,6 +56,15 @@ class Booking(TimeStampedModel):
                 condition=Q(check_out__gt=F("check_in")), name="bookings_check_out_after_check_in"
             ),
             models.CheckConstraint(condition=Q(guests__gte=1), name="bookings_guests_min_1"),
+            # A sane range; how far ahead a stay may start is relative to today, hence a
+            # trigger (bookings_check_in_within_advance).
+            models.CheckConstraint(
+                condition=Q(check_in__gte=EARLIEST_STAY), name="bookings_check_in_since_2000"
+            ),
+            models.CheckConstraint(
+                condition=Q(check_out__lte=F("check_in") + MAX_STAY),
+                name="bookings_stay_at_most_a_year",
+            ),
             models.CheckConstraint(
                 condition=Q(total_cents__gte=0), name="bookings_total_non_negative"
             ),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.bookings.models import Booking, BookingStatus
+from apps.core.dates import latest_check_in, max_advance_days
 from apps.core.errors import BookingConflict, InvalidTransition, PermissionDenied
 from apps.listings.models import Listing, ListingStatus
 
@@ -55,6 +56,11 @@ def booking_create(
         errors["guests"] = f"This listing hosts at most {listing.max_guests} guests."
     if check_in < timezone.localdate():
         errors["check_in"] = "The stay cannot start in the past."
+    elif check_in > latest_check_in():
+        errors["check_in"] = (
+            f"A stay starts at most {max_advance_days()} days ahead "
+            f"(on {latest_check_in().isoformat()} at the latest)."
+        )
     nights = (check_out - check_in).days
     if nights < 1:
         errors["check_out"] = "Check-out must be after check-in."

@@ -6,6 +6,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from apps.core.dates import validate_query_date
 from apps.listings.selectors import DEFAULT_ORDERING, ORDERINGS, RELEVANCE
 
 MAX_STAY_SEARCH_DAYS = 366
@@ -109,8 +110,13 @@ class ListingSearchFilter(filters.FilterSet):
         'syntax: "exact phrase", -excluded, or).',
     )
     bbox = BBoxFilter(help_text="min_lng,min_lat,max_lng,max_lat")
-    available_from = filters.DateFilter(help_text="Free from this date (ISO 8601)...")
-    available_to = filters.DateFilter(help_text="...until this date (check-out day).")
+    available_from = filters.DateFilter(
+        validators=[validate_query_date],
+        help_text="Free from this date (ISO 8601; from 1900 to ten years ahead)...",
+    )
+    available_to = filters.DateFilter(
+        validators=[validate_query_date], help_text="...until this date (check-out day)."
+    )
     ordering = filters.ChoiceFilter(
         choices=[(key, key) for key in ORDERINGS],
         empty_label=None,

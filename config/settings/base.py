@@ -367,3 +367,7 @@ CSRF_FAILURE_VIEW = "apps.core.api.views.csrf_failure"
 
 # --- Bookings ---
 BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=90)
+# --- strict: how far ahead a stay may start (PostgreSQL refuses beyond 3660 days whatever
+# this says; the bookings.E001 check keeps it below, see docs/database.md "Date bounds").
+BOOKING_MAX_ADVANCE_DAYS = env.int("BOOKING_MAX_ADVANCE_DAYS", default=730)
+# --- strict: end

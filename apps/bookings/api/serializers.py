@@ -50,7 +50,10 @@ class BookingSerializer(serializers.ModelSerializer):
 
 class BookingCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     listing = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    check_in = serializers.DateField(help_text="ISO date, today or later.")
+    check_in = serializers.DateField(
+        help_text="ISO date, today or later, at most BOOKING_MAX_ADVANCE_DAYS (default 730) "
+        "days ahead."
+    )
     check_out = serializers.DateField(
         help_text="ISO date (departure day), after check_in; at most BOOKING_MAX_NIGHTS "
         "(default 90) nights later."

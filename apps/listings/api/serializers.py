@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.core.api.serializers import HttpUrlField, RejectUnknownFieldsMixin
+from apps.core.dates import validate_query_date
 from apps.listings.models import Amenity, Category, Listing, ListingVersion, Tag
 
 CURRENCIES = ["EUR", "USD", "GBP", "CHF", "CAD", "MAD"]
@@ -223,10 +224,13 @@ class ListingVersionSerializer(serializers.ModelSerializer):
 class AvailabilityQuerySerializer(serializers.Serializer):
     """?from=YYYY-MM-DD&to=YYYY-MM-DD (`from` is a Python keyword, hence get_fields)."""
 
-    to = serializers.DateField()
+    to = serializers.DateField(validators=[validate_query_date])
 
     def get_fields(self):
-        return {"from": serializers.DateField(), **super().get_fields()}
+        return {
+            "from": serializers.DateField(validators=[validate_query_date]),
+            **super().get_fields(),
+        }
 
     def validate(self, attrs):
         if attrs["to"] <= attrs["from"]:
