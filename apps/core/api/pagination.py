@@ -57,12 +57,17 @@ class HavrePagination(BasePagination):
         return self._delegate.get_paginated_response(data)
 
     def get_paginated_response_schema(self, schema):
-        cursor = self.cursor_class().get_paginated_response_schema(schema)
-        numbered = self.page_number_class().get_paginated_response_schema(schema)
+        # Each page is exactly its keys (additionalProperties: false, all of them required):
+        # a numbered page has `count`, which a cursor page may not have, so a response matches
+        # exactly one member and a client tells them apart by `count`.
+        cursor = _exact(self.cursor_class().get_paginated_response_schema(schema))
+        numbered = _exact(self.page_number_class().get_paginated_response_schema(schema))
+        cursor["title"] = "Cursor page"
+        numbered["title"] = "Page-number page"
         return {
             "oneOf": [cursor, numbered],
-            "description": "Cursor page by default; page-number page (with count) when "
-            "`page` is given.",
+            "description": "Cursor page (next, previous, results) by default; page-number "
+            "page (count, next, previous, results) when `page` is given.",
         }
 
     def get_schema_operation_parameters(self, view):
@@ -71,3 +76,12 @@ class HavrePagination(BasePagination):
             for param in paginator.get_schema_operation_parameters(view):
                 params.setdefault(param["name"], param)
         return list(params.values())
+
+
+def _exact(page_schema: dict) -> dict:
+    """A page's schema with every key it has required and no other key allowed."""
+    return {
+        **page_schema,
+        "required": list(page_schema["properties"]),
+        "additionalProperties": False,
+    }

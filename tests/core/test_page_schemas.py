@@ -1,0 +1,102 @@
+"""A paginated response matches exactly one member of its schema's oneOf — the cursor page or
+the page-number page — so a client can tell them apart. Checked on real responses of every
+paginated operation of /api/schema/, in both modes, with a JSON Schema validator."""
+
+import copy
+import re
+
+import jsonschema
+import pytest
+from rest_framework.test import APIClient
+
+from apps.listings.models import Listing
+from tests.factories import (
+    BookingFactory,
+    ListingFactory,
+    MessageFactory,
+    ReviewFactory,
+    UserFactory,
+)
+from tests.helpers import client_for
+
+pytestmark = pytest.mark.django_db
+CURSOR, NUMBERED = "Cursor page", "Page-number page"
+
+
+def to_json_schema(node):
+    """OpenAPI 3.0's `nullable` as JSON Schema's null type (the rest is JSON Schema already)."""
+    if isinstance(node, list):
+        return [to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: to_json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        if "type" in node:
+            node["type"] = [node["type"], "null"]
+            if "enum" in node:
+                node["enum"] = [*node["enum"], None]
+        else:
+            node = {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+def resolve(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def paginated_operations(schema: dict) -> list[tuple[str, dict]]:
+    found = []
+    for path, operations in schema["paths"].items():
+        get = operations.get("get")
+        if not get or "200" not in get["responses"]:
+            continue
+        body = get["responses"]["200"]["content"]["application/json"]["schema"]
+        if "oneOf" in resolve(schema, body):
+            found.append((path, body))
+    return found
+
+
+@pytest.fixture
+def world():
+    """One user who sees a row on every paginated list: owner of a listing (its versions and
+    a review of it by a guest), guest of another host's listing (a booking and a review of
+    that stay), recipient of a message."""
+    user = UserFactory(owner=True)
+    listing = ListingFactory(owner=user)
+    Listing.objects.filter(pk=listing.pk).update(title="A new title")  # a second version
+    ReviewFactory(booking=BookingFactory(listing=listing, status="completed"))
+    BookingFactory(guest=user)
+    ReviewFactory(booking__guest=user)
+    MessageFactory(recipient=user)
+    return user, listing
+
+
+def test_every_paginated_response_matches_exactly_one_page_schema_in_both_modes(world):
+    user, listing = world
+    schema = to_json_schema(APIClient().get("/api/schema/?format=json").json())
+    operations = paginated_operations(schema)
+    assert len(operations) >= 7, [path for path, _ in operations]  # no list left unseen
+    client = client_for(user)
+
+    for path, body_schema in operations:
+        members = resolve(schema, body_schema)["oneOf"]
+        assert [member["title"] for member in members] == [CURSOR, NUMBERED], path
+        url = re.sub(r"\{[^}]+\}", str(listing.pk), path)
+        for query, expected in (("", CURSOR), ("?page=1&page_size=5", NUMBERED)):
+            response = client.get(url + query)
+            assert response.status_code == 200, (url + query, response.content)
+            page = response.json()
+            assert page["results"], f"{url}{query} returned no row to check"
+            matching = [
+                member["title"]
+                for member in members
+                if is_valid({**copy.deepcopy(member), "components": schema["components"]}, page)
+            ]
+            assert matching == [expected], (url + query, page)
+
+
+def is_valid(member_schema: dict, instance) -> bool:
+    validator = jsonschema.Draft202012Validator(member_schema)
+    return not list(validator.iter_errors(instance))
