@@ -218,6 +218,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # --- strict: links between operations (apps.core.api.schema.add_links)
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.add_links",
+    ],
 }
 
 # --- Content-Security-Policy (django-csp, apps/core/csp.py; docs/security.md) ---------------
