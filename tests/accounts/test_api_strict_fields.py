@@ -116,6 +116,17 @@ def test_registering_with_the_accepted_fields_still_works():
     assert User.objects.get(email="ana@example.com").role == "owner"
 
 
+def test_the_browsable_apis_form_token_is_not_a_refused_field():
+    user = UserFactory()
+
+    response = client_for(user).patch(
+        ME, {"name": "Ana", "csrfmiddlewaretoken": "from-the-form"}, format="multipart"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "Ana"
+
+
 def test_a_non_object_body_is_a_400_not_a_500():
     user = UserFactory()
 
