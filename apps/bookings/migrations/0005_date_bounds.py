@@ -39,7 +39,7 @@ DROP FUNCTION IF EXISTS bookings_check_in_within_advance();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0003_moderation_permissions")]
+    dependencies = [("bookings", "0004_privileged_columns")]
 
     operations = [
         migrations.AddConstraint(

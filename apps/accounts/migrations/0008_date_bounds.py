@@ -37,7 +37,7 @@ DROP FUNCTION IF EXISTS users_date_of_birth_in_past();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0005_staff_groups")]
+    dependencies = [("accounts", "0007_api_tokens")]
 
     operations = [
         migrations.AlterField(
