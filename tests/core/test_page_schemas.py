@@ -17,7 +17,7 @@ from tests.factories import (
     ReviewFactory,
     UserFactory,
 )
-from tests.helpers import client_for
+from tests.helpers import client_for, token_for
 
 pytestmark = pytest.mark.django_db
 CURSOR, NUMBERED = "Cursor page", "Page-number page"
@@ -70,6 +70,7 @@ def world():
     BookingFactory(guest=user)
     ReviewFactory(booking__guest=user)
     MessageFactory(recipient=user)
+    token_for(user)  # a row on /auth/tokens/
     return user, listing
 
 
