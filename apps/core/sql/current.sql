@@ -1,0 +1,338 @@
+-- The current definition of the core app's database code, generated from the
+-- PostgreSQL catalog by `manage.py dbschema --write`: do not edit. Change an object in a
+-- migration that restates it whole, then regenerate. app_user stands for
+-- settings.DATABASE_APP_ROLE.
+
+-- [extension] btree_gist — support for indexing common datatypes in GiST
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+
+-- [extension] pg_stat_statements — track planning and execution statistics of all SQL statements executed
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+
+-- [function] app_is_privileged() — True for active staff and for system actors (command:, system:), whom the *_staff_and_system policies let through.
+CREATE OR REPLACE FUNCTION public.app_is_privileged()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+        SELECT coalesce(app_setting('app.is_staff') = 'on', false)
+            OR coalesce(split_part(app_setting('app.actor'), ':', 1) IN ('command', 'system'), false)
+    $function$;
+COMMENT ON FUNCTION app_is_privileged() IS 'True for active staff and for system actors (command:, system:), whom the *_staff_and_system policies let through.';
+
+-- [function] app_setting(name text) — Reads one transaction-local request setting (app.*), NULL when missing or empty.
+CREATE OR REPLACE FUNCTION public.app_setting(name text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ SELECT nullif(current_setting(name, true), '') $function$;
+COMMENT ON FUNCTION app_setting(name text) IS 'Reads one transaction-local request setting (app.*), NULL when missing or empty.';
+
+-- [function] app_tenant_id() — The request's tenant id, which tenant-scoped policies compare with.
+CREATE OR REPLACE FUNCTION public.app_tenant_id()
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ SELECT app_setting('app.tenant_id')::bigint $function$;
+COMMENT ON FUNCTION app_tenant_id() IS 'The request''s tenant id, which tenant-scoped policies compare with.';
+
+-- [function] app_user_id() — The acting user's id from the request context, NULL for anonymous.
+CREATE OR REPLACE FUNCTION public.app_user_id()
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ SELECT app_setting('app.user_id')::bigint $function$;
+COMMENT ON FUNCTION app_user_id() IS 'The acting user''s id from the request context, NULL for anonymous.';
+
+-- [function] audit_capture() — Audit trigger: writes one audit_logs row per affected row and statement, as the owner, so that the application can neither forge nor skip its history.
+CREATE OR REPLACE FUNCTION public.audit_capture()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    masked text[] := coalesce(TG_ARGV[0], '{}')::text[];
+    who bigint := app_user_id();
+    actor text := coalesce(app_setting('app.actor'), 'db:' || session_user);
+    agent text := app_setting('app.user_agent');
+    ip inet := app_setting('app.ip')::inet;
+    request text := coalesce(app_setting('app.request_id'), '');
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO audit_logs (table_name, record_id, action, new_data,
+                                user_id, actor, user_agent, ip_address, request_id)
+        SELECT TG_TABLE_NAME, n.id, 'CREATE', audit_mask(to_jsonb(n) - 'search_vector', masked),
+               who, actor, agent, ip, request
+        FROM new_rows AS n;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO audit_logs (table_name, record_id, action, old_data, new_data, changes,
+                                user_id, actor, user_agent, ip_address, request_id)
+        WITH pairs AS MATERIALIZED (
+            SELECT n.id, to_jsonb(o) - 'search_vector' AS old_data,
+                   to_jsonb(n) - 'search_vector' AS new_data
+            FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id
+        ), diffs AS MATERIALIZED (
+            SELECT id, old_data, new_data, audit_diff(old_data, new_data, masked) AS changes
+            FROM pairs
+        )
+        SELECT TG_TABLE_NAME, d.id, 'UPDATE',
+               audit_mask(d.old_data, masked), audit_mask(d.new_data, masked), d.changes,
+               who, actor, agent, ip, request
+        FROM diffs AS d
+        WHERE d.changes <> '{}'::jsonb;
+    ELSE
+        INSERT INTO audit_logs (table_name, record_id, action, old_data,
+                                user_id, actor, user_agent, ip_address, request_id)
+        SELECT TG_TABLE_NAME, o.id, 'DELETE', audit_mask(to_jsonb(o) - 'search_vector', masked),
+               who, actor, agent, ip, request
+        FROM old_rows AS o;
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+COMMENT ON FUNCTION audit_capture() IS 'Audit trigger: writes one audit_logs row per affected row and statement, as the owner, so that the application can neither forge nor skip its history.';
+
+-- [function] audit_diff(old_data jsonb, new_data jsonb, masked text[]) — The columns an UPDATE changed, as old and new values, for an audit row.
+CREATE OR REPLACE FUNCTION public.audit_diff(old_data jsonb, new_data jsonb, masked text[])
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+        SELECT coalesce(jsonb_object_agg(
+            n.key,
+            CASE WHEN n.key = ANY (masked)
+                THEN '{"old": "********", "new": "********"}'::jsonb
+                ELSE jsonb_build_object('old', old_data -> n.key, 'new', n.value)
+            END), '{}'::jsonb)
+        FROM jsonb_each(new_data) AS n
+        WHERE n.key <> 'updated_at' AND (old_data -> n.key) IS DISTINCT FROM n.value
+    $function$;
+COMMENT ON FUNCTION audit_diff(old_data jsonb, new_data jsonb, masked text[]) IS 'The columns an UPDATE changed, as old and new values, for an audit row.';
+
+-- [function] audit_enable(target regclass, masked text[]) — Attaches the three audit triggers to a table (used by migrations, idempotent).
+CREATE OR REPLACE FUNCTION public.audit_enable(target regclass, masked text[] DEFAULT '{}'::text[])
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    tbl text := (SELECT relname FROM pg_class WHERE oid = target);
+    args text := quote_literal(masked::text);
+BEGIN
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', tbl || '_audit_insert', target);
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', tbl || '_audit_update', target);
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', tbl || '_audit_delete', target);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION audit_capture(%s)',
+                   tbl || '_audit_insert', target, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION audit_capture(%s)',
+                   tbl || '_audit_update', target, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION audit_capture(%s)',
+                   tbl || '_audit_delete', target, args);
+END;
+$function$;
+COMMENT ON FUNCTION audit_enable(target regclass, masked text[]) IS 'Attaches the three audit triggers to a table (used by migrations, idempotent).';
+
+-- [function] audit_logs_ensure_partition(day date) — Creates the monthly audit_logs partition holding a day, moving its rows out of the default partition.
+CREATE OR REPLACE FUNCTION public.audit_logs_ensure_partition(day date)
+ RETURNS text
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    month_start timestamptz := date_trunc('month', day)::timestamp AT TIME ZONE 'UTC';
+    month_end timestamptz := (date_trunc('month', day) + interval '1 month')::timestamp
+                             AT TIME ZONE 'UTC';
+    part text := format('audit_logs_%s', to_char(date_trunc('month', day), 'YYYY_MM'));
+BEGIN
+    IF to_regclass(part) IS NOT NULL THEN
+        RETURN part;
+    END IF;
+    EXECUTE format(
+        'CREATE TABLE %I (LIKE audit_logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part
+    );
+    -- Rows of that month that fell into the default partition move to their own.
+    EXECUTE format(
+        'WITH moved AS (DELETE FROM audit_logs_default WHERE "timestamp" >= %L '
+        'AND "timestamp" < %L RETURNING *) INSERT INTO %I SELECT * FROM moved',
+        month_start, month_end, part
+    );
+    EXECUTE format(
+        'ALTER TABLE audit_logs ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+        part, month_start, month_end
+    );
+    PERFORM audit_logs_lock_partition(part::regclass);
+    RETURN part;
+END;
+$function$;
+COMMENT ON FUNCTION audit_logs_ensure_partition(day date) IS 'Creates the monthly audit_logs partition holding a day, moving its rows out of the default partition.';
+
+-- [function] audit_logs_lock_partition(part regclass) — Enables and forces row-level security on an audit_logs partition, so that it is reachable through the parent only.
+CREATE OR REPLACE FUNCTION public.audit_logs_lock_partition(part regclass)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', part);
+END;
+$function$;
+COMMENT ON FUNCTION audit_logs_lock_partition(part regclass) IS 'Enables and forces row-level security on an audit_logs partition, so that it is reachable through the parent only.';
+
+-- [function] audit_mask(data jsonb, masked text[]) — Hides the values of secret keys (password hashes) in a row before it is audited.
+CREATE OR REPLACE FUNCTION public.audit_mask(data jsonb, masked text[])
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+        SELECT CASE WHEN data IS NULL OR cardinality(masked) = 0 THEN data ELSE
+            (data - masked) || coalesce(
+                (SELECT jsonb_object_agg(k, to_jsonb('********'::text))
+                 FROM unnest(masked) AS k WHERE data ? k),
+                '{}'::jsonb)
+        END
+    $function$;
+COMMENT ON FUNCTION audit_mask(data jsonb, masked text[]) IS 'Hides the values of secret keys (password hashes) in a row before it is audited.';
+
+-- [partitioning] audit_logs — audit_logs is partitioned by RANGE ("timestamp")
+-- CREATE TABLE audit_logs (…) PARTITION BY RANGE ("timestamp");
+-- its other partitions are created at run time (not listed); every one has row-level security enabled and forced: yes
+
+-- [partitioning] audit_logs_default — a partition of audit_logs
+CREATE TABLE audit_logs_default PARTITION OF audit_logs DEFAULT;
+
+-- [row level security] audit_logs — row-level security enabled, forced on the owner too
+ALTER TABLE audit_logs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_logs FORCE ROW LEVEL SECURITY;
+
+-- [row level security] audit_logs_default — row-level security enabled, forced on the owner too
+ALTER TABLE audit_logs_default ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_logs_default FORCE ROW LEVEL SECURITY;
+
+-- [row level security] idempotency_keys — row-level security enabled, forced on the owner too
+ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
+ALTER TABLE idempotency_keys FORCE ROW LEVEL SECURITY;
+
+-- [policy] audit_logs_append ON audit_logs — The audit trigger (as the owner) appends rows; nobody may change them.
+CREATE POLICY audit_logs_append ON audit_logs
+    FOR INSERT TO public
+    WITH CHECK (true);
+COMMENT ON POLICY audit_logs_append ON audit_logs IS 'The audit trigger (as the owner) appends rows; nobody may change them.';
+
+-- [policy] audit_logs_staff_read ON audit_logs — Staff and system actors read the audit trail.
+CREATE POLICY audit_logs_staff_read ON audit_logs
+    FOR SELECT TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY audit_logs_staff_read ON audit_logs IS 'Staff and system actors read the audit trail.';
+
+-- [policy] idempotency_keys_own ON idempotency_keys — A user sees and records only their own idempotency keys.
+CREATE POLICY idempotency_keys_own ON idempotency_keys
+    FOR ALL TO public
+    USING ((user_id = ( SELECT app_user_id() AS app_user_id)))
+    WITH CHECK ((user_id = ( SELECT app_user_id() AS app_user_id)));
+COMMENT ON POLICY idempotency_keys_own ON idempotency_keys IS 'A user sees and records only their own idempotency keys.';
+
+-- [policy] idempotency_keys_staff_and_system ON idempotency_keys — Staff and system actors (the purge command) manage every idempotency key.
+CREATE POLICY idempotency_keys_staff_and_system ON idempotency_keys
+    FOR ALL TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY idempotency_keys_staff_and_system ON idempotency_keys IS 'Staff and system actors (the purge command) manage every idempotency key.';
+
+-- [grant] ON FUNCTION app_is_privileged() — app_user's privileges
+GRANT EXECUTE ON FUNCTION app_is_privileged() TO app_user;
+
+-- [grant] ON FUNCTION app_setting(name text) — app_user's privileges
+GRANT EXECUTE ON FUNCTION app_setting(name text) TO app_user;
+
+-- [grant] ON FUNCTION app_tenant_id() — app_user's privileges
+GRANT EXECUTE ON FUNCTION app_tenant_id() TO app_user;
+
+-- [grant] ON FUNCTION app_user_id() — app_user's privileges
+GRANT EXECUTE ON FUNCTION app_user_id() TO app_user;
+
+-- [grant] ON FUNCTION audit_capture() — app_user's privileges
+GRANT EXECUTE ON FUNCTION audit_capture() TO app_user;
+
+-- [grant] ON FUNCTION audit_diff(old_data jsonb, new_data jsonb, masked text[]) — app_user's privileges
+GRANT EXECUTE ON FUNCTION audit_diff(old_data jsonb, new_data jsonb, masked text[]) TO app_user;
+
+-- [grant] ON FUNCTION audit_enable(target regclass, masked text[]) — app_user's privileges
+GRANT EXECUTE ON FUNCTION audit_enable(target regclass, masked text[]) TO app_user;
+
+-- [grant] ON FUNCTION audit_logs_ensure_partition(day date) — app_user's privileges
+GRANT EXECUTE ON FUNCTION audit_logs_ensure_partition(day date) TO app_user;
+
+-- [grant] ON FUNCTION audit_logs_lock_partition(part regclass) — app_user's privileges
+GRANT EXECUTE ON FUNCTION audit_logs_lock_partition(part regclass) TO app_user;
+
+-- [grant] ON FUNCTION audit_mask(data jsonb, masked text[]) — app_user's privileges
+GRANT EXECUTE ON FUNCTION audit_mask(data jsonb, masked text[]) TO app_user;
+
+-- [grant] ON SCHEMA public — app_user's privileges
+GRANT USAGE ON SCHEMA public TO app_user;
+
+-- [grant] ON SEQUENCE audit_logs_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE audit_logs_id_seq TO app_user;
+
+-- [grant] ON SEQUENCE auth_group_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE auth_group_id_seq TO app_user;
+
+-- [grant] ON SEQUENCE auth_group_permissions_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE auth_group_permissions_id_seq TO app_user;
+
+-- [grant] ON SEQUENCE auth_permission_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE auth_permission_id_seq TO app_user;
+
+-- [grant] ON SEQUENCE django_admin_log_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE django_admin_log_id_seq TO app_user;
+
+-- [grant] ON SEQUENCE django_content_type_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE django_content_type_id_seq TO app_user;
+
+-- [grant] ON SEQUENCE django_migrations_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE django_migrations_id_seq TO app_user;
+
+-- [grant] ON SEQUENCE idempotency_keys_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE idempotency_keys_id_seq TO app_user;
+
+-- [grant] ON TABLE audit_logs — app_user's privileges
+GRANT SELECT ON TABLE audit_logs TO app_user;
+
+-- [grant] ON TABLE audit_logs_default — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE audit_logs_default TO app_user;
+
+-- [grant] ON TABLE auth_group — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE auth_group TO app_user;
+
+-- [grant] ON TABLE auth_group_permissions — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE auth_group_permissions TO app_user;
+
+-- [grant] ON TABLE auth_permission — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE auth_permission TO app_user;
+
+-- [grant] ON TABLE authtoken_token — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE authtoken_token TO app_user;
+
+-- [grant] ON TABLE django_admin_log — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE django_admin_log TO app_user;
+
+-- [grant] ON TABLE django_content_type — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE django_content_type TO app_user;
+
+-- [grant] ON TABLE django_migrations — app_user's privileges
+GRANT SELECT ON TABLE django_migrations TO app_user;
+
+-- [grant] ON TABLE django_session — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE django_session TO app_user;
+
+-- [grant] ON TABLE idempotency_keys — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE idempotency_keys TO app_user;
+
+-- [default privileges] ON SEQUENCES — what app_user gets on sequences the owner creates from now on
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, USAGE ON SEQUENCES TO app_user;
+
+-- [default privileges] ON TABLES — what app_user gets on tables the owner creates from now on
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO app_user;

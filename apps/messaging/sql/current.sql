@@ -1,0 +1,52 @@
+-- The current definition of the messaging app's database code, generated from the
+-- PostgreSQL catalog by `manage.py dbschema --write`: do not edit. Change an object in a
+-- migration that restates it whole, then regenerate. app_user stands for
+-- settings.DATABASE_APP_ROLE.
+
+-- [row level security] messages — row-level security enabled, forced on the owner too
+ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
+ALTER TABLE messages FORCE ROW LEVEL SECURITY;
+
+-- [policy] messages_parties_read ON messages — A message's sender and recipient read it until its deletion takes effect.
+CREATE POLICY messages_parties_read ON messages
+    FOR SELECT TO public
+    USING (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND ((deleted_at IS NULL) OR (deleted_at >= now())) AND ((sender_id = ( SELECT app_user_id() AS app_user_id)) OR (recipient_id = ( SELECT app_user_id() AS app_user_id)))));
+COMMENT ON POLICY messages_parties_read ON messages IS 'A message''s sender and recipient read it until its deletion takes effect.';
+
+-- [policy] messages_parties_update ON messages — A message's sender and recipient update it while it is not deleted.
+CREATE POLICY messages_parties_update ON messages
+    FOR UPDATE TO public
+    USING (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (deleted_at IS NULL) AND ((sender_id = ( SELECT app_user_id() AS app_user_id)) OR (recipient_id = ( SELECT app_user_id() AS app_user_id)))))
+    WITH CHECK (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND ((sender_id = ( SELECT app_user_id() AS app_user_id)) OR (recipient_id = ( SELECT app_user_id() AS app_user_id)))));
+COMMENT ON POLICY messages_parties_update ON messages IS 'A message''s sender and recipient update it while it is not deleted.';
+
+-- [policy] messages_send ON messages — A user sends messages as themselves in their tenant.
+CREATE POLICY messages_send ON messages
+    FOR INSERT TO public
+    WITH CHECK (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (sender_id = ( SELECT app_user_id() AS app_user_id))));
+COMMENT ON POLICY messages_send ON messages IS 'A user sends messages as themselves in their tenant.';
+
+-- [policy] messages_staff_and_system ON messages — Staff and system actors (moderation, purge) manage every message.
+CREATE POLICY messages_staff_and_system ON messages
+    FOR ALL TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY messages_staff_and_system ON messages IS 'Staff and system actors (moderation, purge) manage every message.';
+
+-- [trigger] messages_audit_delete ON messages — Audit trail: records in audit_logs every row a DELETE removes from messages, with who and from where.
+CREATE TRIGGER messages_audit_delete AFTER DELETE ON public.messages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER messages_audit_delete ON messages IS 'Audit trail: records in audit_logs every row a DELETE removes from messages, with who and from where.';
+
+-- [trigger] messages_audit_insert ON messages — Audit trail: records in audit_logs every row an INSERT adds to messages, with who and from where.
+CREATE TRIGGER messages_audit_insert AFTER INSERT ON public.messages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER messages_audit_insert ON messages IS 'Audit trail: records in audit_logs every row an INSERT adds to messages, with who and from where.';
+
+-- [trigger] messages_audit_update ON messages — Audit trail: records in audit_logs every row an UPDATE changes in messages, with who and from where.
+CREATE TRIGGER messages_audit_update AFTER UPDATE ON public.messages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER messages_audit_update ON messages IS 'Audit trail: records in audit_logs every row an UPDATE changes in messages, with who and from where.';
+
+-- [grant] ON SEQUENCE messages_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE messages_id_seq TO app_user;
+
+-- [grant] ON TABLE messages — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE messages TO app_user;
