@@ -6,6 +6,9 @@ class BookingsConfig(AppConfig):
     name = "apps.bookings"
     label = "bookings"
     verbose_name = "Bookings"
+    # Named after listings, but reads bookings and is defined in bookings' migrations (see
+    # apps/core/db/catalog.py: which app's sql/current.sql lists a function).
+    database_functions = ("listing_booked_ranges",)
 
     def ready(self):
         checks.register(check_max_advance_days)

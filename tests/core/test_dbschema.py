@@ -70,7 +70,7 @@ def test_objects_are_filed_with_the_app_that_owns_them():
     # Named after a listings table, but works on a higher app's data and lives in its migrations.
     assert catalog.app_by_name("listings_refresh_rating", tables) == "reviews"
     assert catalog.app_by_name("listing_booked_ranges", tables) == "bookings"
-    with pytest.raises(catalog.OwnershipError, match="FUNCTION_APPS"):
+    with pytest.raises(catalog.OwnershipError, match="database_functions"):
         catalog.app_by_name("frobnicate", tables)
 
 
@@ -158,3 +158,16 @@ def test_check_names_every_object_that_drifted_from_the_files(scratch_database):
     assert "apps/listings/sql/current.sql" in report
     assert "run manage.py dbschema --write" in report
     assert report.count("differs from the database") == 3, report
+
+
+def test_objects_no_rule_places_are_all_named_at_once(scratch_database):
+    with _admin_connection(scratch_database) as scratch:
+        scratch.execute("CREATE FUNCTION frobnicate() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$")
+        scratch.execute("CREATE TABLE orphans (id int)")
+        scratch.execute("ALTER TABLE orphans ENABLE ROW LEVEL SECURITY")
+
+    result = _dbschema_check(scratch_database)
+
+    assert result.returncode != 0, result.stdout
+    assert "frobnicate belongs to no app" in result.stderr
+    assert "table orphans belongs to no model" in result.stderr

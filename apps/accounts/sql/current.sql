@@ -85,39 +85,66 @@ CREATE POLICY users_staff_and_system ON users
 COMMENT ON POLICY users_staff_and_system ON users IS 'Staff and system actors (authentication, commands) manage every user.';
 
 -- [trigger] profiles_audit_delete ON profiles — Audit trail: records in audit_logs every row a DELETE removes from profiles, with who and from where.
-CREATE TRIGGER profiles_audit_delete AFTER DELETE ON public.profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER profiles_audit_delete AFTER DELETE ON public.profiles
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER profiles_audit_delete ON profiles IS 'Audit trail: records in audit_logs every row a DELETE removes from profiles, with who and from where.';
 
 -- [trigger] profiles_audit_insert ON profiles — Audit trail: records in audit_logs every row an INSERT adds to profiles, with who and from where.
-CREATE TRIGGER profiles_audit_insert AFTER INSERT ON public.profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER profiles_audit_insert AFTER INSERT ON public.profiles
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER profiles_audit_insert ON profiles IS 'Audit trail: records in audit_logs every row an INSERT adds to profiles, with who and from where.';
 
 -- [trigger] profiles_audit_update ON profiles — Audit trail: records in audit_logs every row an UPDATE changes in profiles, with who and from where.
-CREATE TRIGGER profiles_audit_update AFTER UPDATE ON public.profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER profiles_audit_update AFTER UPDATE ON public.profiles
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER profiles_audit_update ON profiles IS 'Audit trail: records in audit_logs every row an UPDATE changes in profiles, with who and from where.';
 
 -- [trigger] tenants_audit_delete ON tenants — Audit trail: records in audit_logs every row a DELETE removes from tenants, with who and from where.
-CREATE TRIGGER tenants_audit_delete AFTER DELETE ON public.tenants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER tenants_audit_delete AFTER DELETE ON public.tenants
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER tenants_audit_delete ON tenants IS 'Audit trail: records in audit_logs every row a DELETE removes from tenants, with who and from where.';
 
 -- [trigger] tenants_audit_insert ON tenants — Audit trail: records in audit_logs every row an INSERT adds to tenants, with who and from where.
-CREATE TRIGGER tenants_audit_insert AFTER INSERT ON public.tenants REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER tenants_audit_insert AFTER INSERT ON public.tenants
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER tenants_audit_insert ON tenants IS 'Audit trail: records in audit_logs every row an INSERT adds to tenants, with who and from where.';
 
 -- [trigger] tenants_audit_update ON tenants — Audit trail: records in audit_logs every row an UPDATE changes in tenants, with who and from where.
-CREATE TRIGGER tenants_audit_update AFTER UPDATE ON public.tenants REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER tenants_audit_update AFTER UPDATE ON public.tenants
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER tenants_audit_update ON tenants IS 'Audit trail: records in audit_logs every row an UPDATE changes in tenants, with who and from where.';
 
 -- [trigger] users_audit_delete ON users — Audit trail: records in audit_logs every row a DELETE removes from users, with who and from where.
-CREATE TRIGGER users_audit_delete AFTER DELETE ON public.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{password}');
+CREATE TRIGGER users_audit_delete AFTER DELETE ON public.users
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{password}');
 COMMENT ON TRIGGER users_audit_delete ON users IS 'Audit trail: records in audit_logs every row a DELETE removes from users, with who and from where.';
 
 -- [trigger] users_audit_insert ON users — Audit trail: records in audit_logs every row an INSERT adds to users, with who and from where.
-CREATE TRIGGER users_audit_insert AFTER INSERT ON public.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{password}');
+CREATE TRIGGER users_audit_insert AFTER INSERT ON public.users
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{password}');
 COMMENT ON TRIGGER users_audit_insert ON users IS 'Audit trail: records in audit_logs every row an INSERT adds to users, with who and from where.';
 
 -- [trigger] users_audit_update ON users — Audit trail: records in audit_logs every row an UPDATE changes in users, with who and from where.
-CREATE TRIGGER users_audit_update AFTER UPDATE ON public.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{password}');
+CREATE TRIGGER users_audit_update AFTER UPDATE ON public.users
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{password}');
 COMMENT ON TRIGGER users_audit_update ON users IS 'Audit trail: records in audit_logs every row an UPDATE changes in users, with who and from where.';
 
 -- [grant] ON SEQUENCE profiles_id_seq — app_user's privileges

@@ -61,15 +61,24 @@ CREATE POLICY bookings_staff_and_system ON bookings
 COMMENT ON POLICY bookings_staff_and_system ON bookings IS 'Staff and system actors (completion, commands) manage every booking.';
 
 -- [trigger] bookings_audit_delete ON bookings — Audit trail: records in audit_logs every row a DELETE removes from bookings, with who and from where.
-CREATE TRIGGER bookings_audit_delete AFTER DELETE ON public.bookings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER bookings_audit_delete AFTER DELETE ON public.bookings
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER bookings_audit_delete ON bookings IS 'Audit trail: records in audit_logs every row a DELETE removes from bookings, with who and from where.';
 
 -- [trigger] bookings_audit_insert ON bookings — Audit trail: records in audit_logs every row an INSERT adds to bookings, with who and from where.
-CREATE TRIGGER bookings_audit_insert AFTER INSERT ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER bookings_audit_insert AFTER INSERT ON public.bookings
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER bookings_audit_insert ON bookings IS 'Audit trail: records in audit_logs every row an INSERT adds to bookings, with who and from where.';
 
 -- [trigger] bookings_audit_update ON bookings — Audit trail: records in audit_logs every row an UPDATE changes in bookings, with who and from where.
-CREATE TRIGGER bookings_audit_update AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER bookings_audit_update AFTER UPDATE ON public.bookings
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER bookings_audit_update ON bookings IS 'Audit trail: records in audit_logs every row an UPDATE changes in bookings, with who and from where.';
 
 -- [grant] ON SEQUENCE bookings_id_seq — app_user's privileges

@@ -15,8 +15,10 @@ What is listed (schema public, members of extensions left out):
 Which app an object belongs to: the app of its table for triggers, policies, row-level security,
 grants and partitioning (tables of Django's own apps belong to core); for functions and views,
 the app of the table their name starts with (`listings_…` or `listing_…` → listings), core for
-the `app_…` context readers and the `audit_…` machinery, and FUNCTION_APPS for a function that
-works on a higher app's tables (it is defined in that app's migrations).
+the `app_…` context readers and the `audit_…` machinery. A function named after a lower app's
+table that works on a higher app's data is claimed by that app's AppConfig
+(`database_functions = (...)`), as it is defined in that app's migrations: core names no domain
+app.
 
 Text is stable across environments: no OIDs, no database or owner name, the runtime role written
 as APP_ROLE whatever settings.DATABASE_APP_ROLE is, monthly partitions (data created ahead by
@@ -33,7 +35,6 @@ from django.conf import settings
 
 # How the runtime role is written in the files (it stands for settings.DATABASE_APP_ROLE).
 APP_ROLE = "app_user"
-PROJECT_APPS = ("core", "accounts", "listings", "bookings", "reviews", "messaging")
 KINDS = (
     "extension",
     "function",
@@ -46,12 +47,6 @@ KINDS = (
     "grant",
     "default privileges",
 )
-# Functions named after a lower app's table that read a higher app's data: they belong to the
-# app whose migrations define them.
-FUNCTION_APPS = {
-    "listing_booked_ranges": "bookings",
-    "listings_refresh_rating": "reviews",
-}
 # Name prefixes of the shared machinery: the request-context readers and the audit trail.
 CORE_FUNCTION_PREFIXES = ("app_", "audit_")
 # Extensions created only where the server offers them (core.0005): absent is not a difference.
@@ -191,6 +186,22 @@ def _comment(target: str, text: str | None) -> str:
     return f"\nCOMMENT ON {target} IS {quote_literal(text)};" if text else ""
 
 
+TRIGGER_CLAUSES = (" REFERENCING ", " FOR EACH ", " WHEN (", " EXECUTE FUNCTION ")
+
+
+def _wrap_trigger(definition: str) -> str:
+    """pg_get_triggerdef's one line, broken before its clauses so that a diff shows which one
+    changed. Only the first occurrence of each, in order: a clause word inside a WHEN condition
+    or an argument stays where it is."""
+    head, parts = definition, []
+    for clause in TRIGGER_CLAUSES:
+        before, found, after = head.partition(clause)
+        if found:
+            parts.append(before)
+            head = clause.strip() + " " + after
+    return "\n    ".join([*parts, head])
+
+
 def _privileges(entries) -> str:
     names = {entry.rstrip("*") for entry in entries}
     return ", ".join(p for p in PRIVILEGE_ORDER if p in names)
@@ -215,6 +226,15 @@ class Catalog:
         self.cursor = cursor
         self.params = {"role": app_role or settings.DATABASE_APP_ROLE}
         self.table_apps = table_apps()
+        self.unplaced: list[str] = []
+
+    def place(self, find_app, name: str) -> str:
+        """find_app(name), or core with the problem noted (blocks() raises after reading all)."""
+        try:
+            return find_app(name)
+        except OwnershipError as error:
+            self.unplaced.append(str(error))
+            return "core"
 
     def rows(self, query: str):
         self.cursor.execute(QUERIES[query], self.params)
@@ -240,6 +260,8 @@ class Catalog:
             *self.schema_grants(),
             *self.default_privileges(),
         ]
+        if self.unplaced:
+            raise OwnershipError("\n".join(self.unplaced))
         return sorted(found, key=lambda b: (b.app, KINDS.index(b.kind), b.name))
 
     def extensions(self):
@@ -249,7 +271,7 @@ class Catalog:
 
     def functions(self):
         for name, args, definition, comment, public_execute, granted in self.rows("function"):
-            app = app_by_name(name, self.table_apps)
+            app = self.place(lambda n: app_by_name(n, self.table_apps), name)
             signature = f"{name}({args})"
             text = definition.rstrip() + ";" + _comment(f"FUNCTION {signature}", comment)
             yield Block(
@@ -270,9 +292,10 @@ class Catalog:
             granted, column_grants, sequence_table = row[10:]
             table = sequence_table or parent or name
             if kind in ("v", "m") and table not in self.table_apps:
-                app = app_by_name(table, self.table_apps)  # a view is named like a function
+                # A view is named like a function.
+                app = self.place(lambda n: app_by_name(n, self.table_apps), table)
             else:
-                app = self.app_of_table(table)
+                app = self.place(self.app_of_table, table)
             if kind in ("v", "m"):
                 yield self.view(app, name, kind, view, options, comment)
             if partkey or parent:
@@ -351,7 +374,7 @@ class Catalog:
     def triggers(self):
         for table, name, definition, enabled, comment in self.rows("trigger"):
             label = f"{name} ON {table}"
-            text = definition + ";"
+            text = _wrap_trigger(definition) + ";"
             state = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}.get(enabled)
             if state:
                 text += f"\nALTER TABLE {table} {state} TRIGGER {name};"
@@ -394,19 +417,36 @@ class Catalog:
             )
 
 
+def project_apps() -> list[str]:
+    """Our apps (those under apps/), core first, then in INSTALLED_APPS order."""
+    labels = [c.label for c in django_apps.get_app_configs() if c.name.startswith("apps.")]
+    return sorted(labels, key=lambda label: label != "core")
+
+
 def table_apps() -> dict[str, str]:
     """Table name → owning app: our apps' models, everything of Django's own apps in core."""
+    ours = set(project_apps())
     owners = {"django_migrations": "core"}  # Django's own bookkeeping, no model
     for model in django_apps.get_models(include_auto_created=True):
         label = model._meta.app_label
-        owners[model._meta.db_table] = label if label in PROJECT_APPS else "core"
+        owners[model._meta.db_table] = label if label in ours else "core"
     return owners
+
+
+def claimed_functions() -> dict[str, str]:
+    """Function name → app, for the functions an app's AppConfig claims (database_functions)."""
+    return {
+        function: config.label
+        for config in django_apps.get_app_configs()
+        for function in getattr(config, "database_functions", ())
+    }
 
 
 def app_by_name(name: str, tables: dict[str, str]) -> str:
     """The app a function (or a view) belongs to; see the module's docstring for the rule."""
-    if name in FUNCTION_APPS:
-        return FUNCTION_APPS[name]
+    claimed = claimed_functions()
+    if name in claimed:
+        return claimed[name]
     if name.startswith(CORE_FUNCTION_PREFIXES):
         return "core"
     prefixes = {}
@@ -416,15 +456,15 @@ def app_by_name(name: str, tables: dict[str, str]) -> str:
     matches = [p for p in prefixes if name == p or name.startswith(p + "_")]
     if not matches:
         raise OwnershipError(
-            f"{name} belongs to no app: name it after its table (<table>_…) or add it "
-            "to FUNCTION_APPS in apps/core/db/catalog.py"
+            f"{name} belongs to no app: name it after its table (<table>_…) or list it in "
+            "its app's AppConfig.database_functions"
         )
     return prefixes[max(matches, key=len)]
 
 
 def render(blocks: list[Block]) -> dict[str, str]:
     """app → the text of its current.sql; every project app has a file, empty ones too."""
-    by_app = {app: [] for app in PROJECT_APPS}
+    by_app = {app: [] for app in project_apps()}
     for block in blocks:
         by_app[block.app].append(block.text)
     return {

@@ -307,99 +307,170 @@ CREATE POLICY tags_staff_and_system ON tags
 COMMENT ON POLICY tags_staff_and_system ON tags IS 'Staff and system actors manage tags.';
 
 -- [trigger] amenities_audit_delete ON amenities — Audit trail: records in audit_logs every row a DELETE removes from amenities, with who and from where.
-CREATE TRIGGER amenities_audit_delete AFTER DELETE ON public.amenities REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER amenities_audit_delete AFTER DELETE ON public.amenities
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER amenities_audit_delete ON amenities IS 'Audit trail: records in audit_logs every row a DELETE removes from amenities, with who and from where.';
 
 -- [trigger] amenities_audit_insert ON amenities — Audit trail: records in audit_logs every row an INSERT adds to amenities, with who and from where.
-CREATE TRIGGER amenities_audit_insert AFTER INSERT ON public.amenities REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER amenities_audit_insert AFTER INSERT ON public.amenities
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER amenities_audit_insert ON amenities IS 'Audit trail: records in audit_logs every row an INSERT adds to amenities, with who and from where.';
 
 -- [trigger] amenities_audit_update ON amenities — Audit trail: records in audit_logs every row an UPDATE changes in amenities, with who and from where.
-CREATE TRIGGER amenities_audit_update AFTER UPDATE ON public.amenities REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER amenities_audit_update AFTER UPDATE ON public.amenities
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER amenities_audit_update ON amenities IS 'Audit trail: records in audit_logs every row an UPDATE changes in amenities, with who and from where.';
 
 -- [trigger] categories_audit_delete ON categories — Audit trail: records in audit_logs every row a DELETE removes from categories, with who and from where.
-CREATE TRIGGER categories_audit_delete AFTER DELETE ON public.categories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER categories_audit_delete AFTER DELETE ON public.categories
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER categories_audit_delete ON categories IS 'Audit trail: records in audit_logs every row a DELETE removes from categories, with who and from where.';
 
 -- [trigger] categories_audit_insert ON categories — Audit trail: records in audit_logs every row an INSERT adds to categories, with who and from where.
-CREATE TRIGGER categories_audit_insert AFTER INSERT ON public.categories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER categories_audit_insert AFTER INSERT ON public.categories
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER categories_audit_insert ON categories IS 'Audit trail: records in audit_logs every row an INSERT adds to categories, with who and from where.';
 
 -- [trigger] categories_audit_update ON categories — Audit trail: records in audit_logs every row an UPDATE changes in categories, with who and from where.
-CREATE TRIGGER categories_audit_update AFTER UPDATE ON public.categories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER categories_audit_update AFTER UPDATE ON public.categories
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER categories_audit_update ON categories IS 'Audit trail: records in audit_logs every row an UPDATE changes in categories, with who and from where.';
 
 -- [trigger] categories_no_cycle ON categories — Keeps the category tree free of cycles.
-CREATE TRIGGER categories_no_cycle BEFORE INSERT OR UPDATE OF parent_id ON public.categories FOR EACH ROW EXECUTE FUNCTION categories_prevent_cycle();
+CREATE TRIGGER categories_no_cycle BEFORE INSERT OR UPDATE OF parent_id ON public.categories
+    FOR EACH ROW
+    EXECUTE FUNCTION categories_prevent_cycle();
 COMMENT ON TRIGGER categories_no_cycle ON categories IS 'Keeps the category tree free of cycles.';
 
 -- [trigger] listing_amenities_audit_delete ON listing_amenities — Audit trail: records in audit_logs every row a DELETE removes from listing_amenities, with who and from where.
-CREATE TRIGGER listing_amenities_audit_delete AFTER DELETE ON public.listing_amenities REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER listing_amenities_audit_delete AFTER DELETE ON public.listing_amenities
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listing_amenities_audit_delete ON listing_amenities IS 'Audit trail: records in audit_logs every row a DELETE removes from listing_amenities, with who and from where.';
 
 -- [trigger] listing_amenities_audit_insert ON listing_amenities — Audit trail: records in audit_logs every row an INSERT adds to listing_amenities, with who and from where.
-CREATE TRIGGER listing_amenities_audit_insert AFTER INSERT ON public.listing_amenities REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER listing_amenities_audit_insert AFTER INSERT ON public.listing_amenities
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listing_amenities_audit_insert ON listing_amenities IS 'Audit trail: records in audit_logs every row an INSERT adds to listing_amenities, with who and from where.';
 
 -- [trigger] listing_amenities_audit_update ON listing_amenities — Audit trail: records in audit_logs every row an UPDATE changes in listing_amenities, with who and from where.
-CREATE TRIGGER listing_amenities_audit_update AFTER UPDATE ON public.listing_amenities REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER listing_amenities_audit_update AFTER UPDATE ON public.listing_amenities
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listing_amenities_audit_update ON listing_amenities IS 'Audit trail: records in audit_logs every row an UPDATE changes in listing_amenities, with who and from where.';
 
 -- [trigger] listing_tags_audit_delete ON listing_tags — Audit trail: records in audit_logs every row a DELETE removes from listing_tags, with who and from where.
-CREATE TRIGGER listing_tags_audit_delete AFTER DELETE ON public.listing_tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER listing_tags_audit_delete AFTER DELETE ON public.listing_tags
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listing_tags_audit_delete ON listing_tags IS 'Audit trail: records in audit_logs every row a DELETE removes from listing_tags, with who and from where.';
 
 -- [trigger] listing_tags_audit_insert ON listing_tags — Audit trail: records in audit_logs every row an INSERT adds to listing_tags, with who and from where.
-CREATE TRIGGER listing_tags_audit_insert AFTER INSERT ON public.listing_tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER listing_tags_audit_insert AFTER INSERT ON public.listing_tags
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listing_tags_audit_insert ON listing_tags IS 'Audit trail: records in audit_logs every row an INSERT adds to listing_tags, with who and from where.';
 
 -- [trigger] listing_tags_audit_update ON listing_tags — Audit trail: records in audit_logs every row an UPDATE changes in listing_tags, with who and from where.
-CREATE TRIGGER listing_tags_audit_update AFTER UPDATE ON public.listing_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER listing_tags_audit_update AFTER UPDATE ON public.listing_tags
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listing_tags_audit_update ON listing_tags IS 'Audit trail: records in audit_logs every row an UPDATE changes in listing_tags, with who and from where.';
 
 -- [trigger] listings_audit_delete ON listings — Audit trail: records in audit_logs every row a DELETE removes from listings, with who and from where.
-CREATE TRIGGER listings_audit_delete AFTER DELETE ON public.listings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER listings_audit_delete AFTER DELETE ON public.listings
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listings_audit_delete ON listings IS 'Audit trail: records in audit_logs every row a DELETE removes from listings, with who and from where.';
 
 -- [trigger] listings_audit_insert ON listings — Audit trail: records in audit_logs every row an INSERT adds to listings, with who and from where.
-CREATE TRIGGER listings_audit_insert AFTER INSERT ON public.listings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER listings_audit_insert AFTER INSERT ON public.listings
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listings_audit_insert ON listings IS 'Audit trail: records in audit_logs every row an INSERT adds to listings, with who and from where.';
 
 -- [trigger] listings_audit_update ON listings — Audit trail: records in audit_logs every row an UPDATE changes in listings, with who and from where.
-CREATE TRIGGER listings_audit_update AFTER UPDATE ON public.listings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER listings_audit_update AFTER UPDATE ON public.listings
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listings_audit_update ON listings IS 'Audit trail: records in audit_logs every row an UPDATE changes in listings, with who and from where.';
 
 -- [trigger] listings_search_delete ON listings — Removes deleted listings from listing_search.
-CREATE TRIGGER listings_search_delete AFTER DELETE ON public.listings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION listing_search_sync();
+CREATE TRIGGER listings_search_delete AFTER DELETE ON public.listings
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION listing_search_sync();
 COMMENT ON TRIGGER listings_search_delete ON listings IS 'Removes deleted listings from listing_search.';
 
 -- [trigger] listings_search_insert ON listings — Adds new published listings to listing_search.
-CREATE TRIGGER listings_search_insert AFTER INSERT ON public.listings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION listing_search_sync();
+CREATE TRIGGER listings_search_insert AFTER INSERT ON public.listings
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION listing_search_sync();
 COMMENT ON TRIGGER listings_search_insert ON listings IS 'Adds new published listings to listing_search.';
 
 -- [trigger] listings_search_update ON listings — Updates listing_search when listings enter, leave or change in the public projection.
-CREATE TRIGGER listings_search_update AFTER UPDATE ON public.listings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION listing_search_sync();
+CREATE TRIGGER listings_search_update AFTER UPDATE ON public.listings
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION listing_search_sync();
 COMMENT ON TRIGGER listings_search_update ON listings IS 'Updates listing_search when listings enter, leave or change in the public projection.';
 
 -- [trigger] listings_versions_insert ON listings — Records version 1 of every new listing.
-CREATE TRIGGER listings_versions_insert AFTER INSERT ON public.listings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION listings_record_versions();
+CREATE TRIGGER listings_versions_insert AFTER INSERT ON public.listings
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION listings_record_versions();
 COMMENT ON TRIGGER listings_versions_insert ON listings IS 'Records version 1 of every new listing.';
 
 -- [trigger] listings_versions_update ON listings — Records a new listing version when its title, description or price changes.
-CREATE TRIGGER listings_versions_update AFTER UPDATE ON public.listings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION listings_record_versions();
+CREATE TRIGGER listings_versions_update AFTER UPDATE ON public.listings
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION listings_record_versions();
 COMMENT ON TRIGGER listings_versions_update ON listings IS 'Records a new listing version when its title, description or price changes.';
 
 -- [trigger] tags_audit_delete ON tags — Audit trail: records in audit_logs every row a DELETE removes from tags, with who and from where.
-CREATE TRIGGER tags_audit_delete AFTER DELETE ON public.tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER tags_audit_delete AFTER DELETE ON public.tags
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER tags_audit_delete ON tags IS 'Audit trail: records in audit_logs every row a DELETE removes from tags, with who and from where.';
 
 -- [trigger] tags_audit_insert ON tags — Audit trail: records in audit_logs every row an INSERT adds to tags, with who and from where.
-CREATE TRIGGER tags_audit_insert AFTER INSERT ON public.tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER tags_audit_insert AFTER INSERT ON public.tags
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER tags_audit_insert ON tags IS 'Audit trail: records in audit_logs every row an INSERT adds to tags, with who and from where.';
 
 -- [trigger] tags_audit_update ON tags — Audit trail: records in audit_logs every row an UPDATE changes in tags, with who and from where.
-CREATE TRIGGER tags_audit_update AFTER UPDATE ON public.tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER tags_audit_update AFTER UPDATE ON public.tags
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER tags_audit_update ON tags IS 'Audit trail: records in audit_logs every row an UPDATE changes in tags, with who and from where.';
 
 -- [grant] ON FUNCTION categories_prevent_cycle() — app_user's privileges

@@ -34,15 +34,24 @@ CREATE POLICY messages_staff_and_system ON messages
 COMMENT ON POLICY messages_staff_and_system ON messages IS 'Staff and system actors (moderation, purge) manage every message.';
 
 -- [trigger] messages_audit_delete ON messages — Audit trail: records in audit_logs every row a DELETE removes from messages, with who and from where.
-CREATE TRIGGER messages_audit_delete AFTER DELETE ON public.messages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER messages_audit_delete AFTER DELETE ON public.messages
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER messages_audit_delete ON messages IS 'Audit trail: records in audit_logs every row a DELETE removes from messages, with who and from where.';
 
 -- [trigger] messages_audit_insert ON messages — Audit trail: records in audit_logs every row an INSERT adds to messages, with who and from where.
-CREATE TRIGGER messages_audit_insert AFTER INSERT ON public.messages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER messages_audit_insert AFTER INSERT ON public.messages
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER messages_audit_insert ON messages IS 'Audit trail: records in audit_logs every row an INSERT adds to messages, with who and from where.';
 
 -- [trigger] messages_audit_update ON messages — Audit trail: records in audit_logs every row an UPDATE changes in messages, with who and from where.
-CREATE TRIGGER messages_audit_update AFTER UPDATE ON public.messages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER messages_audit_update AFTER UPDATE ON public.messages
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER messages_audit_update ON messages IS 'Audit trail: records in audit_logs every row an UPDATE changes in messages, with who and from where.';
 
 -- [grant] ON SEQUENCE messages_id_seq — app_user's privileges

@@ -89,23 +89,36 @@ CREATE POLICY reviews_staff_and_system ON reviews
 COMMENT ON POLICY reviews_staff_and_system ON reviews IS 'Staff and system actors (moderation) manage every review.';
 
 -- [trigger] reviews_audit_delete ON reviews — Audit trail: records in audit_logs every row a DELETE removes from reviews, with who and from where.
-CREATE TRIGGER reviews_audit_delete AFTER DELETE ON public.reviews REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER reviews_audit_delete AFTER DELETE ON public.reviews
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER reviews_audit_delete ON reviews IS 'Audit trail: records in audit_logs every row a DELETE removes from reviews, with who and from where.';
 
 -- [trigger] reviews_audit_insert ON reviews — Audit trail: records in audit_logs every row an INSERT adds to reviews, with who and from where.
-CREATE TRIGGER reviews_audit_insert AFTER INSERT ON public.reviews REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER reviews_audit_insert AFTER INSERT ON public.reviews
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER reviews_audit_insert ON reviews IS 'Audit trail: records in audit_logs every row an INSERT adds to reviews, with who and from where.';
 
 -- [trigger] reviews_audit_update ON reviews — Audit trail: records in audit_logs every row an UPDATE changes in reviews, with who and from where.
-CREATE TRIGGER reviews_audit_update AFTER UPDATE ON public.reviews REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('{}');
+CREATE TRIGGER reviews_audit_update AFTER UPDATE ON public.reviews
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER reviews_audit_update ON reviews IS 'Audit trail: records in audit_logs every row an UPDATE changes in reviews, with who and from where.';
 
 -- [trigger] reviews_listing_from_booking ON reviews — Takes a review's listing from its booking on every insert and update.
-CREATE TRIGGER reviews_listing_from_booking BEFORE INSERT OR UPDATE OF booking_id, listing_id ON public.reviews FOR EACH ROW EXECUTE FUNCTION reviews_set_listing();
+CREATE TRIGGER reviews_listing_from_booking BEFORE INSERT OR UPDATE OF booking_id, listing_id ON public.reviews
+    FOR EACH ROW
+    EXECUTE FUNCTION reviews_set_listing();
 COMMENT ON TRIGGER reviews_listing_from_booking ON reviews IS 'Takes a review''s listing from its booking on every insert and update.';
 
 -- [trigger] reviews_listing_rating ON reviews — Keeps the listing's rating current when a review is added, removed, rated or hidden.
-CREATE TRIGGER reviews_listing_rating AFTER INSERT OR DELETE OR UPDATE OF rating, is_hidden, booking_id ON public.reviews FOR EACH ROW EXECUTE FUNCTION reviews_refresh_listing_rating();
+CREATE TRIGGER reviews_listing_rating AFTER INSERT OR DELETE OR UPDATE OF rating, is_hidden, booking_id ON public.reviews
+    FOR EACH ROW
+    EXECUTE FUNCTION reviews_refresh_listing_rating();
 COMMENT ON TRIGGER reviews_listing_rating ON reviews IS 'Keeps the listing''s rating current when a review is added, removed, rated or hidden.';
 
 -- [grant] ON FUNCTION listings_refresh_rating(target_listing bigint) — app_user's privileges
