@@ -20,14 +20,14 @@ CREATE POLICY profiles_read_with_user ON profiles
     FOR SELECT TO public
     USING ((EXISTS ( SELECT 1
    FROM users u
-  WHERE (u.id = profiles.user_id))));
+  WHERE u.id = profiles.user_id)));
 COMMENT ON POLICY profiles_read_with_user ON profiles IS 'A profile is visible wherever its user is.';
 
 -- [policy] profiles_self ON profiles — A user reads and changes their own profile.
 CREATE POLICY profiles_self ON profiles
     FOR ALL TO public
-    USING ((user_id = ( SELECT app_user_id() AS app_user_id)))
-    WITH CHECK ((user_id = ( SELECT app_user_id() AS app_user_id)));
+    USING (user_id = (( SELECT app_user_id() AS app_user_id)))
+    WITH CHECK (user_id = (( SELECT app_user_id() AS app_user_id)));
 COMMENT ON POLICY profiles_self ON profiles IS 'A user reads and changes their own profile.';
 
 -- [policy] profiles_sign_up ON profiles — Registration creates the profile of a visible user.
@@ -35,7 +35,7 @@ CREATE POLICY profiles_sign_up ON profiles
     FOR INSERT TO public
     WITH CHECK ((EXISTS ( SELECT 1
    FROM users u
-  WHERE (u.id = profiles.user_id))));
+  WHERE u.id = profiles.user_id)));
 COMMENT ON POLICY profiles_sign_up ON profiles IS 'Registration creates the profile of a visible user.';
 
 -- [policy] profiles_staff_and_system ON profiles — Staff and system actors manage every profile.
@@ -61,20 +61,22 @@ COMMENT ON POLICY tenants_staff_and_system ON tenants IS 'Staff and system actor
 -- [policy] users_same_tenant_read ON users — A user sees the users of their own tenant.
 CREATE POLICY users_same_tenant_read ON users
     FOR SELECT TO public
-    USING ((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)));
+    USING (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id)));
 COMMENT ON POLICY users_same_tenant_read ON users IS 'A user sees the users of their own tenant.';
 
 -- [policy] users_self ON users — A user reads and changes their own row.
 CREATE POLICY users_self ON users
     FOR ALL TO public
-    USING ((id = ( SELECT app_user_id() AS app_user_id)))
-    WITH CHECK ((id = ( SELECT app_user_id() AS app_user_id)));
+    USING (id = (( SELECT app_user_id() AS app_user_id)))
+    WITH CHECK (id = (( SELECT app_user_id() AS app_user_id)));
 COMMENT ON POLICY users_self ON users IS 'A user reads and changes their own row.';
 
 -- [policy] users_sign_up ON users — Registration inserts a user in the request's tenant, never staff or superuser.
 CREATE POLICY users_sign_up ON users
     FOR INSERT TO public
-    WITH CHECK (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (NOT is_staff) AND (NOT is_superuser)));
+    WITH CHECK (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND NOT is_staff
+        AND NOT is_superuser);
 COMMENT ON POLICY users_sign_up ON users IS 'Registration inserts a user in the request''s tenant, never staff or superuser.';
 
 -- [policy] users_staff_and_system ON users — Staff and system actors (authentication, commands) manage every user.

@@ -33,24 +33,27 @@ ALTER TABLE bookings FORCE ROW LEVEL SECURITY;
 -- [policy] bookings_guest_create ON bookings — A guest books for themselves in their own tenant.
 CREATE POLICY bookings_guest_create ON bookings
     FOR INSERT TO public
-    WITH CHECK (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (guest_id = ( SELECT app_user_id() AS app_user_id))));
+    WITH CHECK (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND guest_id = (( SELECT app_user_id() AS app_user_id)));
 COMMENT ON POLICY bookings_guest_create ON bookings IS 'A guest books for themselves in their own tenant.';
 
 -- [policy] bookings_parties_read ON bookings — A booking's guest and its listing's owner read it.
 CREATE POLICY bookings_parties_read ON bookings
     FOR SELECT TO public
-    USING (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND ((guest_id = ( SELECT app_user_id() AS app_user_id)) OR (EXISTS ( SELECT 1
+    USING (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND (guest_id = (( SELECT app_user_id() AS app_user_id)) OR (EXISTS ( SELECT 1
    FROM listings l
-  WHERE ((l.id = bookings.listing_id) AND (l.owner_id = ( SELECT app_user_id() AS app_user_id))))))));
+  WHERE l.id = bookings.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id))))));
 COMMENT ON POLICY bookings_parties_read ON bookings IS 'A booking''s guest and its listing''s owner read it.';
 
 -- [policy] bookings_parties_update ON bookings — A booking's guest and its listing's owner change it, within their tenant.
 CREATE POLICY bookings_parties_update ON bookings
     FOR UPDATE TO public
-    USING (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND ((guest_id = ( SELECT app_user_id() AS app_user_id)) OR (EXISTS ( SELECT 1
+    USING (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND (guest_id = (( SELECT app_user_id() AS app_user_id)) OR (EXISTS ( SELECT 1
    FROM listings l
-  WHERE ((l.id = bookings.listing_id) AND (l.owner_id = ( SELECT app_user_id() AS app_user_id))))))))
-    WITH CHECK ((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)));
+  WHERE l.id = bookings.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id))))))
+    WITH CHECK (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id)));
 COMMENT ON POLICY bookings_parties_update ON bookings IS 'A booking''s guest and its listing''s owner change it, within their tenant.';
 
 -- [policy] bookings_staff_and_system ON bookings — Staff and system actors (completion, commands) manage every booking.

@@ -112,12 +112,14 @@ QUERIES = {
         WHERE {_RUNTIME_PARTITION} AND c.relnamespace = 'public'::regnamespace
         GROUP BY 1""",  # noqa: S608 (constants)
     "policy": """
-        SELECT tablename, policyname, permissive, roles::text[], cmd, qual, with_check,
+        SELECT c.relname, p.polname, p.polpermissive,
+               ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END
+                     FROM unnest(p.polroles) AS r ORDER BY 1),
+               p.polcmd, pg_get_expr(p.polqual, p.polrelid, true),
+               pg_get_expr(p.polwithcheck, p.polrelid, true),
                obj_description(p.oid, 'pg_policy')
-        FROM pg_policies s
-        JOIN pg_policy p ON p.polname = s.policyname AND p.polrelid = format('%%I.%%I',
-             s.schemaname, s.tablename)::regclass
-        WHERE s.schemaname = 'public'""",
+        FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+        WHERE c.relnamespace = 'public'::regnamespace""",
     "trigger": f"""
         SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled,
                obj_description(t.oid, 'pg_trigger')
@@ -151,7 +153,7 @@ PRIVILEGE_ORDER = (
     "CREATE",
 )
 DEFAULT_OBJECT_TYPES = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES"}
-COMMANDS = {"r": "ALL", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
+COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,22 @@ def _header(kind: str, name: str, what: str | None) -> str:
 
 def _comment(target: str, text: str | None) -> str:
     return f"\nCOMMENT ON {target} IS {quote_literal(text)};" if text else ""
+
+
+def _wrap_conditions(expression: str) -> str:
+    """A policy expression with one top-level AND condition a line (none inside parentheses
+    or quotes), so that a diff shows which condition changed."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for position, char in enumerate(expression):
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+        elif not quoted and depth == 0 and expression.startswith(" AND ", position):
+            parts.append(expression[start:position])
+            start = position + 1
+    parts.append(expression[start:])
+    return "\n        ".join(part.strip() for part in parts)
 
 
 TRIGGER_CLAUSES = (" REFERENCING ", " FOR EACH ", " WHEN (", " EXECUTE FUNCTION ")
@@ -356,13 +374,13 @@ class Catalog:
             label = f"{name} ON {table}"
             grantees = ", ".join(APP_ROLE if r == self.params["role"] else r for r in roles)
             lines = [f"CREATE POLICY {name} ON {table}"]
-            if permissive != "PERMISSIVE":
-                lines.append(f"    AS {permissive}")
-            lines.append(f"    FOR {cmd} TO {grantees}")
+            if not permissive:
+                lines.append("    AS RESTRICTIVE")
+            lines.append(f"    FOR {COMMANDS[cmd]} TO {grantees}")
             if qual is not None:
-                lines.append(f"    USING ({qual})")
+                lines.append(f"    USING ({_wrap_conditions(qual)})")
             if check is not None:
-                lines.append(f"    WITH CHECK ({check})")
+                lines.append(f"    WITH CHECK ({_wrap_conditions(check)})")
             text = "\n".join(lines) + ";" + _comment(f"POLICY {name} ON {table}", comment)
             yield Block(
                 self.app_of_table(table),

@@ -230,8 +230,8 @@ COMMENT ON POLICY audit_logs_staff_read ON audit_logs IS 'Staff and system actor
 -- [policy] idempotency_keys_own ON idempotency_keys — A user sees and records only their own idempotency keys.
 CREATE POLICY idempotency_keys_own ON idempotency_keys
     FOR ALL TO public
-    USING ((user_id = ( SELECT app_user_id() AS app_user_id)))
-    WITH CHECK ((user_id = ( SELECT app_user_id() AS app_user_id)));
+    USING (user_id = (( SELECT app_user_id() AS app_user_id)))
+    WITH CHECK (user_id = (( SELECT app_user_id() AS app_user_id)));
 COMMENT ON POLICY idempotency_keys_own ON idempotency_keys IS 'A user sees and records only their own idempotency keys.';
 
 -- [policy] idempotency_keys_staff_and_system ON idempotency_keys — Staff and system actors (the purge command) manage every idempotency key.

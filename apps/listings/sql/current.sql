@@ -220,18 +220,18 @@ CREATE POLICY listing_amenities_read ON listing_amenities
     FOR SELECT TO public
     USING ((EXISTS ( SELECT 1
    FROM listings l
-  WHERE (l.id = listing_amenities.listing_id))));
+  WHERE l.id = listing_amenities.listing_id)));
 COMMENT ON POLICY listing_amenities_read ON listing_amenities IS 'A listing''s amenities are visible wherever the listing is.';
 
 -- [policy] listing_amenities_write ON listing_amenities — The listing's owner, staff and system actors change its amenities.
 CREATE POLICY listing_amenities_write ON listing_amenities
     FOR ALL TO public
-    USING ((( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
+    USING (( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
    FROM listings l
-  WHERE ((l.id = listing_amenities.listing_id) AND (l.owner_id = ( SELECT app_user_id() AS app_user_id)))))))
-    WITH CHECK ((( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
+  WHERE l.id = listing_amenities.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
    FROM listings l
-  WHERE ((l.id = listing_amenities.listing_id) AND (l.owner_id = ( SELECT app_user_id() AS app_user_id)))))));
+  WHERE l.id = listing_amenities.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))));
 COMMENT ON POLICY listing_amenities_write ON listing_amenities IS 'The listing''s owner, staff and system actors change its amenities.';
 
 -- [policy] listing_tags_read ON listing_tags — A listing's tags are visible wherever it is.
@@ -239,18 +239,18 @@ CREATE POLICY listing_tags_read ON listing_tags
     FOR SELECT TO public
     USING ((EXISTS ( SELECT 1
    FROM listings l
-  WHERE (l.id = listing_tags.listing_id))));
+  WHERE l.id = listing_tags.listing_id)));
 COMMENT ON POLICY listing_tags_read ON listing_tags IS 'A listing''s tags are visible wherever it is.';
 
 -- [policy] listing_tags_write ON listing_tags — The listing's owner, staff and system actors change its tags.
 CREATE POLICY listing_tags_write ON listing_tags
     FOR ALL TO public
-    USING ((( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
+    USING (( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
    FROM listings l
-  WHERE ((l.id = listing_tags.listing_id) AND (l.owner_id = ( SELECT app_user_id() AS app_user_id)))))))
-    WITH CHECK ((( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
+  WHERE l.id = listing_tags.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
    FROM listings l
-  WHERE ((l.id = listing_tags.listing_id) AND (l.owner_id = ( SELECT app_user_id() AS app_user_id)))))));
+  WHERE l.id = listing_tags.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))));
 COMMENT ON POLICY listing_tags_write ON listing_tags IS 'The listing''s owner, staff and system actors change its tags.';
 
 -- [policy] listing_versions_append ON listing_versions — The versions trigger (as the owner) appends versions; nobody may change them.
@@ -268,22 +268,27 @@ COMMENT ON POLICY listing_versions_privileged_delete ON listing_versions IS 'Onl
 -- [policy] listing_versions_read ON listing_versions — The listing's owner, staff and system actors read its version history.
 CREATE POLICY listing_versions_read ON listing_versions
     FOR SELECT TO public
-    USING ((( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
+    USING (( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
    FROM listings l
-  WHERE ((l.id = listing_versions.listing_id) AND (l.owner_id = ( SELECT app_user_id() AS app_user_id)))))));
+  WHERE l.id = listing_versions.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))));
 COMMENT ON POLICY listing_versions_read ON listing_versions IS 'The listing''s owner, staff and system actors read its version history.';
 
 -- [policy] listings_owner ON listings — An owner reads and manages their own listings in their tenant.
 CREATE POLICY listings_owner ON listings
     FOR ALL TO public
-    USING (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (owner_id = ( SELECT app_user_id() AS app_user_id))))
-    WITH CHECK (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (owner_id = ( SELECT app_user_id() AS app_user_id))));
+    USING (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND owner_id = (( SELECT app_user_id() AS app_user_id)))
+    WITH CHECK (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND owner_id = (( SELECT app_user_id() AS app_user_id)));
 COMMENT ON POLICY listings_owner ON listings IS 'An owner reads and manages their own listings in their tenant.';
 
 -- [policy] listings_public_read ON listings — Anyone reads the published, active, not deleted listings of the request's tenant.
 CREATE POLICY listings_public_read ON listings
     FOR SELECT TO public
-    USING (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND ((status)::text = 'published'::text) AND is_active AND (deleted_at IS NULL)));
+    USING (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND status::text = 'published'::text
+        AND is_active
+        AND deleted_at IS NULL);
 COMMENT ON POLICY listings_public_read ON listings IS 'Anyone reads the published, active, not deleted listings of the request''s tenant.';
 
 -- [policy] listings_staff_and_system ON listings — Staff and system actors manage every listing.

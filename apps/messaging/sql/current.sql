@@ -10,20 +10,26 @@ ALTER TABLE messages FORCE ROW LEVEL SECURITY;
 -- [policy] messages_parties_read ON messages — A message's sender and recipient read it until its deletion takes effect.
 CREATE POLICY messages_parties_read ON messages
     FOR SELECT TO public
-    USING (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND ((deleted_at IS NULL) OR (deleted_at >= now())) AND ((sender_id = ( SELECT app_user_id() AS app_user_id)) OR (recipient_id = ( SELECT app_user_id() AS app_user_id)))));
+    USING (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND (deleted_at IS NULL OR deleted_at >= now())
+        AND (sender_id = (( SELECT app_user_id() AS app_user_id)) OR recipient_id = (( SELECT app_user_id() AS app_user_id))));
 COMMENT ON POLICY messages_parties_read ON messages IS 'A message''s sender and recipient read it until its deletion takes effect.';
 
 -- [policy] messages_parties_update ON messages — A message's sender and recipient update it while it is not deleted.
 CREATE POLICY messages_parties_update ON messages
     FOR UPDATE TO public
-    USING (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (deleted_at IS NULL) AND ((sender_id = ( SELECT app_user_id() AS app_user_id)) OR (recipient_id = ( SELECT app_user_id() AS app_user_id)))))
-    WITH CHECK (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND ((sender_id = ( SELECT app_user_id() AS app_user_id)) OR (recipient_id = ( SELECT app_user_id() AS app_user_id)))));
+    USING (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND deleted_at IS NULL
+        AND (sender_id = (( SELECT app_user_id() AS app_user_id)) OR recipient_id = (( SELECT app_user_id() AS app_user_id))))
+    WITH CHECK (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND (sender_id = (( SELECT app_user_id() AS app_user_id)) OR recipient_id = (( SELECT app_user_id() AS app_user_id))));
 COMMENT ON POLICY messages_parties_update ON messages IS 'A message''s sender and recipient update it while it is not deleted.';
 
 -- [policy] messages_send ON messages — A user sends messages as themselves in their tenant.
 CREATE POLICY messages_send ON messages
     FOR INSERT TO public
-    WITH CHECK (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (sender_id = ( SELECT app_user_id() AS app_user_id))));
+    WITH CHECK (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND sender_id = (( SELECT app_user_id() AS app_user_id)));
 COMMENT ON POLICY messages_send ON messages IS 'A user sends messages as themselves in their tenant.';
 
 -- [policy] messages_staff_and_system ON messages — Staff and system actors (moderation, purge) manage every message.

@@ -67,18 +67,21 @@ CREATE POLICY reviews_author ON reviews
     FOR ALL TO public
     USING ((EXISTS ( SELECT 1
    FROM bookings b
-  WHERE ((b.id = reviews.booking_id) AND (b.guest_id = ( SELECT app_user_id() AS app_user_id))))))
-    WITH CHECK (((tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (EXISTS ( SELECT 1
+  WHERE b.id = reviews.booking_id AND b.guest_id = (( SELECT app_user_id() AS app_user_id)))))
+    WITH CHECK (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND (EXISTS ( SELECT 1
    FROM bookings b
-  WHERE ((b.id = reviews.booking_id) AND (b.guest_id = ( SELECT app_user_id() AS app_user_id)))))));
+  WHERE b.id = reviews.booking_id AND b.guest_id = (( SELECT app_user_id() AS app_user_id)))));
 COMMENT ON POLICY reviews_author ON reviews IS 'The guest of the reviewed booking reads and writes their review.';
 
 -- [policy] reviews_public_read ON reviews — Anyone reads the visible reviews of listings they can see in the request's tenant.
 CREATE POLICY reviews_public_read ON reviews
     FOR SELECT TO public
-    USING (((NOT is_hidden) AND (tenant_id = ( SELECT app_tenant_id() AS app_tenant_id)) AND (EXISTS ( SELECT 1
+    USING (NOT is_hidden
+        AND tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND (EXISTS ( SELECT 1
    FROM listings l
-  WHERE (l.id = reviews.listing_id)))));
+  WHERE l.id = reviews.listing_id)));
 COMMENT ON POLICY reviews_public_read ON reviews IS 'Anyone reads the visible reviews of listings they can see in the request''s tenant.';
 
 -- [policy] reviews_staff_and_system ON reviews — Staff and system actors (moderation) manage every review.
