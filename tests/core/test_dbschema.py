@@ -142,9 +142,14 @@ def test_check_names_every_object_that_drifted_from_the_files(scratch_database):
             "DROP POLICY users_self ON users; "
             "CREATE POLICY users_self ON users FOR SELECT USING (id = app_user_id())"
         )
-        # ...one policy gone, one the files do not know.
+        # ...one policy gone, one the files do not know...
         scratch.execute("DROP POLICY tags_read ON tags")
         scratch.execute("CREATE POLICY tags_hidden ON tags FOR SELECT USING (false)")
+        # ...and an audit partition attached by hand, without row-level security.
+        scratch.execute(
+            "CREATE TABLE audit_logs_2099_01 PARTITION OF audit_logs "
+            "FOR VALUES FROM ('2099-01-01') TO ('2099-02-01')"
+        )
 
     result = _dbschema_check(scratch_database)
 
@@ -155,9 +160,10 @@ def test_check_names_every_object_that_drifted_from_the_files(scratch_database):
     assert "policy users_self ON users differs from the database" in report
     assert "policy tags_read ON tags is in the file, not in the database" in report
     assert "policy tags_hidden ON tags is in the database, not in the file" in report
+    assert "partitioning audit_logs differs from the database" in report
     assert "apps/listings/sql/current.sql" in report
     assert "run manage.py dbschema --write" in report
-    assert report.count("differs from the database") == 3, report
+    assert report.count("differs from the database") == 4, report
 
 
 def test_objects_no_rule_places_are_all_named_at_once(scratch_database):

@@ -68,11 +68,12 @@ _RUNTIME_PARTITION = """(c.relispartition AND pg_get_expr(c.relpartbound, c.oid)
 
 QUERIES = {
     "extension": """
-        SELECT e.extname, obj_description(e.oid, 'pg_extension')
+        SELECT quote_ident(e.extname), obj_description(e.oid, 'pg_extension')
         FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
         WHERE n.nspname = 'public'""",
     "function": f"""
-        SELECT p.proname, pg_get_function_identity_arguments(p.oid), pg_get_functiondef(p.oid),
+        SELECT quote_ident(p.proname), pg_get_function_identity_arguments(p.oid),
+               pg_get_functiondef(p.oid),
                obj_description(p.oid, 'pg_proc'),
                EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
                        WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE'),
@@ -83,7 +84,7 @@ QUERIES = {
         WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p')
           AND {_NOT_EXTENSION_MEMBER.format(catalog="pg_proc", oid="p.oid")}""",  # noqa: S608 (constants)
     "relation": f"""
-        SELECT c.relname, c.relkind, c.relrowsecurity, c.relforcerowsecurity,
+        SELECT quote_ident(c.relname), c.relkind, c.relrowsecurity, c.relforcerowsecurity,
                CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
                c.reloptions, obj_description(c.oid, 'pg_class'),
                CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
@@ -94,11 +95,11 @@ QUERIES = {
                      FROM aclexplode(coalesce(c.relacl, acldefault(
                          CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a
                      WHERE a.grantee = %(role)s::regrole ORDER BY 1),
-               ARRAY(SELECT at.attname || ':' || a.privilege_type
+               ARRAY(SELECT quote_ident(at.attname) || ':' || a.privilege_type
                      FROM pg_attribute at, aclexplode(at.attacl) a
                      WHERE at.attrelid = c.oid AND at.attacl IS NOT NULL
                        AND a.grantee = %(role)s::regrole ORDER BY at.attnum, 1),
-               (SELECT t.relname FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+               (SELECT quote_ident(t.relname) FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
                 WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                   AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
                   AND c.relkind = 'S' LIMIT 1)
@@ -112,7 +113,7 @@ QUERIES = {
         WHERE {_RUNTIME_PARTITION} AND c.relnamespace = 'public'::regnamespace
         GROUP BY 1""",  # noqa: S608 (constants)
     "policy": """
-        SELECT c.relname, p.polname, p.polpermissive,
+        SELECT quote_ident(c.relname), quote_ident(p.polname), p.polpermissive,
                ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END
                      FROM unnest(p.polroles) AS r ORDER BY 1),
                p.polcmd, pg_get_expr(p.polqual, p.polrelid, true),
@@ -121,7 +122,7 @@ QUERIES = {
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
         WHERE c.relnamespace = 'public'::regnamespace""",
     "trigger": f"""
-        SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled,
+        SELECT quote_ident(c.relname), quote_ident(t.tgname), pg_get_triggerdef(t.oid), t.tgenabled,
                obj_description(t.oid, 'pg_trigger')
         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
         WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
@@ -153,6 +154,7 @@ PRIVILEGE_ORDER = (
     "CREATE",
 )
 DEFAULT_OBJECT_TYPES = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES"}
+GRANT_WHAT = f"{APP_ROLE}'s privileges"
 COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
 
 
@@ -180,8 +182,10 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _header(kind: str, name: str, what: str | None) -> str:
-    return f"-- [{kind}] {name} — {' '.join(what.split()) if what else '(no comment)'}"
+def _block(app: str, kind: str, name: str, what: str | None, *lines: str) -> Block:
+    """A block: its header line (kind, name, what it is for), then its SQL."""
+    header = f"-- [{kind}] {name} — {' '.join(what.split()) if what else '(no comment)'}"
+    return Block(app, kind, name, "\n".join([header, *lines]))
 
 
 def _comment(target: str, text: str | None) -> str:
@@ -238,7 +242,8 @@ def _grant_lines(target: str, entries) -> list[str]:
 
 
 class Catalog:
-    """Reads the catalog through a DB-API cursor connected as the owner."""
+    """Reads the catalog through a DB-API cursor connected as the owner, inside a transaction
+    (blocks() sets a transaction-local search_path, so that names print unqualified)."""
 
     def __init__(self, cursor, app_role: str | None = None):
         self.cursor = cursor
@@ -284,24 +289,21 @@ class Catalog:
 
     def extensions(self):
         for name, comment in self.rows("extension"):
-            text = f"CREATE EXTENSION IF NOT EXISTS {name};"
-            yield Block("core", "extension", name, f"{_header('extension', name, comment)}\n{text}")
+            yield _block(
+                "core", "extension", name, comment, f"CREATE EXTENSION IF NOT EXISTS {name};"
+            )
 
     def functions(self):
         for name, args, definition, comment, public_execute, granted in self.rows("function"):
-            app = self.place(lambda n: app_by_name(n, self.table_apps), name)
+            app = self.place(self.app_by_name, name)
             signature = f"{name}({args})"
             text = definition.rstrip() + ";" + _comment(f"FUNCTION {signature}", comment)
-            yield Block(
-                app, "function", signature, f"{_header('function', signature, comment)}\n{text}"
-            )
+            yield _block(app, "function", signature, comment, text)
             lines = _grant_lines(f"FUNCTION {signature}", granted)
             if not public_execute:
                 lines.append(f"REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC;")
             if lines:
-                what = f"{APP_ROLE}'s privileges"
-                label = f"ON FUNCTION {signature}"
-                yield Block(app, "grant", label, "\n".join([_header("grant", label, what), *lines]))
+                yield _block(app, "grant", f"ON FUNCTION {signature}", GRANT_WHAT, *lines)
 
     def relations(self):
         partitions = dict(self.rows("runtime partitions"))
@@ -310,24 +312,20 @@ class Catalog:
             granted, column_grants, sequence_table = row[10:]
             table = sequence_table or parent or name
             if kind in ("v", "m") and table not in self.table_apps:
-                # A view is named like a function.
-                app = self.place(lambda n: app_by_name(n, self.table_apps), table)
+                app = self.place(self.app_by_name, table)  # a view is named like a function
             else:
                 app = self.place(self.app_of_table, table)
             if kind in ("v", "m"):
                 yield self.view(app, name, kind, view, options, comment)
             if partkey or parent:
-                yield self.partitioning(
-                    app, name, partkey, parent, bound, partitions.get(name, True)
-                )
+                yield self.partitioning(app, name, partkey, parent, bound, partitions.get(name))
             if rls or force:
                 lines = [f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;"] if rls else []
                 if force:
                     lines.append(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY;")
                 what = "row-level security " + ("enabled" if rls else "disabled")
                 what += ", forced on the owner too" if force else ", not forced"
-                header = _header("row level security", name, what)
-                yield Block(app, "row level security", name, "\n".join([header, *lines]))
+                yield _block(app, "row level security", name, what, *lines)
             target = ("SEQUENCE " if kind == "S" else "TABLE ") + name
             lines = _grant_lines(target, granted)
             by_privilege = defaultdict(list)
@@ -338,9 +336,7 @@ class Catalog:
                 columns = ", ".join(by_privilege[privilege])
                 lines.append(f"GRANT {privilege} ({columns}) ON TABLE {name} TO {APP_ROLE};")
             if lines:
-                what = f"{APP_ROLE}'s privileges"
-                label = f"ON {target}"
-                yield Block(app, "grant", label, "\n".join([_header("grant", label, what), *lines]))
+                yield _block(app, "grant", f"ON {target}", GRANT_WHAT, *lines)
 
     @staticmethod
     def view(app, name, kind, definition, options, comment):
@@ -350,28 +346,25 @@ class Catalog:
         body = definition.strip().rstrip(";")
         text = f"{create} {name}{with_options} AS\n{body};"
         text += _comment(f"{kind_name.upper()} {name}", comment)
-        return Block(app, kind_name, name, f"{_header(kind_name, name, comment)}\n{text}")
+        return _block(app, kind_name, name, comment, text)
 
     @staticmethod
-    def partitioning(app, name, partkey, parent, bound, runtime):
-        if partkey:
-            lines = [f"-- CREATE TABLE {name} (…) PARTITION BY {partkey};"]
-            what = f"{name} is partitioned by {partkey}"
-            if runtime:
-                lines.append(
-                    "-- its other partitions are created at run time (not listed); every one has"
-                    f" row-level security enabled and forced: {'yes' if runtime else 'NO'}"
-                )
-        else:
-            lines = [f"CREATE TABLE {name} PARTITION OF {parent} {bound};"]
-            what = f"a partition of {parent}"
-        return Block(
-            app, "partitioning", name, "\n".join([_header("partitioning", name, what), *lines])
-        )
+    def partitioning(app, name, partkey, parent, bound, runtime_locked):
+        """A partitioned table's key, or a fixed (DEFAULT) partition. runtime_locked: None when
+        the table has no run-time partitions, else whether all have row-level security forced."""
+        if parent:
+            line = f"CREATE TABLE {name} PARTITION OF {parent} {bound};"
+            return _block(app, "partitioning", name, f"a partition of {parent}", line)
+        lines = [f"-- CREATE TABLE {name} (…) PARTITION BY {partkey};"]
+        if runtime_locked is not None:
+            lines.append(
+                "-- its other partitions are created at run time (not listed); every one has"
+                f" row-level security enabled and forced: {'yes' if runtime_locked else 'NO'}"
+            )
+        return _block(app, "partitioning", name, f"{name} is partitioned by {partkey}", *lines)
 
     def policies(self):
         for table, name, permissive, roles, cmd, qual, check, comment in self.rows("policy"):
-            label = f"{name} ON {table}"
             grantees = ", ".join(APP_ROLE if r == self.params["role"] else r for r in roles)
             lines = [f"CREATE POLICY {name} ON {table}"]
             if not permissive:
@@ -382,39 +375,24 @@ class Catalog:
             if check is not None:
                 lines.append(f"    WITH CHECK ({_wrap_conditions(check)})")
             text = "\n".join(lines) + ";" + _comment(f"POLICY {name} ON {table}", comment)
-            yield Block(
-                self.app_of_table(table),
-                "policy",
-                label,
-                f"{_header('policy', label, comment)}\n{text}",
-            )
+            app = self.place(self.app_of_table, table)
+            yield _block(app, "policy", f"{name} ON {table}", comment, text)
 
     def triggers(self):
         for table, name, definition, enabled, comment in self.rows("trigger"):
-            label = f"{name} ON {table}"
             text = _wrap_trigger(definition) + ";"
             state = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}.get(enabled)
             if state:
                 text += f"\nALTER TABLE {table} {state} TRIGGER {name};"
             text += _comment(f"TRIGGER {name} ON {table}", comment)
-            yield Block(
-                self.app_of_table(table),
-                "trigger",
-                label,
-                f"{_header('trigger', label, comment)}\n{text}",
-            )
+            app = self.place(self.app_of_table, table)
+            yield _block(app, "trigger", f"{name} ON {table}", comment, text)
 
     def schema_grants(self):
         for (granted,) in self.rows("schema"):
             lines = _grant_lines("SCHEMA public", granted)
             if lines:
-                what = f"{APP_ROLE}'s privileges"
-                yield Block(
-                    "core",
-                    "grant",
-                    "ON SCHEMA public",
-                    "\n".join([_header("grant", "ON SCHEMA public", what), *lines]),
-                )
+                yield _block("core", "grant", "ON SCHEMA public", GRANT_WHAT, *lines)
 
     def default_privileges(self):
         by_type = defaultdict(list)
@@ -426,13 +404,10 @@ class Catalog:
                 f"ON {objects} TO {APP_ROLE};"
             )
             what = f"what {APP_ROLE} gets on {objects.lower()} the owner creates from now on"
-            name = f"ON {objects}"
-            yield Block(
-                "core",
-                "default privileges",
-                name,
-                f"{_header('default privileges', name, what)}\n{text}",
-            )
+            yield _block("core", "default privileges", f"ON {objects}", what, text)
+
+    def app_by_name(self, name: str) -> str:
+        return app_by_name(name, self.table_apps)
 
 
 def project_apps() -> list[str]:
