@@ -3,6 +3,78 @@
 -- migration that restates it whole, then regenerate. app_user stands for
 -- settings.DATABASE_APP_ROLE.
 
+-- [function] users_date_of_birth_in_past() — Refuses the row: its date of birth is today or later (trigger of the same name).
+CREATE OR REPLACE FUNCTION public.users_date_of_birth_in_past()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'date_of_birth % is not in the past', NEW.date_of_birth
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'users_date_of_birth_in_past',
+              TABLE = 'users', COLUMN = 'date_of_birth';
+END;
+$function$;
+COMMENT ON FUNCTION users_date_of_birth_in_past() IS 'Refuses the row: its date of birth is today or later (trigger of the same name).';
+
+-- [function] users_guard_privileged_columns() — BEFORE INSERT/UPDATE on users: refuses (42501) changes of is_staff, is_superuser, is_active, role, tenant_id, password and last_login by an actor not entitled to them (see the migration accounts.0006 and docs/security.md).
+CREATE OR REPLACE FUNCTION public.users_guard_privileged_columns()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    actor text := coalesce(app_setting('app.actor'), '');
+    -- system:auth and system:password are narrow actors: they may touch their own columns only.
+    maintainer boolean := app_is_system_actor()
+                          AND actor NOT IN ('system:auth', 'system:password');
+BEGIN
+    IF app_runs_as_owner(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        IF (NEW.is_staff OR NEW.is_superuser) AND NOT (maintainer OR app_is_superuser()) THEN
+            PERFORM app_refuse_column(TG_RELID, CASE WHEN NEW.is_superuser THEN 'is_superuser'
+                                                     ELSE 'is_staff' END,
+                                      'only a superuser creates a staff account');
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF (NEW.is_staff, NEW.is_superuser) IS DISTINCT FROM (OLD.is_staff, OLD.is_superuser)
+       AND NOT (maintainer OR app_is_superuser()) THEN
+        PERFORM app_refuse_column(TG_RELID, CASE WHEN NEW.is_staff IS DISTINCT FROM OLD.is_staff
+                                                 THEN 'is_staff' ELSE 'is_superuser' END,
+                                  'only a superuser grants or removes staff status');
+    END IF;
+    IF NEW.is_active IS DISTINCT FROM OLD.is_active
+       AND NOT (maintainer OR app_has_permission('accounts.moderate_user')
+                OR app_has_permission('accounts.change_user')) THEN
+        PERFORM app_refuse_column(TG_RELID, 'is_active',
+                                  'needs staff with accounts.moderate_user or accounts.change_user');
+    END IF;
+    IF (NEW.role, NEW.tenant_id) IS DISTINCT FROM (OLD.role, OLD.tenant_id)
+       AND NOT (maintainer OR app_has_permission('accounts.change_user')) THEN
+        PERFORM app_refuse_column(TG_RELID, CASE WHEN NEW.role IS DISTINCT FROM OLD.role
+                                                 THEN 'role' ELSE 'tenant_id' END,
+                                  'needs staff with accounts.change_user');
+    END IF;
+    IF NEW.password IS DISTINCT FROM OLD.password
+       AND NOT (actor IN ('system:password', 'system:auth') OR actor LIKE 'command:%') THEN
+        PERFORM app_refuse_column(TG_RELID, 'password',
+                                  'only the password services (system:password) change it');
+    END IF;
+    IF NEW.last_login_at IS DISTINCT FROM OLD.last_login_at AND actor <> 'system:auth' THEN
+        PERFORM app_refuse_column(TG_RELID, 'last_login_at',
+                                  'only the login (system:auth) records it');
+    END IF;
+    RETURN NEW;
+END;
+$function$;
+COMMENT ON FUNCTION users_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on users: refuses (42501) changes of is_staff, is_superuser, is_active, role, tenant_id, password and last_login by an actor not entitled to them (see the migration accounts.0006 and docs/security.md).';
+
+-- [row level security] api_tokens — row-level security enabled, forced on the owner too
+ALTER TABLE api_tokens ENABLE ROW LEVEL SECURITY;
+ALTER TABLE api_tokens FORCE ROW LEVEL SECURITY;
+
 -- [row level security] profiles — row-level security enabled, forced on the owner too
 ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
 ALTER TABLE profiles FORCE ROW LEVEL SECURITY;
@@ -14,6 +86,33 @@ ALTER TABLE tenants FORCE ROW LEVEL SECURITY;
 -- [row level security] users — row-level security enabled, forced on the owner too
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE users FORCE ROW LEVEL SECURITY;
+
+-- [row level security] users_groups — row-level security enabled, forced on the owner too
+ALTER TABLE users_groups ENABLE ROW LEVEL SECURITY;
+ALTER TABLE users_groups FORCE ROW LEVEL SECURITY;
+
+-- [row level security] users_user_permissions — row-level security enabled, forced on the owner too
+ALTER TABLE users_user_permissions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE users_user_permissions FORCE ROW LEVEL SECURITY;
+
+-- [policy] api_tokens_owner_read ON api_tokens — a user lists their own tokens
+CREATE POLICY api_tokens_owner_read ON api_tokens
+    FOR SELECT TO public
+    USING (user_id = (( SELECT app_user_id() AS app_user_id)));
+COMMENT ON POLICY api_tokens_owner_read ON api_tokens IS 'a user lists their own tokens';
+
+-- [policy] api_tokens_owner_revoke ON api_tokens — a user revokes their own tokens
+CREATE POLICY api_tokens_owner_revoke ON api_tokens
+    FOR DELETE TO public
+    USING (user_id = (( SELECT app_user_id() AS app_user_id)));
+COMMENT ON POLICY api_tokens_owner_revoke ON api_tokens IS 'a user revokes their own tokens';
+
+-- [policy] api_tokens_privileged ON api_tokens — staff (admin: list, revoke) and system actors (system:auth issues, looks up, touches)
+CREATE POLICY api_tokens_privileged ON api_tokens
+    FOR ALL TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY api_tokens_privileged ON api_tokens IS 'staff (admin: list, revoke) and system actors (system:auth issues, looks up, touches)';
 
 -- [policy] profiles_read_with_user ON profiles — A profile is visible wherever its user is.
 CREATE POLICY profiles_read_with_user ON profiles
@@ -58,6 +157,19 @@ CREATE POLICY tenants_staff_and_system ON tenants
     WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
 COMMENT ON POLICY tenants_staff_and_system ON tenants IS 'Staff and system actors manage tenants.';
 
+-- [policy] users_groups_grant ON users_groups — Only superusers and maintenance actors add or remove group memberships.
+CREATE POLICY users_groups_grant ON users_groups
+    FOR ALL TO public
+    USING (( SELECT app_may_grant_permissions() AS app_may_grant_permissions))
+    WITH CHECK (( SELECT app_may_grant_permissions() AS app_may_grant_permissions));
+COMMENT ON POLICY users_groups_grant ON users_groups IS 'Only superusers and maintenance actors add or remove group memberships.';
+
+-- [policy] users_groups_read ON users_groups — A user reads their own group memberships; staff and system actors read all.
+CREATE POLICY users_groups_read ON users_groups
+    FOR SELECT TO public
+    USING (user_id = (( SELECT app_user_id() AS app_user_id)) OR ( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY users_groups_read ON users_groups IS 'A user reads their own group memberships; staff and system actors read all.';
+
 -- [policy] users_same_tenant_read ON users — A user sees the users of their own tenant.
 CREATE POLICY users_same_tenant_read ON users
     FOR SELECT TO public
@@ -85,6 +197,33 @@ CREATE POLICY users_staff_and_system ON users
     USING (( SELECT app_is_privileged() AS app_is_privileged))
     WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
 COMMENT ON POLICY users_staff_and_system ON users IS 'Staff and system actors (authentication, commands) manage every user.';
+
+-- [policy] users_user_permissions_grant ON users_user_permissions — Only superusers and maintenance actors grant or revoke a user's permissions.
+CREATE POLICY users_user_permissions_grant ON users_user_permissions
+    FOR ALL TO public
+    USING (( SELECT app_may_grant_permissions() AS app_may_grant_permissions))
+    WITH CHECK (( SELECT app_may_grant_permissions() AS app_may_grant_permissions));
+COMMENT ON POLICY users_user_permissions_grant ON users_user_permissions IS 'Only superusers and maintenance actors grant or revoke a user''s permissions.';
+
+-- [policy] users_user_permissions_read ON users_user_permissions — A user reads their own permission grants; staff and system actors read all.
+CREATE POLICY users_user_permissions_read ON users_user_permissions
+    FOR SELECT TO public
+    USING (user_id = (( SELECT app_user_id() AS app_user_id)) OR ( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY users_user_permissions_read ON users_user_permissions IS 'A user reads their own permission grants; staff and system actors read all.';
+
+-- [trigger] api_tokens_audit_delete ON api_tokens — audit: a token revoked
+CREATE TRIGGER api_tokens_audit_delete AFTER DELETE ON public.api_tokens
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{digest}');
+COMMENT ON TRIGGER api_tokens_audit_delete ON api_tokens IS 'audit: a token revoked';
+
+-- [trigger] api_tokens_audit_insert ON api_tokens — audit: a token issued
+CREATE TRIGGER api_tokens_audit_insert AFTER INSERT ON public.api_tokens
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{digest}');
+COMMENT ON TRIGGER api_tokens_audit_insert ON api_tokens IS 'audit: a token issued';
 
 -- [trigger] profiles_audit_delete ON profiles — Audit trail: records in audit_logs every row a DELETE removes from profiles, with who and from where.
 CREATE TRIGGER profiles_audit_delete AFTER DELETE ON public.profiles
@@ -149,6 +288,30 @@ CREATE TRIGGER users_audit_update AFTER UPDATE ON public.users
     EXECUTE FUNCTION audit_capture('{password}');
 COMMENT ON TRIGGER users_audit_update ON users IS 'Audit trail: records in audit_logs every row an UPDATE changes in users, with who and from where.';
 
+-- [trigger] users_date_of_birth_in_past ON users — A date of birth written is in the past (CHECK users_date_of_birth_since_1900: from 1900).
+CREATE TRIGGER users_date_of_birth_in_past BEFORE INSERT OR UPDATE OF date_of_birth ON public.users
+    FOR EACH ROW
+    WHEN ( (new.date_of_birth >= CURRENT_DATE))
+    EXECUTE FUNCTION users_date_of_birth_in_past();
+COMMENT ON TRIGGER users_date_of_birth_in_past ON users IS 'A date of birth written is in the past (CHECK users_date_of_birth_since_1900: from 1900).';
+
+-- [trigger] users_guard_privileged_columns ON users — Staff accounts are created by superusers or maintenance actors only.
+CREATE TRIGGER users_guard_privileged_columns BEFORE INSERT ON public.users
+    FOR EACH ROW
+    WHEN ( (new.is_staff OR new.is_superuser))
+    EXECUTE FUNCTION users_guard_privileged_columns();
+COMMENT ON TRIGGER users_guard_privileged_columns ON users IS 'Staff accounts are created by superusers or maintenance actors only.';
+
+-- [trigger] users_guard_privileged_columns_update ON users — Only entitled actors change the privileged columns (the function says who).
+CREATE TRIGGER users_guard_privileged_columns_update BEFORE UPDATE ON public.users
+    FOR EACH ROW
+    WHEN ( ((old.is_staff IS DISTINCT FROM new.is_staff) OR (old.is_superuser IS DISTINCT FROM new.is_superuser) OR (old.is_active IS DISTINCT FROM new.is_active) OR ((old.role)::text IS DISTINCT FROM (new.role)::text) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR ((old.password)::text IS DISTINCT FROM (new.password)::text) OR (old.last_login_at IS DISTINCT FROM new.last_login_at)))
+    EXECUTE FUNCTION users_guard_privileged_columns();
+COMMENT ON TRIGGER users_guard_privileged_columns_update ON users IS 'Only entitled actors change the privileged columns (the function says who).';
+
+-- [grant] ON SEQUENCE api_tokens_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE api_tokens_id_seq TO app_user;
+
 -- [grant] ON SEQUENCE profiles_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE profiles_id_seq TO app_user;
 
@@ -163,6 +326,9 @@ GRANT SELECT, USAGE ON SEQUENCE users_id_seq TO app_user;
 
 -- [grant] ON SEQUENCE users_user_permissions_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE users_user_permissions_id_seq TO app_user;
+
+-- [grant] ON TABLE api_tokens — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE api_tokens TO app_user;
 
 -- [grant] ON TABLE profiles — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE profiles TO app_user;

@@ -3,6 +3,109 @@
 -- migration that restates it whole, then regenerate. app_user stands for
 -- settings.DATABASE_APP_ROLE.
 
+-- [function] bookings_check_in_within_advance() — Refuses the row: its stay starts more than 3660 days ahead (trigger of the same name).
+CREATE OR REPLACE FUNCTION public.bookings_check_in_within_advance()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'check_in % is more than 3660 days ahead', NEW.check_in
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'bookings_check_in_within_advance',
+              TABLE = 'bookings', COLUMN = 'check_in';
+END;
+$function$;
+COMMENT ON FUNCTION bookings_check_in_within_advance() IS 'Refuses the row: its stay starts more than 3660 days ahead (trigger of the same name).';
+
+-- [function] bookings_guard_privileged_columns() — BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing's price, the status moves each party may make, and an immutable booking and price snapshot (see the migration bookings.0004 and docs/security.md).
+CREATE OR REPLACE FUNCTION public.bookings_guard_privileged_columns()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    actor text := coalesce(app_setting('app.actor'), '');
+    who bigint := app_user_id();
+    trusted boolean;
+    column_name text;
+    listing_price bigint;
+    listing_currency text;
+    listing_tenant bigint;
+    by_host boolean;
+    allowed boolean;
+BEGIN
+    IF app_runs_as_owner(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    trusted := app_is_system_actor() OR app_has_permission('bookings.change_booking');
+    IF TG_OP = 'INSERT' THEN
+        IF trusted THEN
+            RETURN NEW;
+        END IF;
+        IF NEW.status <> 'pending' THEN
+            PERFORM app_refuse_column(TG_RELID, 'status', 'a new booking is pending');
+        END IF;
+        IF NEW.cancellation_reason <> '' THEN
+            PERFORM app_refuse_column(TG_RELID, 'cancellation_reason', 'a new booking is pending');
+        END IF;
+        -- As the guest sees the listing: a listing they cannot see has no price to book at.
+        SELECT l.price_cents, l.currency, l.tenant_id
+        INTO listing_price, listing_currency, listing_tenant
+        FROM listings l WHERE l.id = NEW.listing_id;
+        IF NOT FOUND
+           OR NEW.total_cents IS DISTINCT FROM (NEW.check_out - NEW.check_in) * listing_price
+           OR NEW.currency IS DISTINCT FROM listing_currency
+           OR NEW.tenant_id IS DISTINCT FROM listing_tenant THEN
+            RAISE EXCEPTION 'a booking costs its nights times the listing''s nightly price, '
+                            'in the listing''s currency and tenant'
+                USING ERRCODE = 'check_violation', TABLE = 'bookings', COLUMN = 'total_cents',
+                      CONSTRAINT = 'bookings_price_matches_listing';
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    IF NOT trusted THEN
+        column_name := app_first_changed_column(
+            to_jsonb(OLD), to_jsonb(NEW),
+            '{listing_id,guest_id,tenant_id,check_in,check_out,guests,total_cents,currency}');
+        IF column_name IS NOT NULL THEN
+            PERFORM app_refuse_column(TG_RELID, column_name,
+                                      'what was booked and its price never change');
+        END IF;
+    END IF;
+
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NEW.status = 'completed' THEN
+            allowed := OLD.status = 'confirmed'
+                       AND (actor = 'command:complete_bookings'
+                            OR app_has_permission('bookings.change_booking'));
+        ELSIF trusted THEN
+            allowed := true;
+        ELSE
+            by_host := EXISTS (SELECT 1 FROM listings l
+                               WHERE l.id = OLD.listing_id AND l.owner_id = who);
+            allowed := (NEW.status = 'cancelled' AND OLD.status IN ('pending', 'confirmed')
+                        AND (OLD.guest_id = who OR by_host
+                             OR app_has_permission('bookings.cancel_booking')))
+                       OR (NEW.status IN ('confirmed', 'declined') AND OLD.status = 'pending'
+                           AND by_host);
+        END IF;
+        IF NOT allowed THEN
+            PERFORM app_refuse_column(TG_RELID, 'status',
+                                      format('this actor may not move a %s booking to %s',
+                                             OLD.status, NEW.status));
+        END IF;
+    END IF;
+
+    IF NEW.cancellation_reason IS DISTINCT FROM OLD.cancellation_reason AND NOT trusted
+       AND NOT (NEW.status = 'cancelled' AND OLD.status <> 'cancelled') THEN
+        PERFORM app_refuse_column(TG_RELID, 'cancellation_reason',
+                                  'it is written with the cancellation only');
+    END IF;
+    RETURN NEW;
+END;
+$function$;
+COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing''s price, the status moves each party may make, and an immutable booking and price snapshot (see the migration bookings.0004 and docs/security.md).';
+
 -- [function] listing_booked_ranges(target_listing bigint, from_date date, to_date date) — The booked date ranges of a listing the caller may see, without revealing who booked (for availability calendars and search).
 CREATE OR REPLACE FUNCTION public.listing_booked_ranges(target_listing bigint, from_date date, to_date date)
  RETURNS TABLE(check_in date, check_out date)
@@ -83,6 +186,26 @@ CREATE TRIGGER bookings_audit_update AFTER UPDATE ON public.bookings
     FOR EACH STATEMENT
     EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER bookings_audit_update ON bookings IS 'Audit trail: records in audit_logs every row an UPDATE changes in bookings, with who and from where.';
+
+-- [trigger] bookings_check_in_within_advance ON bookings — The database's ceiling on BOOKING_MAX_ADVANCE_DAYS: a check_in written is at most 3660 days ahead.
+CREATE TRIGGER bookings_check_in_within_advance BEFORE INSERT OR UPDATE OF check_in ON public.bookings
+    FOR EACH ROW
+    WHEN ( (new.check_in > (CURRENT_DATE + 3660)))
+    EXECUTE FUNCTION bookings_check_in_within_advance();
+COMMENT ON TRIGGER bookings_check_in_within_advance ON bookings IS 'The database''s ceiling on BOOKING_MAX_ADVANCE_DAYS: a check_in written is at most 3660 days ahead.';
+
+-- [trigger] bookings_guard_privileged_columns ON bookings — A booking created by its guest is pending and priced from the listing.
+CREATE TRIGGER bookings_guard_privileged_columns BEFORE INSERT ON public.bookings
+    FOR EACH ROW
+    EXECUTE FUNCTION bookings_guard_privileged_columns();
+COMMENT ON TRIGGER bookings_guard_privileged_columns ON bookings IS 'A booking created by its guest is pending and priced from the listing.';
+
+-- [trigger] bookings_guard_privileged_columns_update ON bookings — Status moves by the entitled party only; the booking and its price never change.
+CREATE TRIGGER bookings_guard_privileged_columns_update BEFORE UPDATE ON public.bookings
+    FOR EACH ROW
+    WHEN ( (((old.status)::text IS DISTINCT FROM (new.status)::text) OR (old.cancellation_reason IS DISTINCT FROM new.cancellation_reason) OR (old.listing_id IS DISTINCT FROM new.listing_id) OR (old.guest_id IS DISTINCT FROM new.guest_id) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR (old.check_in IS DISTINCT FROM new.check_in) OR (old.check_out IS DISTINCT FROM new.check_out) OR (old.guests IS DISTINCT FROM new.guests) OR (old.total_cents IS DISTINCT FROM new.total_cents) OR ((old.currency)::text IS DISTINCT FROM (new.currency)::text)))
+    EXECUTE FUNCTION bookings_guard_privileged_columns();
+COMMENT ON TRIGGER bookings_guard_privileged_columns_update ON bookings IS 'Status moves by the entitled party only; the booking and its price never change.';
 
 -- [grant] ON SEQUENCE bookings_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE bookings_id_seq TO app_user;

@@ -9,6 +9,47 @@ CREATE EXTENSION IF NOT EXISTS btree_gist;
 -- [extension] pg_stat_statements — track planning and execution statistics of all SQL statements executed
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 
+-- [function] app_first_changed_column(old_row jsonb, new_row jsonb, columns text[]) — The first of `columns` whose value differs between two rows (as jsonb), or NULL.
+CREATE OR REPLACE FUNCTION public.app_first_changed_column(old_row jsonb, new_row jsonb, columns text[])
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+        SELECT c FROM unnest(columns) WITH ORDINALITY AS x(c, n)
+        WHERE (old_row -> c) IS DISTINCT FROM (new_row -> c)
+        ORDER BY n LIMIT 1
+    $function$;
+COMMENT ON FUNCTION app_first_changed_column(old_row jsonb, new_row jsonb, columns text[]) IS 'The first of `columns` whose value differs between two rows (as jsonb), or NULL.';
+
+-- [function] app_has_permission(permission text) — Django's user.has_perm('app_label.codename') for the acting user, answered from Django's tables: true for an active staff user who is a superuser or holds the permission directly or through a group. False, without reading anything, when the context is not staff.
+CREATE OR REPLACE FUNCTION public.app_has_permission(permission text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+        SELECT CASE WHEN coalesce(app_setting('app.is_staff') = 'on', false) THEN EXISTS (
+            SELECT 1 FROM users u
+            WHERE u.id = app_user_id() AND u.is_active AND u.is_staff
+              AND (u.is_superuser
+                   OR EXISTS (
+                       SELECT 1 FROM users_user_permissions up
+                       JOIN auth_permission p ON p.id = up.permission_id
+                       JOIN django_content_type ct ON ct.id = p.content_type_id
+                       WHERE up.user_id = u.id
+                         AND ct.app_label = split_part(permission, '.', 1)
+                         AND p.codename = split_part(permission, '.', 2))
+                   OR EXISTS (
+                       SELECT 1 FROM users_groups ug
+                       JOIN auth_group_permissions gp ON gp.group_id = ug.group_id
+                       JOIN auth_permission p ON p.id = gp.permission_id
+                       JOIN django_content_type ct ON ct.id = p.content_type_id
+                       WHERE ug.user_id = u.id
+                         AND ct.app_label = split_part(permission, '.', 1)
+                         AND p.codename = split_part(permission, '.', 2))))
+        ELSE false END
+    $function$;
+COMMENT ON FUNCTION app_has_permission(permission text) IS 'Django''s user.has_perm(''app_label.codename'') for the acting user, answered from Django''s tables: true for an active staff user who is a superuser or holds the permission directly or through a group. False, without reading anything, when the context is not staff.';
+
 -- [function] app_is_privileged() — True for active staff and for system actors (command:, system:), whom the *_staff_and_system policies let through.
 CREATE OR REPLACE FUNCTION public.app_is_privileged()
  RETURNS boolean
@@ -19,6 +60,65 @@ AS $function$
             OR coalesce(split_part(app_setting('app.actor'), ':', 1) IN ('command', 'system'), false)
     $function$;
 COMMENT ON FUNCTION app_is_privileged() IS 'True for active staff and for system actors (command:, system:), whom the *_staff_and_system policies let through.';
+
+-- [function] app_is_superuser() — True when the acting user is an active staff superuser (read from the users table).
+CREATE OR REPLACE FUNCTION public.app_is_superuser()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+        SELECT CASE WHEN coalesce(app_setting('app.is_staff') = 'on', false) THEN EXISTS (
+            SELECT 1 FROM users u
+            WHERE u.id = app_user_id() AND u.is_active AND u.is_staff AND u.is_superuser)
+        ELSE false END
+    $function$;
+COMMENT ON FUNCTION app_is_superuser() IS 'True when the acting user is an active staff superuser (read from the users table).';
+
+-- [function] app_is_system_actor() — True when app.actor names a management command (command:<name>) or a system purpose (system:<purpose>), i.e. code of the application acting on no user's behalf.
+CREATE OR REPLACE FUNCTION public.app_is_system_actor()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ SELECT coalesce(split_part(app_setting('app.actor'), ':', 1) IN ('command', 'system'),
+                          false) $function$;
+COMMENT ON FUNCTION app_is_system_actor() IS 'True when app.actor names a management command (command:<name>) or a system purpose (system:<purpose>), i.e. code of the application acting on no user''s behalf.';
+
+-- [function] app_may_grant_permissions() — True for an active superuser or a maintenance actor (a command, a system purpose other than auth/password): who may write users_groups and users_user_permissions.
+CREATE OR REPLACE FUNCTION public.app_may_grant_permissions()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ SELECT app_is_superuser()
+              OR (app_is_system_actor()
+                  AND app_setting('app.actor') NOT IN ('system:auth', 'system:password')) $function$;
+COMMENT ON FUNCTION app_may_grant_permissions() IS 'True for an active superuser or a maintenance actor (a command, a system purpose other than auth/password): who may write users_groups and users_user_permissions.';
+
+-- [function] app_refuse_column(target regclass, column_name text, rule text) — Raises SQLSTATE 42501 (insufficient_privilege) naming the table, the column and the rule (constraint <table>_privileged_columns): the API answers 403 naming the field.
+CREATE OR REPLACE FUNCTION public.app_refuse_column(target regclass, column_name text, rule text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'permission denied to change %.%: %', target, column_name, rule
+        USING ERRCODE = 'insufficient_privilege',
+              TABLE = (SELECT relname FROM pg_class WHERE oid = target),
+              COLUMN = column_name,
+              CONSTRAINT = (SELECT relname FROM pg_class WHERE oid = target)
+                           || '_privileged_columns';
+END;
+$function$;
+COMMENT ON FUNCTION app_refuse_column(target regclass, column_name text, rule text) IS 'Raises SQLSTATE 42501 (insufficient_privilege) naming the table, the column and the rule (constraint <table>_privileged_columns): the API answers 403 naming the field.';
+
+-- [function] app_runs_as_owner(target regclass) — True when the current role owns the table: a SECURITY DEFINER function of the schema owner (e.g. listings_refresh_rating), a referential action, or a migration. Never the runtime role.
+CREATE OR REPLACE FUNCTION public.app_runs_as_owner(target regclass)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+        SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+                       WHERE c.oid = target AND r.rolname = current_user)
+    $function$;
+COMMENT ON FUNCTION app_runs_as_owner(target regclass) IS 'True when the current role owns the table: a SECURITY DEFINER function of the schema owner (e.g. listings_refresh_rating), a referential action, or a migration. Never the runtime role.';
 
 -- [function] app_setting(name text) — Reads one transaction-local request setting (app.*), NULL when missing or empty.
 CREATE OR REPLACE FUNCTION public.app_setting(name text)
@@ -211,6 +311,10 @@ ALTER TABLE audit_logs FORCE ROW LEVEL SECURITY;
 ALTER TABLE audit_logs_default ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_logs_default FORCE ROW LEVEL SECURITY;
 
+-- [row level security] auth_group_permissions — row-level security enabled, forced on the owner too
+ALTER TABLE auth_group_permissions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE auth_group_permissions FORCE ROW LEVEL SECURITY;
+
 -- [row level security] idempotency_keys — row-level security enabled, forced on the owner too
 ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
 ALTER TABLE idempotency_keys FORCE ROW LEVEL SECURITY;
@@ -226,6 +330,19 @@ CREATE POLICY audit_logs_staff_read ON audit_logs
     FOR SELECT TO public
     USING (( SELECT app_is_privileged() AS app_is_privileged));
 COMMENT ON POLICY audit_logs_staff_read ON audit_logs IS 'Staff and system actors read the audit trail.';
+
+-- [policy] auth_group_permissions_change ON auth_group_permissions — Superusers, maintenance actors and staff with auth.change_group change what a group may do.
+CREATE POLICY auth_group_permissions_change ON auth_group_permissions
+    FOR ALL TO public
+    USING (( SELECT app_may_grant_permissions() OR app_has_permission('auth.change_group'::text)))
+    WITH CHECK (( SELECT app_may_grant_permissions() OR app_has_permission('auth.change_group'::text)));
+COMMENT ON POLICY auth_group_permissions_change ON auth_group_permissions IS 'Superusers, maintenance actors and staff with auth.change_group change what a group may do.';
+
+-- [policy] auth_group_permissions_read ON auth_group_permissions — Anyone reads which permissions a group carries (app_has_permission joins it).
+CREATE POLICY auth_group_permissions_read ON auth_group_permissions
+    FOR SELECT TO public
+    USING (true);
+COMMENT ON POLICY auth_group_permissions_read ON auth_group_permissions IS 'Anyone reads which permissions a group carries (app_has_permission joins it).';
 
 -- [policy] idempotency_keys_own ON idempotency_keys — A user sees and records only their own idempotency keys.
 CREATE POLICY idempotency_keys_own ON idempotency_keys
@@ -312,9 +429,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE auth_group_permissions TO app_user
 
 -- [grant] ON TABLE auth_permission — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE auth_permission TO app_user;
-
--- [grant] ON TABLE authtoken_token — app_user's privileges
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE authtoken_token TO app_user;
 
 -- [grant] ON TABLE django_admin_log — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE django_admin_log TO app_user;

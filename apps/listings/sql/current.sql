@@ -113,6 +113,26 @@ END;
 $function$;
 COMMENT ON FUNCTION listing_search_sync() IS 'Keeps listing_search, the published listings'' search projection, in step with listings.';
 
+-- [function] listings_guard_rating_columns() — BEFORE INSERT/UPDATE on listings: refuses (42501) a rating_avg or review_count written by anyone but the owner role, i.e. anyone but listings_refresh_rating (SECURITY DEFINER).
+CREATE OR REPLACE FUNCTION public.listings_guard_rating_columns()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF NOT app_runs_as_owner(TG_RELID) THEN
+        PERFORM app_refuse_column(
+            TG_RELID,
+            CASE WHEN TG_OP = 'INSERT' AND NEW.rating_avg IS NULL THEN 'review_count'
+                 WHEN TG_OP = 'UPDATE' AND NEW.rating_avg IS NOT DISTINCT FROM OLD.rating_avg
+                 THEN 'review_count'
+                 ELSE 'rating_avg' END,
+            'the rating summary is written by the rating trigger only');
+    END IF;
+    RETURN NEW;
+END;
+$function$;
+COMMENT ON FUNCTION listings_guard_rating_columns() IS 'BEFORE INSERT/UPDATE on listings: refuses (42501) a rating_avg or review_count written by anyone but the owner role, i.e. anyone but listings_refresh_rating (SECURITY DEFINER).';
+
 -- [function] listings_record_versions() — Appends a listing_versions row when a listing is created or its title, description or price changes.
 CREATE OR REPLACE FUNCTION public.listings_record_versions()
  RETURNS trigger
@@ -421,6 +441,20 @@ CREATE TRIGGER listings_audit_update AFTER UPDATE ON public.listings
     FOR EACH STATEMENT
     EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listings_audit_update ON listings IS 'Audit trail: records in audit_logs every row an UPDATE changes in listings, with who and from where.';
+
+-- [trigger] listings_guard_rating_columns ON listings — A new listing has no rating summary of its own making.
+CREATE TRIGGER listings_guard_rating_columns BEFORE INSERT ON public.listings
+    FOR EACH ROW
+    WHEN ( ((new.rating_avg IS NOT NULL) OR (new.review_count <> 0)))
+    EXECUTE FUNCTION listings_guard_rating_columns();
+COMMENT ON TRIGGER listings_guard_rating_columns ON listings IS 'A new listing has no rating summary of its own making.';
+
+-- [trigger] listings_guard_rating_columns_update ON listings — Only the rating trigger changes the rating summary.
+CREATE TRIGGER listings_guard_rating_columns_update BEFORE UPDATE OF rating_avg, review_count ON public.listings
+    FOR EACH ROW
+    WHEN ( ((old.rating_avg IS DISTINCT FROM new.rating_avg) OR (old.review_count IS DISTINCT FROM new.review_count)))
+    EXECUTE FUNCTION listings_guard_rating_columns();
+COMMENT ON TRIGGER listings_guard_rating_columns_update ON listings IS 'Only the rating trigger changes the rating summary.';
 
 -- [trigger] listings_search_delete ON listings — Removes deleted listings from listing_search.
 CREATE TRIGGER listings_search_delete AFTER DELETE ON public.listings

@@ -3,6 +3,25 @@
 -- migration that restates it whole, then regenerate. app_user stands for
 -- settings.DATABASE_APP_ROLE.
 
+-- [function] messages_guard_sent_columns() — BEFORE UPDATE on messages: refuses (42501) any change of subject, content, attachments, sender_id, recipient_id or tenant_id once sent, except by the owner role (maintenance).
+CREATE OR REPLACE FUNCTION public.messages_guard_sent_columns()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF NOT app_runs_as_owner(TG_RELID) THEN
+        PERFORM app_refuse_column(
+            TG_RELID,
+            app_first_changed_column(
+                to_jsonb(OLD), to_jsonb(NEW),
+                '{content,subject,attachments,sender_id,recipient_id,tenant_id}'),
+            'a sent message never changes');
+    END IF;
+    RETURN NEW;
+END;
+$function$;
+COMMENT ON FUNCTION messages_guard_sent_columns() IS 'BEFORE UPDATE on messages: refuses (42501) any change of subject, content, attachments, sender_id, recipient_id or tenant_id once sent, except by the owner role (maintenance).';
+
 -- [row level security] messages — row-level security enabled, forced on the owner too
 ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
 ALTER TABLE messages FORCE ROW LEVEL SECURITY;
@@ -59,6 +78,13 @@ CREATE TRIGGER messages_audit_update AFTER UPDATE ON public.messages
     FOR EACH STATEMENT
     EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER messages_audit_update ON messages IS 'Audit trail: records in audit_logs every row an UPDATE changes in messages, with who and from where.';
+
+-- [trigger] messages_guard_sent_columns ON messages — A sent message's words, parties and tenant are frozen.
+CREATE TRIGGER messages_guard_sent_columns BEFORE UPDATE ON public.messages
+    FOR EACH ROW
+    WHEN ( (((old.subject)::text IS DISTINCT FROM (new.subject)::text) OR (old.content IS DISTINCT FROM new.content) OR (old.attachments IS DISTINCT FROM new.attachments) OR (old.sender_id IS DISTINCT FROM new.sender_id) OR (old.recipient_id IS DISTINCT FROM new.recipient_id) OR (old.tenant_id IS DISTINCT FROM new.tenant_id)))
+    EXECUTE FUNCTION messages_guard_sent_columns();
+COMMENT ON TRIGGER messages_guard_sent_columns ON messages IS 'A sent message''s words, parties and tenant are frozen.';
 
 -- [grant] ON SEQUENCE messages_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE messages_id_seq TO app_user;

@@ -26,6 +26,33 @@ END;
 $function$;
 COMMENT ON FUNCTION listings_refresh_rating(target_listing bigint) IS 'Recomputes a listing''s rating_avg and review_count from its visible reviews.';
 
+-- [function] reviews_guard_moderation_columns() — BEFORE INSERT/UPDATE on reviews: refuses (42501) a change of is_hidden, hidden_reason, hidden_at or hidden_by by anyone but a moderator (reviews.moderate_review) or a system actor.
+CREATE OR REPLACE FUNCTION public.reviews_guard_moderation_columns()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    column_name text;
+BEGIN
+    IF app_runs_as_owner(TG_RELID) OR app_is_system_actor()
+       OR app_has_permission('reviews.moderate_review') THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        column_name := app_first_changed_column(
+            '{"is_hidden": false, "hidden_reason": "", "hidden_at": null, "hidden_by_id": null}',
+            to_jsonb(NEW), '{is_hidden,hidden_reason,hidden_at,hidden_by_id}');
+    ELSE
+        column_name := app_first_changed_column(
+            to_jsonb(OLD), to_jsonb(NEW), '{is_hidden,hidden_reason,hidden_at,hidden_by_id}');
+    END IF;
+    PERFORM app_refuse_column(TG_RELID, column_name,
+                              'needs staff with reviews.moderate_review');
+    RETURN NEW;
+END;
+$function$;
+COMMENT ON FUNCTION reviews_guard_moderation_columns() IS 'BEFORE INSERT/UPDATE on reviews: refuses (42501) a change of is_hidden, hidden_reason, hidden_at or hidden_by by anyone but a moderator (reviews.moderate_review) or a system actor.';
+
 -- [function] reviews_refresh_listing_rating() — Trigger function: refreshes the rating of the listings a review change touches.
 CREATE OR REPLACE FUNCTION public.reviews_refresh_listing_rating()
  RETURNS trigger
@@ -111,6 +138,20 @@ CREATE TRIGGER reviews_audit_update AFTER UPDATE ON public.reviews
     FOR EACH STATEMENT
     EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER reviews_audit_update ON reviews IS 'Audit trail: records in audit_logs every row an UPDATE changes in reviews, with who and from where.';
+
+-- [trigger] reviews_guard_moderation_columns ON reviews — A review is written unmoderated; only moderators create a hidden one.
+CREATE TRIGGER reviews_guard_moderation_columns BEFORE INSERT ON public.reviews
+    FOR EACH ROW
+    WHEN ( (new.is_hidden OR (new.hidden_reason <> ''::text) OR (new.hidden_at IS NOT NULL) OR (new.hidden_by_id IS NOT NULL)))
+    EXECUTE FUNCTION reviews_guard_moderation_columns();
+COMMENT ON TRIGGER reviews_guard_moderation_columns ON reviews IS 'A review is written unmoderated; only moderators create a hidden one.';
+
+-- [trigger] reviews_guard_moderation_columns_update ON reviews — Only moderators and system actors hide or unhide a review.
+CREATE TRIGGER reviews_guard_moderation_columns_update BEFORE UPDATE ON public.reviews
+    FOR EACH ROW
+    WHEN ( ((old.is_hidden IS DISTINCT FROM new.is_hidden) OR (old.hidden_reason IS DISTINCT FROM new.hidden_reason) OR (old.hidden_at IS DISTINCT FROM new.hidden_at) OR (old.hidden_by_id IS DISTINCT FROM new.hidden_by_id)))
+    EXECUTE FUNCTION reviews_guard_moderation_columns();
+COMMENT ON TRIGGER reviews_guard_moderation_columns_update ON reviews IS 'Only moderators and system actors hide or unhide a review.';
 
 -- [trigger] reviews_listing_from_booking ON reviews — Takes a review's listing from its booking on every insert and update.
 CREATE TRIGGER reviews_listing_from_booking BEFORE INSERT OR UPDATE OF booking_id, listing_id ON public.reviews

@@ -49,6 +49,6 @@ COMMENTS = {
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0006_audit_capture_faster")]
+    dependencies = [("core", "0007_permission_context")]
 
     operations = [comment_on(COMMENTS)]

@@ -21,11 +21,29 @@ COMMENTS = {
     "POLICY profiles_staff_and_system ON profiles": (
         "Staff and system actors manage every profile."
     ),
+    "POLICY users_groups_read ON users_groups": (
+        "A user reads their own group memberships; staff and system actors read all."
+    ),
+    "POLICY users_groups_grant ON users_groups": (
+        "Only superusers and maintenance actors add or remove group memberships."
+    ),
+    "POLICY users_user_permissions_read ON users_user_permissions": (
+        "A user reads their own permission grants; staff and system actors read all."
+    ),
+    "POLICY users_user_permissions_grant ON users_user_permissions": (
+        "Only superusers and maintenance actors grant or revoke a user's permissions."
+    ),
+    "POLICY auth_group_permissions_read ON auth_group_permissions": (
+        "Anyone reads which permissions a group carries (app_has_permission joins it)."
+    ),
+    "POLICY auth_group_permissions_change ON auth_group_permissions": (
+        "Superusers, maintenance actors and staff with auth.change_group change what a group may do."
+    ),
     **audit_trigger_comments("tenants", "users", "profiles"),
 }
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0005_staff_groups"), ("core", "0007_object_comments")]
+    dependencies = [("accounts", "0008_date_bounds"), ("core", "0008_object_comments")]
 
     operations = [comment_on(COMMENTS)]

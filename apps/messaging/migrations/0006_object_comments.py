@@ -21,8 +21,8 @@ COMMENTS = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("messaging", "0004_moderation_permissions"),
-        ("core", "0007_object_comments"),
+        ("messaging", "0005_privileged_columns"),
+        ("core", "0008_object_comments"),
     ]
 
     operations = [comment_on(COMMENTS)]

@@ -27,8 +27,8 @@ COMMENTS = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0003_moderation_permissions"),
-        ("core", "0007_object_comments"),
+        ("bookings", "0005_date_bounds"),
+        ("core", "0008_object_comments"),
     ]
 
     operations = [comment_on(COMMENTS)]

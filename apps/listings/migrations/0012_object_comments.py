@@ -74,8 +74,8 @@ COMMENTS = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("listings", "0010_listing_relations_function"),
-        ("core", "0007_object_comments"),
+        ("listings", "0011_privileged_columns"),
+        ("core", "0008_object_comments"),
     ]
 
     operations = [comment_on(COMMENTS)]

@@ -35,8 +35,8 @@ COMMENTS = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0006_rating_refresh_serialised"),
-        ("core", "0007_object_comments"),
+        ("reviews", "0007_privileged_columns"),
+        ("core", "0008_object_comments"),
     ]
 
     operations = [comment_on(COMMENTS)]
