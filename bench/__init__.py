@@ -4,7 +4,7 @@
 
 Builds (or reuses) a scaled database, starts gunicorn with the production settings on
 loopback next to a raw-psycopg WSGI endpoint that replays the API's exact SQL, drives both
-with wrk, and writes bench/results/<timestamp>.json and .md (and prints the table).
+with wrk, and writes bench/results/<timestamp>.json and .md (and prints the README block).
 Absolute numbers on a shared 2-core machine mean little: read the ratios.
 """
 

@@ -56,27 +56,7 @@ def run(args, command: str) -> dict:
         )
 
     for label, url in (("big", big_url), ("small", small_url)):
-        captured = capture(url, label)
-        api, raw = (
-            api_server(url, args.workers),
-            raw_server(url, RESULTS / f"raw-{label}.json", args.workers),
-        )
-        result["setup"]["gunicorn"] = {"api": worker_config(api), "raw": worker_config(raw)}
-        with servers(api, raw):
-            names = list(captured["urls"]) if label == "big" else ["search_city"]
-            measured = {}
-            for name in names:
-                measured[name] = {
-                    "api": load.measure(
-                        api.url + captured["urls"][name], args.duration, args.connections
-                    ),
-                    "raw": load.measure(f"{raw.url}/{name}", args.duration, args.connections),
-                }
-                say(f"{label} {name}: api {measured[name]['api']['rps']:.0f} req/s, "
-                    f"raw {measured[name]['raw']['rps']:.0f} req/s")  # fmt: skip
-            result[f"http_{label}"] = measured
-            if label == "big":
-                result["booking"] = load.bookings_under_load(api.url, captured, args.duration)
+        serve_and_measure(url, label, args, result)
     figures.summarise(result)
     if not args.skip_backup:
         result["backup"] = backup.backup_vs_raw(big_url)
@@ -88,6 +68,31 @@ def run(args, command: str) -> dict:
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     )
     return result
+
+
+def serve_and_measure(url: str, label: str, args, result: dict) -> None:
+    """Every scenario (the big database) or the city search (the small one), through the API
+    and through the raw replay of its SQL; on the big one, bookings under load too."""
+    captured = capture(url, label)
+    api = api_server(url, args.workers)
+    raw = raw_server(url, RESULTS / f"raw-{label}.json", args.workers)
+    # The same commands for both databases: what gunicorn resolves is recorded once per run.
+    result["setup"]["gunicorn"] = {"api": worker_config(api), "raw": worker_config(raw)}
+    with servers(api, raw):
+        names = list(captured["urls"]) if label == "big" else ["search_city"]
+        measured = {}
+        for name in names:
+            measured[name] = {
+                "api": load.measure(
+                    api.url + captured["urls"][name], args.duration, args.connections
+                ),
+                "raw": load.measure(f"{raw.url}/{name}", args.duration, args.connections),
+            }
+            say(f"{label} {name}: api {measured[name]['api']['rps']:.0f} req/s, "
+                f"raw {measured[name]['raw']['rps']:.0f} req/s")  # fmt: skip
+        result[f"http_{label}"] = measured
+        if label == "big":
+            result["booking"] = load.bookings_under_load(api.url, captured, args.duration)
 
 
 def capture(url: str, label: str, results: Path = RESULTS) -> dict:
