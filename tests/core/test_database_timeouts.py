@@ -234,3 +234,42 @@ def test_a_commit_that_fails_answers_503_and_the_write_is_not_kept(monkeypatch):
     assert answer["Retry-After"] == "5"
     with context.db_context(context.DbContext.system("tests")):
         assert not Message.objects.filter(content="Lost at commit").exists()
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "condition"),
+    [("40001", "serialization_failure"), ("40P01", "deadlock_detected")],
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_loses_a_race_answers_409_retry_not_500(sqlstate, condition):
+    """PostgreSQL rolls back the loser of a deadlock or a serialization conflict: the request
+    saved nothing and would most likely pass if sent again."""
+    with context.db_context(context.DbContext.system("tests")):
+        sender, recipient = UserFactory(), UserFactory()
+    client = Client(raise_request_exception=False)
+    client.force_login(sender)
+
+    def lose_the_race(execute, sql, params, many, execution_context):
+        if sql.startswith('INSERT INTO "messages"'):
+            # What PostgreSQL answers the transaction it chose to roll back.
+            execute(
+                f"DO $$ BEGIN RAISE EXCEPTION 'lost a race' USING ERRCODE = '{condition}'; END $$",
+                None,
+                False,
+                execution_context,
+            )
+        return execute(sql, params, many, execution_context)
+
+    with connection.execute_wrapper(lose_the_race):
+        answer = client.post(
+            "/api/v1/messages/",
+            {"recipient": recipient.pk, "subject": "Hello", "content": "Raced"},
+            content_type="application/json",
+        )
+
+    assert failures.database_failure(OperationalError()) is failures.UNAVAILABLE
+    assert answer.status_code == 409, answer.content
+    assert answer.json()["error"]["code"] == "concurrent_update"
+    assert answer["Retry-After"] == "5"
+    with context.db_context(context.DbContext.system("tests")):
+        assert not Message.objects.filter(content="Raced").exists()

@@ -91,12 +91,13 @@ def exception_handler(exc, context):
             status=exc.status_code,
         )
     if (failure := database_failure(exc)) is not None:
-        # The database is down, partitioned or too slow: the client may retry shortly.
+        # The database is down, partitioned, too slow, or the transaction lost a race: the
+        # client may retry shortly.
         rollback_request()
-        logger.warning("database failure answered 503 %s: %s", failure.code, exc)
+        logger.warning("database failure answered %d %s: %s", failure.status, failure.code, exc)
         return Response(
-            error_body(503, failure.message, code=failure.code),
-            status=503,
+            error_body(failure.status, failure.message, code=failure.code),
+            status=failure.status,
             headers={"Retry-After": str(failure.retry_after)},
         )
     if isinstance(exc, RequestDataTooBig):

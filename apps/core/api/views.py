@@ -59,13 +59,16 @@ def csrf_failure(request, reason=""):
 
 
 def database_unavailable(request, failure: DatabaseFailure):
-    """503 with Retry-After: our JSON error under /api/, a plain page elsewhere (the admin)."""
+    """503 (409 for a lost race) with Retry-After: our JSON error under /api/, a plain page
+    elsewhere (the admin)."""
     if _is_api(request):
-        response = JsonResponse(error_body(503, failure.message, code=failure.code), status=503)
+        response = JsonResponse(
+            error_body(failure.status, failure.message, code=failure.code), status=failure.status
+        )
     else:
         # Rendered without the request: no context processor may touch the database.
         response = HttpResponse(
-            loader.render_to_string("503.html", {"failure": failure}), status=503
+            loader.render_to_string("503.html", {"failure": failure}), status=failure.status
         )
     response["Retry-After"] = str(failure.retry_after)
     return response
