@@ -6,7 +6,10 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import BaseUserManager as DjangoBaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.expressions import Col
 from django.db.models.functions import Now, Upper
+from django.db.models.lookups import Exact, IExact
 
 from apps.core.countries import ISO_3166_ALPHA2
 from apps.core.dates import EARLIEST_DATE, validate_date_of_birth
@@ -35,11 +38,31 @@ class UserRole(models.TextChoices):
     OWNER = "owner", "Owner"
 
 
+class UserEmailField(models.EmailField):
+    """The user's e-mail address, compared case-insensitively through `email_key`.
+
+    `email__iexact=value` means UPPER(email) = UPPER(value), as for any field, but is written
+    `email_key = UPPER(value)`: the same rows, found through the unique index on the stored
+    column. Under row-level security PostgreSQL may use an index only for a condition made
+    of LEAKPROOF functions; `upper()` is not one, so `UPPER(email) = ...` reads the whole table
+    as app_user, while `email_key = <constant>` is a plain text equality (LEAKPROOF)."""
+
+
+@UserEmailField.register_lookup
+class EmailKeyIExact(IExact):
+    def as_sql(self, compiler, connection):
+        if not isinstance(self.lhs, Col):  # an expression over the e-mail: the general form
+            return super().as_sql(compiler, connection)
+        key = Col(self.lhs.alias, self.lhs.target.model._meta.get_field("email_key"))
+        value = self.rhs if hasattr(self.rhs, "resolve_expression") else Value(self.rhs)
+        return Exact(key, Upper(value)).as_sql(compiler, connection)
+
+
 class UserManager(DjangoBaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        # Logins are case-insensitive, like the unique index on UPPER(email) that serves this.
+        # Logins are case-insensitive: email_key's unique index serves this (UserEmailField).
         return self.get(email__iexact=username)
 
     def _create_user(self, email, password, **extra_fields):
@@ -69,7 +92,11 @@ class UserManager(DjangoBaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     """A person using Havre: guest or owner (host); staff are users with is_staff."""
 
-    email = models.EmailField(max_length=255)
+    email = UserEmailField(max_length=255)
+    # UPPER(email), stored: what uniqueness and every case-insensitive look-up compare.
+    email_key = models.GeneratedField(
+        expression=Upper("email"), output_field=models.TextField(), db_persist=True
+    )
     name = models.CharField(max_length=100)
     role = models.CharField(max_length=10, choices=UserRole.choices, default=UserRole.GUEST)
     phone = models.CharField(
@@ -112,7 +139,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         permissions = [("moderate_user", "Can verify and deactivate users")]
         constraints = [
             models.UniqueConstraint(
-                Upper("email"),
+                fields=["email_key"],
                 name="users_email_ci_unique",
                 violation_error_message="A user with this e-mail address already exists.",
             ),
@@ -141,6 +168,13 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+
+    def validate_constraints(self, exclude=None):
+        # A form leaves out the fields it does not show, email_key among them; it is the
+        # e-mail's own uniqueness, so it is checked whenever the e-mail is.
+        if exclude and "email" not in exclude:
+            exclude = set(exclude) - {"email_key"}
+        super().validate_constraints(exclude=exclude)
 
 
 class Profile(TimeStampedModel):

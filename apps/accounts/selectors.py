@@ -2,9 +2,12 @@
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from apps.accounts.models import ApiToken, User, api_token_digest
+
+SEARCH_MAX_WORDS = 10  # user_search_ids() refuses more
 
 
 def token_for_key(key: str) -> ApiToken | None:
@@ -20,3 +23,17 @@ def tokens_expired(*, now: dt.datetime) -> QuerySet[ApiToken]:
 def tokens_of(*, user: User) -> QuerySet[ApiToken]:
     """The user's tokens, newest first (the key is not among the columns: it is not stored)."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def user_ids_matching(*, words: list[str], limit: int) -> list[int]:
+    """Ids of the users whose e-mail address or name contains every word, case aside (a word
+    of one or two characters: starts with it), newest first, at most `limit`.
+
+    Searching users themselves for a substring reads the whole table: under row-level
+    security no index can serve LIKE, which is not LEAKPROOF. The words are looked up in the
+    trigram and prefix indexes of the user_search projection by user_search_ids(), which
+    answers staff and system contexts only (PostgreSQL refuses any other); callers then read
+    the users by primary key, under RLS (accounts.0007_email_lookup)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT user_search_ids(%s::text[], %s)", [list(words), limit])
+        return [user_id for (user_id,) in cursor.fetchall()]

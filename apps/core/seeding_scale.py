@@ -509,6 +509,11 @@ class ScaleSeeder:
                     " GROUP BY listing_id) s WHERE l.id = s.listing_id",
                     [self.first_listing_id],
                 )
+                # What staff search users by (accounts.0007_email_lookup).
+                cursor.execute(
+                    "INSERT INTO user_search SELECT * FROM user_search_source WHERE user_id >= %s",
+                    [self.first_user_id],
+                )
                 # After the ratings: the projection carries them (rating_sort).
                 cursor.execute(
                     "INSERT INTO listing_search SELECT * FROM listing_search_source"

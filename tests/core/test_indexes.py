@@ -58,7 +58,12 @@ NAMED = [
     ("audit_logs", "audit_logs_user_idx", "USING btree (user_id)"),
     ("audit_logs", "audit_logs_timestamp_idx", 'USING btree ("timestamp")'),
     ("amenities", "amenities_category_idx", "USING btree (category)"),
-    ("users", "users_email_ci_unique", "USING btree (upper((email)::text))"),
+    ("users", "users_email_ci_unique", "USING btree (email_key)"),
+    ("user_search", "user_search_email_trgm_idx", "USING gin (email_key gin_trgm_ops)"),
+    ("user_search", "user_search_name_trgm_idx", "USING gin (name_key gin_trgm_ops)"),
+    ("user_search", "user_search_email_prefix_idx", "USING btree (email_key text_pattern_ops)"),
+    ("user_search", "user_search_name_prefix_idx", "USING btree (name_key text_pattern_ops)"),
+    ("user_search", "user_search_recent_idx", "USING btree (created_at DESC, user_id DESC)"),
     ("listing_versions", "listing_versions_unique_version", "USING btree (listing_id, version)"),
 ]
 
