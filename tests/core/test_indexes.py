@@ -59,6 +59,7 @@ NAMED = [
     ("audit_logs", "audit_logs_timestamp_idx", 'USING btree ("timestamp")'),
     ("amenities", "amenities_category_idx", "USING btree (category)"),
     ("users", "users_email_ci_unique", "USING btree (email_key)"),
+    ("users", "users_staff_email_idx", "USING btree (email) WHERE is_staff"),
     ("user_search", "user_search_email_trgm_idx", "USING gin (email_key gin_trgm_ops)"),
     ("user_search", "user_search_name_trgm_idx", "USING gin (name_key gin_trgm_ops)"),
     ("user_search", "user_search_email_prefix_idx", "USING btree (email_key text_pattern_ops)"),

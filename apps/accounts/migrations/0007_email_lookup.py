@@ -223,6 +223,14 @@ class Migration(migrations.Migration):
             "case-insensitive look-up (email_key = UPPER(...)), row-level security or not.';",
             migrations.RunSQL.noop,
         ),
+        migrations.AddIndex(
+            model_name="user",
+            index=models.Index(
+                condition=models.Q(("is_staff", True)),
+                fields=["email"],
+                name="users_staff_email_idx",
+            ),
+        ),
         TrigramExtension(),
         migrations.RunSQL(PROJECTION, REVERSE),
         migrations.RunPython(search_is_the_functions_only, migrations.RunPython.noop),
