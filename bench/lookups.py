@@ -124,7 +124,8 @@ def main() -> int:
     options = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    os.environ["THROTTLE_AUTH"] = "1000000/min"  # the figure is the look-up, not the limiter
+    for scope in ("ANON", "USER", "AUTH"):  # the figure is the look-up, not the limiter
+        os.environ[f"THROTTLE_{scope}"] = "1000000/min"
     os.environ["ALLOWED_HOSTS"] = "testserver"
     import django
 
