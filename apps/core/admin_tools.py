@@ -47,9 +47,10 @@ class EstimatedCountPaginator(Paginator):
 
 
 def search_words(term: str) -> list[str]:
-    """The words of an admin search, split as Django does: on spaces, a quoted phrase whole."""
+    """The words of an admin search, split as Django does: on spaces, a quoted phrase whole.
+    NUL characters go (no text PostgreSQL stores holds one, and it refuses them in a query)."""
     words = []
-    for bit in smart_split(term):
+    for bit in smart_split(term.replace("\x00", "")):
         if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
             bit = unescape_string_literal(bit)
         words.append(bit)

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_search_words_split_like_django():
     assert search_words('anne  "jean pierre" \'o"neil\'') == ["anne", "jean pierre", 'o"neil']
     assert search_words("   ") == []
+    assert search_words("an\x00ne \x00") == ["anne"]
 
 
 @pytest.mark.parametrize(
@@ -75,6 +76,7 @@ def test_bookings_are_found_by_id_listing_id_and_guest_address(staff_client):
     both = f"{mine.pk} {other.pk}"  # every word must match
     assert found(staff_client, Booking, both) == with_id(mine.pk) & with_id(other.pk)
     assert found(staff_client, Booking, "99999999999999999999") == set()
+    assert found(staff_client, Booking, "9999999999999999999") == set()  # above any bigint
 
 
 def test_reviews_are_found_by_booking_id(staff_client):
