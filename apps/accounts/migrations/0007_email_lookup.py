@@ -95,8 +95,10 @@ CREATE TRIGGER users_search_insert AFTER INSERT ON users
     FOR EACH STATEMENT EXECUTE FUNCTION user_search_sync();
 CREATE TRIGGER users_search_update AFTER UPDATE OF email, name, created_at ON users
     FOR EACH ROW
-    WHEN ((OLD.email, OLD.name, OLD.created_at) IS DISTINCT FROM
-          (NEW.email, NEW.name, NEW.created_at))
+    -- (Spelt as a flat OR, which is how PostgreSQL prints it back: pg_dump then restores
+    -- the very same definition.)
+    WHEN (OLD.email IS DISTINCT FROM NEW.email OR OLD.name IS DISTINCT FROM NEW.name
+          OR OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION user_search_sync();
 
 -- The backfill reads users as the owner, whom FORCE ROW LEVEL SECURITY subjects to the
