@@ -109,7 +109,7 @@ def _cases(database: str):
         ),
         (
             "admin token search, e-mail",
-            lambda: staff.get("/admin/authtoken/tokenproxy/", {"q": guest_email}),
+            lambda: staff.get("/admin/accounts/apitoken/", {"q": guest_email}),
         ),
     ]
     return users, cases

@@ -6,6 +6,8 @@ class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+    # Tables no model maps, listed in this app's sql/current.sql (apps/core/db/catalog.py).
+    database_tables = ("user_search",)
 
     def ready(self):
         from django.contrib.auth.models import update_last_login

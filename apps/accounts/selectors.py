@@ -33,7 +33,7 @@ def user_ids_matching(*, words: list[str], limit: int) -> list[int]:
     security no index can serve LIKE, which is not LEAKPROOF. The words are looked up in the
     trigram and prefix indexes of the user_search projection by user_search_ids(), which
     answers staff and system contexts only (PostgreSQL refuses any other); callers then read
-    the users by primary key, under RLS (accounts.0007_email_lookup)."""
+    the users by primary key, under RLS (accounts.0010_email_lookup)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT user_search_ids(%s::text[], %s)", [list(words), limit])
         return [user_id for (user_id,) in cursor.fetchall()]

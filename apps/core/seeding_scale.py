@@ -509,7 +509,7 @@ class ScaleSeeder:
                     " GROUP BY listing_id) s WHERE l.id = s.listing_id",
                     [self.first_listing_id],
                 )
-                # What staff search users by (accounts.0007_email_lookup).
+                # What staff search users by (accounts.0010_email_lookup).
                 cursor.execute(
                     "INSERT INTO user_search SELECT * FROM user_search_source WHERE user_id >= %s",
                     [self.first_user_id],

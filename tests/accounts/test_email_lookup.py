@@ -76,7 +76,7 @@ def test_login_ignores_the_case_of_the_address(api_client):
         format="json",
     )
 
-    assert right.status_code == 200 and right.json()["token"]
+    assert right.status_code == 201 and right.json()["key"]
     assert wrong.status_code == unknown.status_code == 400
     assert (
         wrong.json()["error"]["code"] == unknown.json()["error"]["code"] == ("invalid_credentials")

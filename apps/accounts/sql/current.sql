@@ -3,6 +3,82 @@
 -- migration that restates it whole, then regenerate. app_user stands for
 -- settings.DATABASE_APP_ROLE.
 
+-- [function] user_search_ids(words text[], max_rows integer) — Ids of the users whose e-mail address or name contains every word (case-insensitive; a word of one or two characters: starts with it), newest first, at most max_rows (capped at 100,000). Staff and system actors only (app_is_privileged()); anyone else gets insufficient_privilege.
+CREATE OR REPLACE FUNCTION public.user_search_ids(words text[], max_rows integer)
+ RETURNS SETOF bigint
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER ROWS 100
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    IF NOT app_is_privileged() THEN
+        RAISE EXCEPTION 'user_search_ids() answers staff and system actors only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN QUERY EXECUTE user_search_query(words, max_rows);
+END;
+$function$;
+COMMENT ON FUNCTION user_search_ids(words text[], max_rows integer) IS 'Ids of the users whose e-mail address or name contains every word (case-insensitive; a word of one or two characters: starts with it), newest first, at most max_rows (capped at 100,000). Staff and system actors only (app_is_privileged()); anyone else gets insufficient_privilege.';
+
+-- [function] user_search_query(words text[], max_rows integer) — The SELECT that user_search_ids() runs for these words (to read its plan with EXPLAIN).
+CREATE OR REPLACE FUNCTION public.user_search_query(words text[], max_rows integer)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    statement text := 'SELECT user_id FROM user_search WHERE true';
+    word text;
+    pattern text;
+BEGIN
+    IF cardinality(words) > 10 THEN
+        RAISE EXCEPTION 'a user search takes at most 10 words'
+            USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    FOREACH word IN ARRAY coalesce(words, '{}') LOOP
+        IF length(word) > 255 THEN
+            -- Longer than any e-mail address or name: nothing matches.
+            RETURN 'SELECT NULL::bigint AS user_id WHERE false';
+        END IF;
+        pattern := replace(replace(replace(upper(word), '\', '\\'), '%', '\%'), '_', '\_');
+        -- Trigrams need three characters: a shorter word matches the start of the e-mail
+        -- address or of the name (prefix indexes), a longer one anywhere in them.
+        pattern := CASE WHEN length(word) < 3 THEN pattern || '%' ELSE '%' || pattern || '%' END;
+        -- Literal patterns (not parameters): the planner sees each one and chooses between
+        -- the trigram indexes (a rare word) and the newest-first walk (a common one).
+        statement := statement || format(' AND (email_key LIKE %1$L OR name_key LIKE %1$L)', pattern);
+    END LOOP;
+    RETURN statement || format(' ORDER BY created_at DESC, user_id DESC LIMIT %s',
+                           least(greatest(coalesce(max_rows, 0), 0), 100000));
+END;
+$function$;
+COMMENT ON FUNCTION user_search_query(words text[], max_rows integer) IS 'The SELECT that user_search_ids() runs for these words (to read its plan with EXPLAIN).';
+
+-- [function] user_search_sync() — Trigger: copies the searchable columns of new and changed users into user_search (deletions cascade through its foreign key).
+CREATE OR REPLACE FUNCTION public.user_search_sync()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO user_search (user_id, created_at, email_key, name_key)
+        SELECT n.id, n.created_at, n.email_key, upper(n.name) FROM new_rows n;
+    ELSE
+        INSERT INTO user_search (user_id, created_at, email_key, name_key)
+        VALUES (NEW.id, NEW.created_at, NEW.email_key, upper(NEW.name))
+        ON CONFLICT (user_id) DO UPDATE
+            SET created_at = EXCLUDED.created_at,
+                email_key = EXCLUDED.email_key,
+                name_key = EXCLUDED.name_key;
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+COMMENT ON FUNCTION user_search_sync() IS 'Trigger: copies the searchable columns of new and changed users into user_search (deletions cascade through its foreign key).';
+
 -- [function] users_date_of_birth_in_past() — Refuses the row: its date of birth is today or later (trigger of the same name).
 CREATE OR REPLACE FUNCTION public.users_date_of_birth_in_past()
  RETURNS trigger
@@ -70,6 +146,15 @@ BEGIN
 END;
 $function$;
 COMMENT ON FUNCTION users_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on users: refuses (42501) changes of is_staff, is_superuser, is_active, role, tenant_id, password and last_login by an actor not entitled to them (see the migration accounts.0006 and docs/security.md).';
+
+-- [view] user_search_source — The rows user_search must hold (backfills, bulk loads, consistency checks). Reads users with its owner's rights: no privilege for the runtime role.
+CREATE OR REPLACE VIEW user_search_source AS
+SELECT users.id AS user_id,
+    users.created_at,
+    users.email_key,
+    upper(users.name::text) AS name_key
+   FROM users;
+COMMENT ON VIEW user_search_source IS 'The rows user_search must hold (backfills, bulk loads, consistency checks). Reads users with its owner''s rights: no privilege for the runtime role.';
 
 -- [row level security] api_tokens — row-level security enabled, forced on the owner too
 ALTER TABLE api_tokens ENABLE ROW LEVEL SECURITY;
@@ -308,6 +393,30 @@ CREATE TRIGGER users_guard_privileged_columns_update BEFORE UPDATE ON public.use
     WHEN ( ((old.is_staff IS DISTINCT FROM new.is_staff) OR (old.is_superuser IS DISTINCT FROM new.is_superuser) OR (old.is_active IS DISTINCT FROM new.is_active) OR ((old.role)::text IS DISTINCT FROM (new.role)::text) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR ((old.password)::text IS DISTINCT FROM (new.password)::text) OR (old.last_login_at IS DISTINCT FROM new.last_login_at)))
     EXECUTE FUNCTION users_guard_privileged_columns();
 COMMENT ON TRIGGER users_guard_privileged_columns_update ON users IS 'Only entitled actors change the privileged columns (the function says who).';
+
+-- [trigger] users_search_insert ON users — Copies new users into user_search, the staff's search projection (one pass a statement).
+CREATE TRIGGER users_search_insert AFTER INSERT ON public.users
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION user_search_sync();
+COMMENT ON TRIGGER users_search_insert ON users IS 'Copies new users into user_search, the staff''s search projection (one pass a statement).';
+
+-- [trigger] users_search_update ON users — Keeps user_search in step when a user's e-mail, name or creation time changes.
+CREATE TRIGGER users_search_update AFTER UPDATE OF email, name, created_at ON public.users
+    FOR EACH ROW
+    WHEN ( (((old.email)::text IS DISTINCT FROM (new.email)::text) OR ((old.name)::text IS DISTINCT FROM (new.name)::text) OR (old.created_at IS DISTINCT FROM new.created_at)))
+    EXECUTE FUNCTION user_search_sync();
+COMMENT ON TRIGGER users_search_update ON users IS 'Keeps user_search in step when a user''s e-mail, name or creation time changes.';
+
+-- [grant] ON FUNCTION user_search_ids(words text[], max_rows integer) — app_user's privileges
+GRANT EXECUTE ON FUNCTION user_search_ids(words text[], max_rows integer) TO app_user;
+REVOKE EXECUTE ON FUNCTION user_search_ids(words text[], max_rows integer) FROM PUBLIC;
+
+-- [grant] ON FUNCTION user_search_query(words text[], max_rows integer) — app_user's privileges
+REVOKE EXECUTE ON FUNCTION user_search_query(words text[], max_rows integer) FROM PUBLIC;
+
+-- [grant] ON FUNCTION user_search_sync() — app_user's privileges
+REVOKE EXECUTE ON FUNCTION user_search_sync() FROM PUBLIC;
 
 -- [grant] ON SEQUENCE api_tokens_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE api_tokens_id_seq TO app_user;

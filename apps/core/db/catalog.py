@@ -268,8 +268,8 @@ class Catalog:
             return self.table_apps[table]
         except KeyError:
             raise OwnershipError(
-                f"table {table} belongs to no model: give it one, or map it in "
-                "apps.core.db.catalog.table_apps()"
+                f"table {table} belongs to no model: give it one, or list it in its "
+                "AppConfig.database_tables"
             ) from None
 
     def blocks(self) -> list[Block]:
@@ -423,6 +423,10 @@ def table_apps() -> dict[str, str]:
     for model in django_apps.get_models(include_auto_created=True):
         label = model._meta.app_label
         owners[model._meta.db_table] = label if label in ours else "core"
+    for config in django_apps.get_app_configs():
+        # Tables of an app's own that no model maps (a projection only SQL reads).
+        for table in getattr(config, "database_tables", ()):
+            owners[table] = config.label
     return owners
 
 

@@ -9,6 +9,9 @@ CREATE EXTENSION IF NOT EXISTS btree_gist;
 -- [extension] pg_stat_statements — track planning and execution statistics of all SQL statements executed
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 
+-- [extension] pg_trgm — text similarity measurement and index searching based on trigrams
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
 -- [function] app_first_changed_column(old_row jsonb, new_row jsonb, columns text[]) — The first of `columns` whose value differs between two rows (as jsonb), or NULL.
 CREATE OR REPLACE FUNCTION public.app_first_changed_column(old_row jsonb, new_row jsonb, columns text[])
  RETURNS text

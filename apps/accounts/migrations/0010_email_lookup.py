@@ -100,6 +100,10 @@ CREATE TRIGGER users_search_update AFTER UPDATE OF email, name, created_at ON us
     WHEN (OLD.email IS DISTINCT FROM NEW.email OR OLD.name IS DISTINCT FROM NEW.name
           OR OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION user_search_sync();
+COMMENT ON TRIGGER users_search_insert ON users IS
+    'Copies new users into user_search, the staff''s search projection (one pass a statement).';
+COMMENT ON TRIGGER users_search_update ON users IS
+    'Keeps user_search in step when a user''s e-mail, name or creation time changes.';
 
 -- The backfill reads users as the owner, whom FORCE ROW LEVEL SECURITY subjects to the
 -- policies: a system actor sees them all.
@@ -190,7 +194,7 @@ def search_is_the_functions_only(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_staff_groups"),
+        ("accounts", "0009_object_comments"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("core", "0003_privileged_policies_first"),
     ]
