@@ -167,6 +167,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Sessions (docs/security.md, "Sessions") ----------------------------------------------
+# In PostgreSQL as SHA-256 digests of their keys, behind forced row-level security.
+SESSION_ENGINE = "apps.core.sessions"
+# --- end of Sessions ----------------------------------------------------------------------
+
 # --- Product ------------------------------------------------------------------------------
 ADMIN_URL = env("ADMIN_URL", default="admin/")
 DEFAULT_TENANT_SLUG = env("DEFAULT_TENANT_SLUG", default="default")

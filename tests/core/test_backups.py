@@ -201,7 +201,10 @@ def test_row_counts_come_from_the_dumps_own_snapshot(backup_dir, monkeypatch):
     dump = PgDumpBinaryConnector._create_dump
 
     def commit_a_row_then_dump(self):
-        owner_sql("INSERT INTO django_session VALUES ('committed-meanwhile', '', now() + '1 day')")
+        owner_sql(
+            "INSERT INTO django_session "
+            "VALUES (encode(sha256('committed-meanwhile'), 'hex'), '', now() + '1 day')"
+        )
         return dump(self)
 
     monkeypatch.setattr(PgDumpBinaryConnector, "_create_dump", commit_a_row_then_dump)
