@@ -14,7 +14,7 @@ from django.utils import timezone
 from apps.core import context
 from apps.core.context import DbContext, db_context
 from apps.core.sessions import SessionStore, key_digest
-from tests.db import acting_as, execute, refused_by_policy
+from tests.db import acting_as, execute, login_session, refused_by_policy
 from tests.factories import UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
 
@@ -150,6 +150,18 @@ def test_admin_login_page_and_logout():
     assert replay.get(ADMIN_INDEX).status_code == 302
 
 
+def test_the_browsable_api_answers_a_session_logged_in_in_the_admin():
+    staff = UserFactory(staff=True)
+    client = Client()
+    admin_login(client, staff)
+
+    page = client.get("/api/v1/users/me/", HTTP_ACCEPT="text/html")
+
+    assert page.status_code == 200
+    assert page["Content-Type"].startswith("text/html")
+    assert staff.email in page.content.decode()
+
+
 def test_a_session_authenticated_api_request_costs_what_it_did(django_assert_num_queries):
     user = UserFactory()
     client = Client()
@@ -180,3 +192,18 @@ def test_a_session_saved_after_the_request_transaction_is_committed():
     assert not connection.in_atomic_block
     assert client.get(ADMIN_INDEX).status_code == 200
     assert stored_keys() == [key_digest(client.cookies["sessionid"].value)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_hashes_the_sessions_it_finds_so_nobody_is_logged_out():
+    key = "legacy0123456789abcdefghijklmnop"  # 32 characters, like Django's keys
+    data = SessionStore().encode({"_auth_user_id": "1", "cart": [1, 2]})
+    call_command("migrate", "core", "0007", verbosity=0)
+    try:
+        with login_session() as psql:  # before 0008: the plain key, as Django stored it
+            psql.execute("INSERT INTO django_session VALUES (%s, %s, now() + '1 day')", [key, data])
+    finally:
+        call_command("migrate", "core", verbosity=0)
+
+    assert stored_keys() == [key_digest(key)]
+    assert SessionStore(key).load() == {"_auth_user_id": "1", "cart": [1, 2]}
