@@ -2,7 +2,7 @@
 
 The cookie holds the session key; django_session holds only its SHA-256, so neither a reader
 of the table nor a backup can replay a session. Every access goes through one of the
-session_* functions of apps/core/migrations/0008_session_security.py, which act as the session
+session_* functions of apps/core/migrations/0009_session_security.py, which act as the session
 actor (system:session) for their one statement: the table shows nothing to any other context.
 
 One statement per operation, like Django's own db engine or fewer, and none of them needs a

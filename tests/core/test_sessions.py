@@ -198,9 +198,9 @@ def test_a_session_saved_after_the_request_transaction_is_committed():
 def test_the_migration_hashes_the_sessions_it_finds_so_nobody_is_logged_out():
     key = "legacy0123456789abcdefghijklmnop"  # 32 characters, like Django's keys
     data = SessionStore().encode({"_auth_user_id": "1", "cart": [1, 2]})
-    call_command("migrate", "core", "0007", verbosity=0)
+    call_command("migrate", "core", "0008_object_comments", verbosity=0)
     try:
-        with login_session() as psql:  # before 0008: the plain key, as Django stored it
+        with login_session() as psql:  # before 0009: the plain key, as Django stored it
             psql.execute("INSERT INTO django_session VALUES (%s, %s, now() + '1 day')", [key, data])
     finally:
         call_command("migrate", "core", verbosity=0)

@@ -299,6 +299,68 @@ AS $function$
     $function$;
 COMMENT ON FUNCTION audit_mask(data jsonb, masked text[]) IS 'Hides the values of secret keys (password hashes) in a row before it is audited.';
 
+-- [function] session_clear_expired() — delete the expired sessions (clearsessions); returns how many
+CREATE OR REPLACE FUNCTION public.session_clear_expired()
+ RETURNS bigint
+ LANGUAGE sql
+ SET "app.actor" TO 'system:session'
+AS $function$ WITH expired AS (DELETE FROM django_session WHERE expire_date < now() RETURNING 1)
+          SELECT count(*) FROM expired $function$;
+COMMENT ON FUNCTION session_clear_expired() IS 'delete the expired sessions (clearsessions); returns how many';
+
+-- [function] session_create(key_digest text, new_data text, new_expiry timestamp with time zone) — insert a session; false when the digest is taken (Django then draws another key)
+CREATE OR REPLACE FUNCTION public.session_create(key_digest text, new_data text, new_expiry timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ SET "app.actor" TO 'system:session'
+AS $function$ WITH created AS (
+              INSERT INTO django_session (session_key, session_data, expire_date)
+              VALUES (key_digest, new_data, new_expiry)
+              ON CONFLICT (session_key) DO NOTHING
+              RETURNING 1)
+          SELECT EXISTS (SELECT 1 FROM created) $function$;
+COMMENT ON FUNCTION session_create(key_digest text, new_data text, new_expiry timestamp with time zone) IS 'insert a session; false when the digest is taken (Django then draws another key)';
+
+-- [function] session_delete(key_digest text) — delete a session (log out, key cycled)
+CREATE OR REPLACE FUNCTION public.session_delete(key_digest text)
+ RETURNS boolean
+ LANGUAGE sql
+ SET "app.actor" TO 'system:session'
+AS $function$ WITH deleted AS (DELETE FROM django_session WHERE session_key = key_digest RETURNING 1)
+          SELECT EXISTS (SELECT 1 FROM deleted) $function$;
+COMMENT ON FUNCTION session_delete(key_digest text) IS 'delete a session (log out, key cycled)';
+
+-- [function] session_exists(key_digest text) — whether a session (expired or not) has this key digest, as system:session
+CREATE OR REPLACE FUNCTION public.session_exists(key_digest text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET "app.actor" TO 'system:session'
+AS $function$ SELECT EXISTS (SELECT 1 FROM django_session WHERE session_key = key_digest) $function$;
+COMMENT ON FUNCTION session_exists(key_digest text) IS 'whether a session (expired or not) has this key digest, as system:session';
+
+-- [function] session_load(key_digest text) — the data of the unexpired session with this key digest, as system:session
+CREATE OR REPLACE FUNCTION public.session_load(key_digest text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET "app.actor" TO 'system:session'
+AS $function$ SELECT session_data FROM django_session
+          WHERE session_key = key_digest AND expire_date > now() $function$;
+COMMENT ON FUNCTION session_load(key_digest text) IS 'the data of the unexpired session with this key digest, as system:session';
+
+-- [function] session_update(key_digest text, new_data text, new_expiry timestamp with time zone) — rewrite a session's data and expiry; false when it is gone (deleted meanwhile)
+CREATE OR REPLACE FUNCTION public.session_update(key_digest text, new_data text, new_expiry timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ SET "app.actor" TO 'system:session'
+AS $function$ WITH updated AS (
+              UPDATE django_session SET session_data = new_data, expire_date = new_expiry
+              WHERE session_key = key_digest
+              RETURNING 1)
+          SELECT EXISTS (SELECT 1 FROM updated) $function$;
+COMMENT ON FUNCTION session_update(key_digest text, new_data text, new_expiry timestamp with time zone) IS 'rewrite a session''s data and expiry; false when it is gone (deleted meanwhile)';
+
 -- [partitioning] audit_logs — audit_logs is partitioned by RANGE ("timestamp")
 -- CREATE TABLE audit_logs (…) PARTITION BY RANGE ("timestamp");
 -- its other partitions are created at run time (not listed); every one has row-level security enabled and forced: yes
@@ -317,6 +379,10 @@ ALTER TABLE audit_logs_default FORCE ROW LEVEL SECURITY;
 -- [row level security] auth_group_permissions — row-level security enabled, forced on the owner too
 ALTER TABLE auth_group_permissions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE auth_group_permissions FORCE ROW LEVEL SECURITY;
+
+-- [row level security] django_session — row-level security enabled, forced on the owner too
+ALTER TABLE django_session ENABLE ROW LEVEL SECURITY;
+ALTER TABLE django_session FORCE ROW LEVEL SECURITY;
 
 -- [row level security] idempotency_keys — row-level security enabled, forced on the owner too
 ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
@@ -346,6 +412,13 @@ CREATE POLICY auth_group_permissions_read ON auth_group_permissions
     FOR SELECT TO public
     USING (true);
 COMMENT ON POLICY auth_group_permissions_read ON auth_group_permissions IS 'Anyone reads which permissions a group carries (app_has_permission joins it).';
+
+-- [policy] django_session_session_actor ON django_session — only the session actor (system:session, the session_* functions) reads and writes sessions
+CREATE POLICY django_session_session_actor ON django_session
+    FOR ALL TO public
+    USING ((( SELECT app_setting('app.actor'::text) AS app_setting)) = 'system:session'::text)
+    WITH CHECK ((( SELECT app_setting('app.actor'::text) AS app_setting)) = 'system:session'::text);
+COMMENT ON POLICY django_session_session_actor ON django_session IS 'only the session actor (system:session, the session_* functions) reads and writes sessions';
 
 -- [policy] idempotency_keys_own ON idempotency_keys — A user sees and records only their own idempotency keys.
 CREATE POLICY idempotency_keys_own ON idempotency_keys

@@ -111,7 +111,7 @@ COMMENT ON COLUMN django_session.session_key IS NULL;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0007_permission_context"),
+        ("core", "0008_object_comments"),
         ("sessions", "0001_initial"),
     ]
 
