@@ -45,3 +45,14 @@ class IdempotencyKeyReused(DomainError):
     status_code = 422
     code = "idempotency_key_reused"
     default_message = "This Idempotency-Key was already used with a different request."
+
+
+class InvalidCursor(DomainError):
+    """A `cursor` query parameter that this server did not hand out (or no longer can read)."""
+
+    status_code = 400
+    code = "invalid_cursor"
+    default_message = "Invalid cursor."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message, fields={"cursor": [message or self.default_message]})

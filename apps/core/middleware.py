@@ -2,10 +2,15 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpResponseBadRequest, JsonResponse
 
 from apps.core import context
+from apps.core.api.exceptions import error_body
+from apps.core.api.parsers import UNSTORABLE_MESSAGE, unstorable_error, unstorable_path
 from apps.core.monitoring import request_id_for
 from apps.core.tenancy import resolve_tenant_id
+
+_DJANGO_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def client_ip(request) -> str | None:
@@ -75,3 +80,38 @@ class RequestContextMiddleware:
             user = request.user
             user.is_authenticated  # noqa: B018 (forces the lazy look-up here)
         return user
+
+
+class UnstorableInputMiddleware:
+    """Query strings, headers and — outside the API — form bodies holding text PostgreSQL
+    cannot store (NUL; see apps.core.api.parsers) are a 400 naming the parameter, on every
+    route, before a session, a view or the database sees them. API bodies (JSON and forms)
+    are checked by the API's parsers, which also answer 413 for oversized ones."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        api = request.path_info.startswith("/api/")
+        path = self._unstorable(request, api=api)
+        if path is None:
+            return self.get_response(request)
+        if api:
+            fields = unstorable_error(path)
+            return JsonResponse(error_body(400, UNSTORABLE_MESSAGE, fields=fields), status=400)
+        return HttpResponseBadRequest(f"{'.'.join(path)}: {UNSTORABLE_MESSAGE}")
+
+    @staticmethod
+    def _unstorable(request, *, api: bool) -> tuple[str, ...] | None:
+        headers = {
+            name[5:].replace("_", "-").title(): value
+            for name, value in request.META.items()
+            if name.startswith("HTTP_")
+        }
+        sources = [headers, dict(request.GET.lists())]
+        if not api and request.method == "POST" and request.content_type in _DJANGO_FORM_TYPES:
+            sources.append(dict(request.POST.lists()))
+        for data in sources:
+            if (path := unstorable_path(data)) is not None:
+                return path
+        return None

@@ -6,11 +6,11 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from apps.core.api.routers import MAX_ID
 from apps.core.dates import validate_query_date
 from apps.listings.selectors import DEFAULT_ORDERING, ORDERINGS, RELEVANCE
 
 MAX_STAY_SEARCH_DAYS = 366
-MAX_ID = 2**63 - 1  # bigint
 
 
 class CommaSeparatedIntegersField(forms.CharField):

@@ -78,6 +78,12 @@ def listing_set_active(*, listing: Listing, active: bool, actor: User | None) ->
     return listing
 
 
+# The most a listing holds of each (the API refuses longer lists before checking any item).
+MAX_PHOTOS = 20
+MAX_AMENITIES = 100
+MAX_TAGS = 50
+
+
 def _set_links(listing: Listing, *, amenities, tags, actor: User | None) -> None:
     if amenities is not None:
         ListingAmenity.objects.filter(listing=listing).exclude(amenity__in=amenities).delete()

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     # Above WhiteNoise, so that static files carry the (non-HTML) policy too.
     "apps.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.UnstorableInputMiddleware",  # input: NUL in query, form, headers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,6 +205,13 @@ REST_FRAMEWORK = {
         "auth": env("THROTTLE_AUTH", default="10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # --- input: bodies nested too deep or holding text PostgreSQL cannot store are 400s ---
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.parsers.JSONParser",
+        "apps.core.api.parsers.FormParser",
+        "apps.core.api.parsers.MultiPartParser",
+    ],
+    # --- end input ---
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
@@ -228,6 +236,11 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.api.schema.add_links",
     ],
+    # --- input: the <id:...> path converter (apps/core/api/routers.py) is a positive bigint ---
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1},
+    },
+    # --- end input ---
 }
 
 # --- Content-Security-Policy (django-csp, apps/core/csp.py; docs/security.md) ---------------

@@ -130,13 +130,14 @@ def test_relevance_is_the_default_order_with_q_and_pages_by_rank():
         "A" * 1_001,
     ],
 )
-def test_a_tampered_cursor_is_a_404_in_the_error_shape(cursor):
+def test_a_tampered_cursor_is_a_400_in_the_error_shape(cursor):
     ListingFactory()
 
     response = client_for().get(f"{URL}?ordering=price_cents&cursor={cursor}")
 
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+    assert "cursor" in response.json()["error"]["fields"]
 
 
 def test_numbered_pages_keep_the_chosen_order(tied_listings):

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.bookings.models import Booking
+from apps.core.api.routers import MAX_ID
 from apps.core.api.serializers import RejectUnknownFieldsMixin
 
 
@@ -49,7 +50,7 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class BookingCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    listing = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    listing = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     check_in = serializers.DateField(
         help_text="ISO date, today or later, at most BOOKING_MAX_ADVANCE_DAYS (default 730) "
         "days ahead."

@@ -28,7 +28,6 @@ class BookingViewSet(viewsets.GenericViewSet):
     serializer_class = BookingSerializer
     filterset_class = BookingFilter  # for the schema; list() validates with it
     cursor_ordering = ("-created_at", "-id")
-    lookup_value_regex = r"[0-9]+"
 
     def get_object(self) -> Booking:
         return get_object_or_404(selectors.booking_detail_queryset(), pk=self.kwargs["pk"])

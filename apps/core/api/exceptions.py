@@ -162,12 +162,14 @@ def exception_handler(exc, context):
         return Response(error_body(400, message, fields=fields), status=400, headers=headers)
 
     code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
-    if (
+    if isinstance(exc, exceptions.ParseError):
+        code = "parse_error"  # a body that is not JSON (or too deep), not an invalid field
+    elif (
         type(exc).__module__.startswith("rest_framework")
         or code == exceptions.APIException.default_code
     ):
         # DRF's own exceptions speak in DRF's codes: ours are the status's. An exception of
-        # ours that names its code (throttle_unavailable...) keeps it.
+        # ours that names its code (throttle_unavailable, invalid_cursor...) keeps it.
         code = _CODES.get(exc.status_code, code)
     return Response(
         error_body(exc.status_code, str(exc.detail), code=code),

@@ -5,18 +5,109 @@ the right default for feeds. Passing `page` (and `page_size`) switches to number
 a `count`, for UIs that show page numbers.
 """
 
+import datetime as dt
+import math
+from decimal import Decimal, InvalidOperation
+
+from django.db import connection, models
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
+
+from apps.core.api.parsers import unstorable_path
+from apps.core.errors import InvalidCursor
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_CURSOR_LENGTH = 1_000
+
+
+def _ordering_field(queryset, name: str) -> models.Field:
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return annotation.output_field
+    return queryset.model._meta.get_field(name)
+
+
+def cursor_value(queryset, name: str, value):
+    """A position read from a cursor, as the Python value of the ordering field `name`, or
+    InvalidCursor: a crafted cursor must never reach PostgreSQL as an out-of-range timestamp,
+    number or string (a DataError, a 500) — nor as a Python OverflowError on the way."""
+    field = _ordering_field(queryset, name)
+    if field.is_relation:  # listing_id: the key it holds
+        field = field.target_field
+    if isinstance(value, bool) or value is None:
+        raise InvalidCursor()
+    if isinstance(field, models.DateTimeField):
+        try:  # 9999-12-31T23:59:59-23:59 is past year 9999 in UTC: an OverflowError
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+            if parsed is None or parsed.tzinfo is None:
+                raise InvalidCursor()
+            return parsed.astimezone(dt.UTC)
+        except (ValueError, OverflowError) as exc:
+            raise InvalidCursor() from exc
+    if isinstance(field, models.DateField):
+        try:
+            parsed = parse_date(value) if isinstance(value, str) else None
+        except ValueError as exc:
+            raise InvalidCursor() from exc
+        if parsed is None:
+            raise InvalidCursor()
+        return parsed
+    if isinstance(field, models.IntegerField):  # AutoFields and big/small ints too
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        if isinstance(value, str) and value.lstrip("-").isdecimal() and len(value) <= 20:
+            value = int(value)
+        if not isinstance(value, int) or not (low or -math.inf) <= value <= (high or math.inf):
+            raise InvalidCursor()
+        return value
+    if isinstance(field, models.DecimalField):
+        try:
+            number = Decimal(str(value)) if isinstance(value, str | int | float) else None
+        except InvalidOperation:
+            number = None
+        bound = Decimal(10) ** (field.max_digits - field.decimal_places)
+        if number is None or not number.is_finite() or abs(number) >= bound:
+            raise InvalidCursor()
+        # 1e-999999999 is small but beyond numeric's scale: keep the column's decimal places.
+        return number.quantize(Decimal(1).scaleb(-field.decimal_places))
+    if isinstance(field, models.FloatField):
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise InvalidCursor()
+        return float(value)
+    if isinstance(field, models.CharField | models.TextField):
+        if not isinstance(value, str) or unstorable_path(value) is not None:
+            raise InvalidCursor()
+        return value
+    raise InvalidCursor()  # an ordering type this function does not know: refuse, never guess
 
 
 class HavreCursorPagination(CursorPagination):
+    """DRF's cursor pages, with every cursor checked: 400 `invalid_cursor`, never a 500."""
+
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     # Newest first; the id breaks ties so that every row has one place in the order.
     ordering = ("-created_at", "-id")
+    invalid_cursor_message = InvalidCursor.default_message
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._queryset = queryset  # decode_cursor checks the position against its field
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        token = request.query_params.get(self.cursor_query_param)
+        if token and len(token) > MAX_CURSOR_LENGTH:
+            raise InvalidCursor()
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as exc:  # DRF's answer to bad base64, a bad offset or bad `r`
+            raise InvalidCursor() from exc
+        if cursor is not None and cursor.position is not None:
+            # Checked only: DRF compares the position, a string, with the page's rows.
+            cursor_value(self._queryset, self.ordering[0].lstrip("-"), cursor.position)
+        return cursor
 
 
 class HavrePageNumberPagination(PageNumberPagination):

@@ -2,6 +2,8 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
+from apps.core.api.routers import MAX_ID
+
 
 class RejectUnknownFieldsMixin:
     """A client that sends a field we do not accept (unknown, or server-owned like owner,
@@ -63,3 +65,38 @@ class ErrorSerializer(serializers.Serializer):
     """The one error shape of the API (for the schema)."""
 
     error = ErrorDetailSerializer()
+
+
+class BoundedListField(serializers.ListField):
+    """A list of at most `max_length` items (maxItems in the schema), its duplicates removed
+    (the first of each kept, in order). The length is checked before any item is: 100,000
+    items are one refusal, not 100,000 validations."""
+
+    def __init__(self, *, max_length: int, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+
+    def run_child_validation(self, data):
+        if len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return list(dict.fromkeys(super().run_child_validation(data)))
+
+
+class PrimaryKeyListField(BoundedListField):
+    """Ids of rows of `queryset`, given as a list of integers, returned as those rows. Every id
+    is checked in ONE set-based query, whatever the length of the list (DRF's
+    PrimaryKeyRelatedField(many=True) runs one SELECT per item)."""
+
+    default_error_messages = {"does_not_exist": "Unknown ids: {ids}."}
+
+    def __init__(self, *, queryset, max_length: int, **kwargs):
+        self.queryset = queryset
+        child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        super().__init__(child=child, max_length=max_length, **kwargs)
+
+    def run_child_validation(self, data):
+        ids = super().run_child_validation(data)
+        rows = self.queryset.in_bulk(ids) if ids else {}
+        missing = [pk for pk in ids if pk not in rows]
+        if missing:
+            self.fail("does_not_exist", ids=", ".join(map(str, missing)))
+        return [rows[pk] for pk in ids]

@@ -18,14 +18,16 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from rest_framework.exceptions import NotFound
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from apps.core.api.pagination import HavreCursorPagination, HavrePagination
-
-MAX_CURSOR_LENGTH = 1_000
+from apps.core.api.pagination import (
+    MAX_CURSOR_LENGTH,
+    HavreCursorPagination,
+    HavrePagination,
+    cursor_value,
+)
+from apps.core.errors import InvalidCursor
 
 
 def _reversed(ordering) -> tuple[str, ...]:
@@ -78,15 +80,12 @@ class KeysetCursorPagination(HavreCursorPagination):
         self.page_size = self.get_page_size(request)
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
-        self.reverse, self.position = self._decode(request)
+        self.reverse, self.position = self._decode(request, queryset)
 
         ordering = _reversed(self.ordering) if self.reverse else self.ordering
         queryset = queryset.order_by(*ordering)
         if self.position is not None:
-            try:
-                queryset = queryset.filter(_after(ordering, self.position))
-            except (ValidationError, ValueError, TypeError) as exc:  # a tampered cursor
-                raise NotFound(self.invalid_cursor_message) from exc
+            queryset = queryset.filter(_after(ordering, self.position))
 
         rows = list(queryset[: self.page_size + 1])
         self.page = rows[: self.page_size]
@@ -121,25 +120,33 @@ class KeysetCursorPagination(HavreCursorPagination):
         token = cursor_token(position, reverse=reverse)
         return replace_query_param(self.base_url, self.cursor_query_param, token)
 
-    def _decode(self, request) -> tuple[bool, list | None]:
+    def _decode(self, request, queryset) -> tuple[bool, list | None]:
         token = request.query_params.get(self.cursor_query_param)
         if not token:
             return False, None
+        if len(token) > MAX_CURSOR_LENGTH:
+            raise InvalidCursor()
         try:
-            if len(token) > MAX_CURSOR_LENGTH:
-                raise ValueError("too long")
-            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            data = json.loads(
+                base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)),
+                parse_constant=_refuse,
+            )
             reverse, position = data["r"], data["p"]
-            if reverse not in (0, 1) or not isinstance(position, list):
-                raise ValueError("malformed")
-            if len(position) != len(self.ordering) or not all(
-                isinstance(value, str | int | float) and not isinstance(value, bool)
-                for value in position
-            ):
-                raise ValueError("malformed")
         except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-            raise NotFound(self.invalid_cursor_message) from exc
-        return bool(reverse), position
+            raise InvalidCursor() from exc
+        if reverse not in (0, 1) or isinstance(reverse, bool) or not isinstance(position, list):
+            raise InvalidCursor()
+        if len(position) != len(self.ordering):
+            raise InvalidCursor()
+        values = [
+            cursor_value(queryset, field.lstrip("-"), value)
+            for field, value in zip(self.ordering, position, strict=True)
+        ]
+        return bool(reverse), values
+
+
+def _refuse(name: str):
+    raise ValueError(f"{name} in a cursor")
 
 
 class ListingPagination(HavrePagination):

@@ -2,9 +2,15 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.core.api.serializers import HttpUrlField, RejectUnknownFieldsMixin
+from apps.core.api.serializers import (
+    BoundedListField,
+    HttpUrlField,
+    PrimaryKeyListField,
+    RejectUnknownFieldsMixin,
+)
 from apps.core.dates import validate_query_date
 from apps.listings.models import Amenity, Category, Listing, ListingVersion, Tag
+from apps.listings.services import MAX_AMENITIES, MAX_PHOTOS, MAX_TAGS
 
 CURRENCIES = ["EUR", "USD", "GBP", "CHF", "CAD", "MAD"]
 
@@ -167,9 +173,10 @@ class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
         max_digits=11, decimal_places=8, min_value=Decimal("-180"), max_value=Decimal("180"),
         required=False, allow_null=True,
     )  # fmt: skip
-    photos = serializers.ListField(
-        child=HttpUrlField(max_length=500), max_length=20, required=False
-    )
+    photos = BoundedListField(
+        child=HttpUrlField(max_length=500), max_length=MAX_PHOTOS, required=False,
+        help_text=f"At most {MAX_PHOTOS} http(s) URLs; the first is the listing's cover.",
+    )  # fmt: skip
     address = serializers.CharField(
         max_length=255, required=False, allow_null=True, allow_blank=True
     )
@@ -183,10 +190,14 @@ class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True
     )
-    amenities = serializers.PrimaryKeyRelatedField(
-        queryset=Amenity.objects.all(), many=True, required=False
-    )
-    tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False)
+    amenities = PrimaryKeyListField(
+        queryset=Amenity.objects.all(), max_length=MAX_AMENITIES, required=False,
+        help_text=f"Amenity ids (at most {MAX_AMENITIES}): the whole set, replacing the current.",
+    )  # fmt: skip
+    tags = PrimaryKeyListField(
+        queryset=Tag.objects.all(), max_length=MAX_TAGS, required=False,
+        help_text=f"Tag ids (at most {MAX_TAGS}): the whole set, replacing the current.",
+    )  # fmt: skip
 
     class Meta:
         model = Listing

@@ -1,11 +1,11 @@
 """This app's API routes (included under /api/v1/ by config/api.py)."""
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from apps.core.api.routers import IdRouter
 from apps.listings.api import views
 
-router = SimpleRouter()
+router = IdRouter()
 router.register("listings", views.ListingViewSet, basename="listing")
 
 urlpatterns = [

@@ -27,7 +27,7 @@ from apps.listings.api.serializers import (
     listing_card,
     listing_whole,
 )
-from apps.listings.filters import MAX_ID, ListingSearchFilter
+from apps.listings.filters import ListingSearchFilter
 from apps.listings.models import Listing, ListingSearch
 from apps.reviews.api.serializers import ReviewSerializer
 from apps.reviews.selectors import review_list
@@ -232,14 +232,10 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @staticmethod
     def _detail(pk) -> dict:
-        row = selectors.listing_detail(pk=pk) if _is_id(pk) else None
+        row = selectors.listing_detail(pk=pk)  # the route's <id:pk> is a positive bigint
         if row is None:
             raise NotFound()
         return listing_whole(row)
-
-
-def _is_id(value) -> bool:
-    return str(value).isdigit() and 0 < int(value) <= MAX_ID
 
 
 class ReferenceDataView(APIView):

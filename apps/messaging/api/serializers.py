@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from apps.core.api.serializers import HttpUrlField, RejectUnknownFieldsMixin
+from apps.core.api.routers import MAX_ID
+from apps.core.api.serializers import BoundedListField, HttpUrlField, RejectUnknownFieldsMixin
 from apps.messaging.models import Message
 from apps.messaging.services import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, MAX_SUBJECT_LENGTH
 
@@ -41,21 +42,21 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    recipient = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    recipient = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     subject = serializers.CharField(max_length=MAX_SUBJECT_LENGTH)
     content = serializers.CharField(max_length=MAX_CONTENT_LENGTH)
-    attachments = serializers.ListField(
+    attachments = BoundedListField(
         child=HttpUrlField(max_length=500),
         max_length=MAX_ATTACHMENTS,
         required=False,
         help_text=f"At most {MAX_ATTACHMENTS} http(s) URLs.",
     )
     listing = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True,
         help_text="Optional context: a listing the sender can see.",
     )  # fmt: skip
     booking = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True,
         help_text="Optional context: one of the sender's bookings (as guest or host).",
     )  # fmt: skip
 

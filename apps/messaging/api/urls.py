@@ -1,10 +1,9 @@
 """This app's API routes (included under /api/v1/ by config/api.py)."""
 
-from rest_framework.routers import SimpleRouter
-
+from apps.core.api.routers import IdRouter
 from apps.messaging.api.views import MessageViewSet
 
-router = SimpleRouter()
+router = IdRouter()
 router.register("messages", MessageViewSet, basename="message")
 
 urlpatterns = router.urls

@@ -26,7 +26,6 @@ class MessageViewSet(viewsets.GenericViewSet):
     serializer_class = MessageSerializer
     filterset_class = MessageFilter  # for the schema; list() validates with it
     cursor_ordering = ("-created_at", "-id")
-    lookup_value_regex = r"[0-9]+"
 
     def get_object(self) -> Message:
         return get_object_or_404(

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from apps.core.api.serializers import HttpUrlField, RejectUnknownFieldsMixin
+from apps.core.api.routers import MAX_ID
+from apps.core.api.serializers import BoundedListField, HttpUrlField, RejectUnknownFieldsMixin
 from apps.reviews.models import Review
 from apps.reviews.services import MAX_COMMENT_LENGTH, MAX_PHOTOS
 
@@ -29,7 +30,7 @@ def _comment_field():
 
 
 def _photos_field():
-    return serializers.ListField(
+    return BoundedListField(
         child=HttpUrlField(max_length=500),
         max_length=MAX_PHOTOS,
         required=False,
@@ -38,7 +39,7 @@ def _photos_field():
 
 
 class ReviewCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    booking = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    booking = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = _comment_field()
     photos = _photos_field()
@@ -53,7 +54,7 @@ class ReviewUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 class ReviewQuerySerializer(serializers.Serializer):
     listing = serializers.IntegerField(
         min_value=1,
-        max_value=2**63 - 1,
+        max_value=MAX_ID,
         required=False,
         help_text="The listing's visible reviews (required when anonymous); without it, the "
         "caller's own reviews.",

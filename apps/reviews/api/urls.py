@@ -1,10 +1,9 @@
 """This app's API routes (included under /api/v1/ by config/api.py)."""
 
-from rest_framework.routers import SimpleRouter
-
+from apps.core.api.routers import IdRouter
 from apps.reviews.api.views import ReviewViewSet
 
-router = SimpleRouter()
+router = IdRouter()
 router.register("reviews", ReviewViewSet, basename="review")
 
 urlpatterns = router.urls

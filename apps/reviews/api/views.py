@@ -23,7 +23,6 @@ class ReviewViewSet(viewsets.GenericViewSet):
     queryset = Review.objects.none()  # for the schema; selectors serve requests
     serializer_class = ReviewSerializer
     cursor_ordering = ("-created_at", "-id")
-    lookup_value_regex = r"[0-9]+"
 
     def get_permissions(self):
         if self.action in ("list", "retrieve"):
