@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin_tools import BigTableAdmin
+from apps.core.admin_tools import BigTableAdmin, filter_int
 from apps.core.models import AuditLog
 
 AUDITED_TABLES = [
@@ -38,7 +38,7 @@ class StaffFilter(admin.SimpleListFilter):
         return [(str(user.pk), user.email) for user in staff]
 
     def queryset(self, request, queryset):
-        return queryset.filter(user_id=int(self.value())) if self.value() else queryset
+        return queryset.filter(user_id=filter_int(self.value())) if self.value() else queryset
 
 
 @admin.register(AuditLog)

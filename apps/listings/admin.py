@@ -5,7 +5,12 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils.html import format_html
 
-from apps.core.admin_tools import BigTableAdmin, audit_history_link, report
+from apps.core.admin_tools import (
+    BigTableAdmin,
+    QueryInitialDataMixin,
+    audit_history_link,
+    report,
+)
 from apps.core.errors import DomainError
 from apps.listings import services
 from apps.listings.models import (
@@ -21,7 +26,7 @@ from apps.listings.models import (
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(QueryInitialDataMixin, admin.ModelAdmin):
     list_display = ["indented_name", "slug", "parent"]
     search_fields = ["name", "slug"]
     autocomplete_fields = ["parent"]

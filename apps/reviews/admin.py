@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from apps.core.admin_tools import BigTableAdmin, action_with_reason, audit_history_link, report
+from apps.core.admin_tools import (
+    BigTableAdmin,
+    action_with_reason,
+    audit_history_link,
+    filter_int,
+    report,
+)
 from apps.reviews import services
 from apps.reviews.models import Review
 
@@ -15,7 +21,9 @@ class RatingFilter(admin.SimpleListFilter):
         return [(str(n), "★" * n) for n in range(5, 0, -1)]
 
     def queryset(self, request, queryset):
-        return queryset.filter(rating=int(self.value())) if self.value() else queryset
+        if not self.value():
+            return queryset
+        return queryset.filter(rating=filter_int(self.value(), low=1, high=5))
 
 
 @admin.register(Review)

@@ -24,6 +24,7 @@ from tests.factories import (
     TagFactory,
     UserFactory,
 )
+from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
@@ -435,3 +436,39 @@ def test_other_lists_are_bounded_before_their_items_are_checked(url, field, limi
 
     fields = assert_error(response, 400, "invalid")
     assert fields[field] == [f"Ensure this field has no more than {limit} elements."]
+
+
+# --- found by the route walk (tests/core/test_hostile_input.py) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "listings/listing/add/?owner=abc&category=1e5",
+        "messaging/message/add/?created_at=abc&sender=-1",
+        "bookings/booking/add/?listing=%20&check_in=abc",
+        "listings/category/add/?parent=abc",
+        "reviews/review/?rating=abc",
+        "reviews/review/?rating=9",
+        "core/auditlog/?user=abc",
+        "core/auditlog/?user=99999999999999999999",
+    ],
+)
+def test_the_admin_reads_hostile_query_values_without_a_500(page):
+    client = client_for(UserFactory(staff=True, is_superuser=True))
+
+    response = client.get(f"/{settings.ADMIN_URL}{page}")
+
+    assert response.status_code in (200, 302), response.status_code  # 302: the list's ?e=1
+
+
+def test_a_refused_format_on_an_html_page_with_a_token_is_a_404_not_a_500():
+    user = UserFactory()
+    token = client_for().post(
+        "/api/v1/auth/token/", {"email": user.email, "password": DEFAULT_PASSWORD}, format="json"
+    )
+    client = Client(headers={"Authorization": f"Token {token.json()['token']}"})
+
+    response = client.get("/api/docs/?format=abc")
+
+    assert response.status_code == 404

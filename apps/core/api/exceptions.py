@@ -83,7 +83,22 @@ def _insufficient_privilege(exc) -> dict | None:
     return {field: [cause.diag.message_primary]}
 
 
+def _authenticate_first(context) -> None:
+    """Settle who the caller is before the request is marked for rollback: DRF authenticates
+    after content negotiation, so a refused `?format=` reaches here unauthenticated, and an
+    HTML renderer (Swagger UI, the browsable API) asking for request.user afterwards would
+    query a transaction that no longer accepts queries (a 500)."""
+    request = context.get("request")
+    if request is None:
+        return
+    try:
+        request.user  # noqa: B018 (the look-up is the point)
+    except exceptions.APIException:
+        pass  # a bad token: DRF has set the anonymous user; this error is answered instead
+
+
 def exception_handler(exc, context):
+    _authenticate_first(context)
     if isinstance(exc, DomainError):
         rollback_request()
         return Response(
