@@ -4,8 +4,10 @@ from drf_spectacular.openapi import AutoSchema
 
 from apps.core.api.serializers import ErrorSerializer, RejectUnknownFieldsMixin
 
-# 401: a bad or revoked token, even on public endpoints; 403: not allowed; 404: unknown or
-# invisible object, or an invalid page cursor; 429: throttled.
+# 400: invalid input, including a body nested too deep (parse_error) or an invalid page
+# cursor (invalid_cursor); 401: a bad or revoked token, even on public endpoints; 403: not
+# allowed; 404: unknown or invisible object, or a path id that is not a positive bigint;
+# 429: throttled.
 COMMON_ERRORS = ("400", "401", "403", "404", "429")
 BODY_ERRORS = ("413", "415")
 
