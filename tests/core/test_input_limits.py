@@ -5,6 +5,7 @@ crafted cursors, huge lists in bodies."""
 import base64
 import json
 import time
+from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -13,7 +14,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from apps.core.api.pagination import cursor_value
 from apps.core.api.parsers import MAX_JSON_DEPTH, json_depth
+from apps.core.errors import InvalidCursor
+from apps.listings.models import Listing
 from apps.listings.services import MAX_AMENITIES, MAX_PHOTOS, MAX_TAGS
 from tests.factories import (
     AmenityFactory,
@@ -472,3 +476,28 @@ def test_a_refused_format_on_an_html_page_with_a_token_is_a_404_not_a_500():
     response = client.get("/api/docs/?format=abc")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("price_cents", "5", 5), ("price_cents", 5, 5), ("id", str(2**63 - 1), 2**63 - 1),
+        ("rating_avg", "4.50", Decimal("4.50")), ("title", "Paris", "Paris"),
+    ],
+)  # fmt: skip
+def test_cursor_values_we_hand_out_are_read_back(name, value, expected):
+    assert cursor_value(Listing.objects.all(), name, value) == expected
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("price_cents", "٣"), ("beds", str(2**15)), ("price_cents", "5.0"),
+        ("price_cents", 5.0), ("id", str(2**63)), ("id", "-"), ("rating_avg", "1e3"),
+        ("title", "a\x00"), ("title", 5), ("created_at", "9999-12-31T23:59:59-23:59"),
+        ("owner", "abc"), ("photos", "[]"),
+    ],
+)  # fmt: skip
+def test_cursor_values_out_of_their_column_are_refused(name, value):
+    with pytest.raises(InvalidCursor):
+        cursor_value(Listing.objects.all(), name, value)

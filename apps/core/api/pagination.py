@@ -56,9 +56,11 @@ def cursor_value(queryset, name: str, value):
         return parsed
     if isinstance(field, models.IntegerField):  # AutoFields and big/small ints too
         low, high = connection.ops.integer_field_range(field.get_internal_type())
-        if isinstance(value, str) and value.lstrip("-").isdecimal() and len(value) <= 20:
+        digits = value.removeprefix("-") if isinstance(value, str) else ""
+        if digits.isascii() and digits.isdigit() and len(digits) <= 19:  # DRF's are strings
             value = int(value)
-        if not isinstance(value, int) or not (low or -math.inf) <= value <= (high or math.inf):
+        low, high = -math.inf if low is None else low, math.inf if high is None else high
+        if not isinstance(value, int) or not low <= value <= high:
             raise InvalidCursor()
         return value
     if isinstance(field, models.DecimalField):
