@@ -312,7 +312,7 @@ def test_logging_out_everywhere_revokes_every_token_of_the_caller_only():
     assert bearer(others_key).get(ME).status_code == 200
 
 
-@pytest.mark.parametrize("token_id", ["theirs", "999999999", "99999999999999999999999"])
+@pytest.mark.parametrize("token_id", ["theirs", "999999999"])
 def test_another_users_or_an_unknown_token_is_not_found(token_id):
     user, other = UserFactory(), UserFactory()
     others_key = token_for(other)
@@ -326,8 +326,9 @@ def test_another_users_or_an_unknown_token_is_not_found(token_id):
     assert bearer(others_key).get(ME).status_code == 200
 
 
-@pytest.mark.parametrize("token_id", ["abc", "1e5", "-1", "%20"])
+@pytest.mark.parametrize("token_id", ["abc", "1e5", "-1", "%20", "99999999999999999999999"])
 def test_a_token_id_that_is_no_integer_is_a_404(token_id):
+    """Not a bigint id (beyond 2**63 - 1 included): the route does not match."""
     response = bearer(token_for(UserFactory())).delete(f"{TOKENS}{token_id}/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"

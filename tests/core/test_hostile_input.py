@@ -207,8 +207,8 @@ def world(quiet_logs):
             {"email": user.email, "password": DEFAULT_PASSWORD},
             content_type="application/json",
         )
-        assert token.status_code == 200, token.content
-        client = Client(headers={"Authorization": f"Token {token.json()['token']}"})
+        assert token.status_code == 201, token.content
+        client = Client(headers={"Authorization": f"Bearer {token.json()['key']}"})
         if user.is_staff:
             client.force_login(user)  # the admin reads the session, the API the token
         actors.append(Actor(name, client))

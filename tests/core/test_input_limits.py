@@ -471,7 +471,7 @@ def test_a_refused_format_on_an_html_page_with_a_token_is_a_404_not_a_500():
     token = client_for().post(
         "/api/v1/auth/token/", {"email": user.email, "password": DEFAULT_PASSWORD}, format="json"
     )
-    client = Client(headers={"Authorization": f"Token {token.json()['token']}"})
+    client = Client(headers={"Authorization": f"Bearer {token.json()['key']}"})
 
     response = client.get("/api/docs/?format=abc")
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
 from apps.accounts.api import views
+from apps.core.api import routers  # noqa: F401 (registers the <id:...> path converter)
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/tokens/", views.TokenListView.as_view(), name="auth-tokens"),
-    path("auth/tokens/<int:token_id>/", views.TokenDetailView.as_view(), name="auth-token-detail"),
+    path("auth/tokens/<id:token_id>/", views.TokenDetailView.as_view(), name="auth-token-detail"),
     path("users/me/", views.MeView.as_view(), name="users-me"),
     path("users/me/password/", views.PasswordView.as_view(), name="users-me-password"),
 ]
