@@ -77,14 +77,14 @@ def test_staff_and_system_actors_get_ids_only():
 
 
 def test_new_changed_and_deleted_users_are_followed():
-    user = UserFactory(email="Anne@Example.com", name="Anne Martin")
-    assert ids("anne@example") == ids("martin") == [user.pk]
+    user = UserFactory(email="Anne@Example.com", name="Anne Xyloquist")
+    assert ids("anne@example") == ids("xyloquist") == [user.pk]
 
     execute(
         "UPDATE users SET email = 'anne.m@exemple.fr', name = 'Anne Morel' WHERE id = %s",
         [user.pk],
     )
-    assert ids("anne@example") == ids("martin") == []
+    assert ids("anne@example") == ids("xyloquist") == []
     assert ids("ANNE.M@EXEMPLE") == ids("morel") == [user.pk]
 
     execute("DELETE FROM profiles WHERE user_id = %s", [user.pk])
@@ -124,22 +124,22 @@ def test_the_projection_is_exactly_its_source():
 
 
 def test_a_word_matches_part_of_the_address_or_the_name_case_aside():
-    anne = UserFactory(email="anne.martin@example.com", name="Anne Martin")
-    paul = UserFactory(email="paul@martin-et-fils.fr", name="Paul Durand")
+    anne = UserFactory(email="anne.xyloquist@example.com", name="Anne Xyloquist")
+    paul = UserFactory(email="paul@xyloquist-et-fils.fr", name="Paul Durand")
     UserFactory(email="zoe@example.com", name="Zoé Petit")
 
-    assert set(ids("MARTIN")) == {anne.pk, paul.pk}
+    assert set(ids("XYLOQUIST")) == {anne.pk, paul.pk}
     assert ids("durand") == [paul.pk]
     assert ids("nobody") == []
 
 
 def test_every_word_must_match_and_a_quoted_phrase_is_one_word():
-    anne = UserFactory(email="anne@example.com", name="Anne Martin")
+    anne = UserFactory(email="anne@example.com", name="Anne Xyloquist")
     UserFactory(email="anne.b@example.com", name="Anne Bernard")
 
-    assert ids("anne", "martin") == [anne.pk]
-    assert ids("anne martin") == [anne.pk]
-    assert ids("martin anne") == []
+    assert ids("anne", "xyloquist") == [anne.pk]
+    assert ids("anne xyloquist") == [anne.pk]
+    assert ids("xyloquist anne") == []
 
 
 def test_a_word_of_one_or_two_characters_matches_the_start():
@@ -191,17 +191,18 @@ def listed(response):
 
 
 def test_the_admin_user_search_finds_by_address_and_name(staff_client):
-    UserFactory(email="anne.martin@example.com", name="Anne Martin", role="owner")
-    UserFactory(email="paul@example.com", name="Paul Martin")
+    # A surname no generated name holds (the staff user's own is random).
+    UserFactory(email="anne.xyloquist@example.com", name="Anne Xyloquist", role="owner")
+    UserFactory(email="paul@example.com", name="Paul Xyloquist")
     url = reverse("admin:accounts_user_changelist")
 
-    assert listed(staff_client.get(url, {"q": "martin"})) == {
-        "anne.martin@example.com",
+    assert listed(staff_client.get(url, {"q": "xyloquist"})) == {
+        "anne.xyloquist@example.com",
         "paul@example.com",
     }
-    assert listed(staff_client.get(url, {"q": "ANNE.MARTIN@"})) == {"anne.martin@example.com"}
-    assert listed(staff_client.get(url, {"q": "martin", "role__exact": "owner"})) == {
-        "anne.martin@example.com"
+    assert listed(staff_client.get(url, {"q": "ANNE.XYLOQUIST@"})) == {"anne.xyloquist@example.com"}
+    assert listed(staff_client.get(url, {"q": "xyloquist", "role__exact": "owner"})) == {
+        "anne.xyloquist@example.com"
     }
     assert listed(staff_client.get(url, {"q": "nobody"})) == set()
     assert listed(staff_client.get(url, {"q": " ".join(["w"] * 11)})) == set()
