@@ -15,7 +15,11 @@ class BookingFactory(factory.django.DjangoModelFactory):
     listing = factory.SubFactory(ListingFactory)
     guest = factory.SubFactory(UserFactory)
     tenant = factory.SelfAttribute("listing.tenant")
-    check_in = factory.Sequence(lambda n: timezone.localdate() + dt.timedelta(days=10 + 7 * n))
+    # A week apart, so that bookings of one listing never overlap; the cycle of 100 keeps every
+    # stay within BOOKING_MAX_ADVANCE_DAYS (730) however many bookings a test process makes.
+    check_in = factory.Sequence(
+        lambda n: timezone.localdate() + dt.timedelta(days=10 + 7 * (n % 100))
+    )
     check_out = factory.LazyAttribute(lambda o: o.check_in + dt.timedelta(days=3))
     guests = 2
     status = BookingStatus.CONFIRMED
