@@ -16,7 +16,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from apps.core.db.roles import as_owner  # noqa: E402
-from apps.core.seeding_scale import ScaleSeeder  # noqa: E402
+from apps.demo.seeding_scale import ScaleSeeder  # noqa: E402
 
 
 def main(rows: int) -> None:

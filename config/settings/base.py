@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.reviews",
     "apps.messaging",
+    # Seeding (demo and --scale) and reset_db: above every domain app, imported by none.
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

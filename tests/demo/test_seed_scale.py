@@ -8,7 +8,7 @@ from django.db import connection
 
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
-from apps.core.seeding_scale import ScaleSeeder
+from apps.demo.seeding_scale import ScaleSeeder
 from apps.listings.models import Listing
 from tests.factories import ListingFactory
 

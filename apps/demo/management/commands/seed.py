@@ -6,8 +6,8 @@ from django.db import connection, transaction
 
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
-from apps.core.seeding import SeedReport, seed_demo_data, seed_reference_data
-from apps.core.seeding_scale import SCALE_PASSWORD, ScaleSeeder
+from apps.demo.seeding import SeedReport, seed_demo_data, seed_reference_data
+from apps.demo.seeding_scale import SCALE_PASSWORD, ScaleSeeder
 
 
 class Command(BaseCommand):

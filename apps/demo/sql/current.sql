@@ -1,0 +1,4 @@
+-- The current definition of the demo app's database code, generated from the
+-- PostgreSQL catalog by `manage.py dbschema --write`: do not edit. Change an object in a
+-- migration that restates it whole, then regenerate. app_user stands for
+-- settings.DATABASE_APP_ROLE.
