@@ -1,7 +1,6 @@
 """The periodic jobs: what they do, their one-line summaries, exit codes, and the advisory lock
 that keeps two runs of the same job from overlapping."""
 
-import datetime as dt
 import io
 import os
 import re
@@ -14,11 +13,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command, get_commands
 from django.db import connection
-from django.utils import timezone
 
-from apps.bookings.models import Booking
 from apps.core.locks import EX_TEMPFAIL, JobAlreadyRunning, job_lock, lock_key
-from tests.factories import BookingFactory
 
 CRONTAB = Path(settings.BASE_DIR) / "ops" / "crontab"
 
@@ -54,36 +50,6 @@ def lock_is_free(job: str) -> bool:
             [lock_key(job)],
         )
         return cursor.fetchone()[0]
-
-
-@pytest.mark.django_db
-def test_complete_bookings_completes_confirmed_stays_whose_check_out_has_come():
-    today = timezone.localdate()
-    days = dt.timedelta
-    past = BookingFactory(check_in=today - days(5), check_out=today - days(1))
-    leaving_today = BookingFactory(check_in=today - days(3), check_out=today)
-    staying = BookingFactory(check_in=today - days(1), check_out=today + days(2))
-    pending = BookingFactory(check_in=today - days(9), check_out=today - days(7), status="pending")
-
-    out = run("complete_bookings")
-
-    status = dict(Booking.objects.values_list("pk", "status"))
-    assert status[past.pk] == status[leaving_today.pk] == "completed"
-    assert status[staying.pk] == "confirmed" and status[pending.pk] == "pending"
-    assert out == "complete_bookings: 2 bookings completed\n"
-    assert run("complete_bookings") == "complete_bookings: 0 bookings completed\n"
-
-
-@pytest.mark.django_db
-def test_complete_bookings_for_another_day():
-    today = timezone.localdate()
-    booking = BookingFactory(
-        check_in=today + dt.timedelta(days=1), check_out=today + dt.timedelta(days=3)
-    )
-
-    run("complete_bookings", "--today", str(today + dt.timedelta(days=3)))
-
-    assert Booking.objects.get(pk=booking.pk).status == "completed"
 
 
 @pytest.mark.django_db
