@@ -8,12 +8,22 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
     # Tables no model maps, listed in this app's sql/current.sql (apps/core/db/catalog.py).
     database_tables = ("user_search",)
+    # Tables whose triggers write audit_logs (the audit admin's table filter lists them).
+    audited_tables = ("users", "profiles", "tenants", "api_tokens")
+    # backup_verify: each restored main table read joined to the rows it points to.
+    backup_smoke_queries = {
+        "users": "SELECT count(*) FROM users u JOIN tenants t ON t.id = u.tenant_id",
+    }
 
     def ready(self):
         from django.contrib.auth.models import update_last_login
         from django.contrib.auth.signals import user_logged_in
 
         from apps.accounts.backends import record_last_login
+        from apps.accounts.selectors import tenant_id_for_slug
+        from apps.core.tenancy import register_tenant_lookup
+
+        register_tenant_lookup(tenant_id_for_slug)
 
         # Django's receiver saves last_login as the (still anonymous) request would; ours does
         # it as the authentication actor, which row-level security lets write users.

@@ -5,9 +5,15 @@ import datetime as dt
 from django.db import connection
 from django.db.models import QuerySet
 
-from apps.accounts.models import ApiToken, User, api_token_digest
+from apps.accounts.models import ApiToken, Tenant, User, api_token_digest
 
 SEARCH_MAX_WORDS = 10  # user_search_ids() refuses more
+
+
+def tenant_id_for_slug(slug: str) -> int | None:
+    """The id of the tenant with this slug (core's request tenancy asks, through the look-up
+    AccountsConfig.ready registers; core caches the answer)."""
+    return Tenant.objects.filter(slug=slug).values_list("id", flat=True).first()
 
 
 def token_for_key(key: str) -> ApiToken | None:

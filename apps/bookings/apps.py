@@ -9,9 +9,21 @@ class BookingsConfig(AppConfig):
     # Named after listings, but reads bookings and is defined in bookings' migrations (see
     # apps/core/db/catalog.py: which app's sql/current.sql lists a function).
     database_functions = ("listing_booked_ranges",)
+    # Tables whose triggers write audit_logs (the audit admin's table filter lists them).
+    audited_tables = ("bookings",)
+    # backup_verify: each restored main table read joined to the rows it points to.
+    backup_smoke_queries = {
+        "bookings": """SELECT count(*) FROM bookings b
+        JOIN listings l ON l.id = b.listing_id JOIN users g ON g.id = b.guest_id""",
+    }
 
     def ready(self):
+        from apps.bookings.selectors import listings_still_booked
+        from apps.core.soft_delete import register_purge_keep
+        from apps.listings.models import Listing
+
         checks.register(check_max_advance_days)
+        register_purge_keep(Listing, reason="still booked", rows=listings_still_booked)
 
 
 def check_max_advance_days(app_configs=None, **kwargs):

@@ -3,7 +3,7 @@ caller may see (their own stays, the bookings of their listings; staff: all)."""
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from apps.accounts.models import User
 from apps.bookings.models import Booking
@@ -54,3 +54,9 @@ def booking_list(
 def booking_detail_queryset() -> QuerySet:
     """One booking as the API shows it (a 404 for whoever may not see it)."""
     return _serialized()
+
+
+def listings_still_booked(listings: QuerySet[Listing]) -> QuerySet[Listing]:
+    """Of these listings, those some booking (of any status) still points at: the purge of
+    soft-deleted listings keeps them (registered in BookingsConfig.ready)."""
+    return listings.filter(Exists(Booking.objects.filter(listing=OuterRef("pk"))))

@@ -1,5 +1,6 @@
 import json
 
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html, format_html_join
@@ -7,10 +8,15 @@ from django.utils.html import format_html, format_html_join
 from apps.core.admin_tools import BigTableAdmin, filter_int
 from apps.core.models import AuditLog
 
-AUDITED_TABLES = [
-    "amenities", "bookings", "categories", "listing_amenities", "listing_tags", "listings",
-    "messages", "profiles", "reviews", "tags", "tenants", "users",
-]  # fmt: skip
+
+def audited_tables() -> list[str]:
+    """The tables whose triggers write audit_logs, as each app declares them
+    (AppConfig.audited_tables; a test compares them with the catalog's triggers)."""
+    return sorted(
+        table
+        for config in django_apps.get_app_configs()
+        for table in getattr(config, "audited_tables", ())
+    )
 
 
 class TableFilter(admin.SimpleListFilter):
@@ -20,7 +26,7 @@ class TableFilter(admin.SimpleListFilter):
     parameter_name = "table_name"
 
     def lookups(self, request, model_admin):
-        return [(name, name) for name in AUDITED_TABLES]
+        return [(name, name) for name in audited_tables()]
 
     def queryset(self, request, queryset):
         return queryset.filter(table_name=self.value()) if self.value() else queryset

@@ -14,6 +14,9 @@ class CoreConfig(AppConfig):
         "session_delete",
         "session_clear_expired",
     )
+    # backup_verify reads each app's main table this way (AppConfig.backup_smoke_queries); the
+    # partitioned parent's count proves its partitions are all attached.
+    backup_smoke_queries = {"audit_logs": "SELECT count(*) FROM audit_logs"}
 
     def ready(self):
         # Registers the system check that the cache is Redis (the throttles need it).

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from apps.accounts.services import user_set_password
+from apps.core.admin import audited_tables
 from apps.core.context import DbContext, db_context
 from apps.core.models import AuditLog
 from apps.listings.models import Listing
@@ -140,6 +141,20 @@ def test_every_audited_table_has_its_triggers(table_name):
         )
         names = {row[0] for row in cursor.fetchall()}
     assert names == {f"{table_name}_audit_{op}" for op in ("insert", "update", "delete")}
+
+
+def test_the_apps_declare_exactly_the_tables_the_catalog_audits():
+    """Core lists no table of its own accord: each app declares its audited tables
+    (AppConfig.audited_tables), and the declaration must match the triggers."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger "
+            "WHERE tgname LIKE '%%\\_audit\\_insert' ORDER BY 1"
+        )
+        triggered = [row[0] for row in cursor.fetchall()]
+
+    assert audited_tables() == triggered
+    assert {"users", "listings", "bookings", "reviews", "messages"} <= set(triggered)
 
 
 def test_a_command_is_recorded_as_its_actor(listing, capsys):

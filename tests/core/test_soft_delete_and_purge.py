@@ -1,12 +1,14 @@
 import datetime as dt
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
 from apps.core.context import DbContext, db_context
-from apps.core.models import AuditLog
+from apps.core.models import AuditLog, SoftDeleteModel
+from apps.core.soft_delete import register_purge, registered_purges
 from apps.listings.models import Listing
 from apps.listings.services import listing_restore, listing_soft_delete
 from apps.messaging.models import Message
@@ -108,3 +110,31 @@ def test_purge_asks_before_deleting(monkeypatch):
 def test_purge_rejects_a_bad_duration():
     with pytest.raises(CommandError):
         call_command("purge_soft_deleted", "--older-than", "thirty days")
+
+
+def test_every_soft_deletable_model_is_registered_for_the_purge():
+    """Core names no model: each app registers its own. One forgotten would keep its
+    soft-deleted rows forever."""
+    soft_deletable = {
+        model
+        for model in django_apps.get_models()
+        if issubclass(model, SoftDeleteModel) and not model._meta.abstract
+    }
+
+    assert {purge.model for purge in registered_purges()} == soft_deletable == {Listing, Message}
+    assert [purge.name for purge in registered_purges()] == ["listings", "messages"]
+
+
+def test_register_purge_refuses_a_model_without_soft_delete():
+    with pytest.raises(TypeError, match="not a SoftDeleteModel"):
+        register_purge(AuditLog, name="audit logs")
+
+
+def test_a_listing_booked_in_any_status_is_kept_by_the_bookings_rule(capsys):
+    cancelled = BookingFactory(status="cancelled")
+    age(cancelled.listing, 40)
+
+    call_command("purge_soft_deleted", "--older-than", "30d", "--noinput")
+
+    assert f"1 listings kept (still booked): [{cancelled.listing.pk}]" in capsys.readouterr().out
+    assert Listing.all_objects.filter(pk=cancelled.listing.pk).exists()

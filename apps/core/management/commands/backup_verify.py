@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 from dbbackup.db.base import get_connector
 from dbbackup.storage import get_storage
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django.core.management.base import BaseCommand, CommandError
 from psycopg import sql
@@ -23,24 +24,18 @@ from apps.core.backups.connector import conninfo
 from apps.core.backups.restore import RestoreError, count_mismatches, fetch, restore_into
 from apps.core.locks import command_lock
 
-# Each app's main table, read the way the application reads it: joined to the rows it points
-# to (every row must find them) — its count must equal the manifest's.
-SMOKE_QUERIES = {
-    "users": "SELECT count(*) FROM users u JOIN tenants t ON t.id = u.tenant_id",
-    "listings": """SELECT count(*) FROM listings l
-        JOIN users o ON o.id = l.owner_id JOIN tenants t ON t.id = l.tenant_id""",
-    "bookings": """SELECT count(*) FROM bookings b
-        JOIN listings l ON l.id = b.listing_id JOIN users g ON g.id = b.guest_id""",
-    "reviews": """SELECT count(*) FROM reviews r
-        JOIN bookings b ON b.id = r.booking_id JOIN listings l ON l.id = r.listing_id""",
-    "messages": """SELECT count(*) FROM messages m
-        JOIN users s ON s.id = m.sender_id JOIN users r ON r.id = m.recipient_id""",
-    # The partitioned parent: its partitions must all be attached.
-    "audit_logs": "SELECT count(*) FROM audit_logs",
-}
-# The same tables as the application's role sees them in a system context: grants, policies and
-# the context functions came back too.
-APP_ROLE_TABLES = ("users", "listings", "bookings", "reviews", "messages", "audit_logs")
+
+def smoke_queries() -> dict[str, str]:
+    """Each app's main table, read the way the application reads it: joined to the rows it
+    points to (every row must find them) — its count must equal the manifest's. Each app
+    gives its own (AppConfig.backup_smoke_queries). The same tables are then counted as the
+    application's role sees them in a system context: grants, policies and the context
+    functions came back too."""
+    return {
+        table: query
+        for config in django_apps.get_app_configs()
+        for table, query in getattr(config, "backup_smoke_queries", {}).items()
+    }
 
 
 class Command(BaseCommand):
@@ -99,10 +94,11 @@ class Command(BaseCommand):
     @staticmethod
     def _smoke(settings, scratch, name, expected) -> None:
         audit_rows = sum(n for t, n in expected.items() if t.startswith("audit_logs"))
-        wanted = {table: expected.get(table, 0) for table in SMOKE_QUERIES}
+        queries = smoke_queries()
+        wanted = {table: expected.get(table, 0) for table in queries}
         wanted["audit_logs"] = audit_rows
         with psycopg.connect(**conninfo(settings, scratch)) as connection:
-            for table, query in SMOKE_QUERIES.items():
+            for table, query in queries.items():
                 found = connection.execute(query).fetchone()[0]
                 if found != wanted[table]:
                     raise CommandError(
@@ -117,7 +113,7 @@ class Command(BaseCommand):
                     )
                 )
                 connection.execute("SELECT set_config('app.actor', 'system:backup_verify', true)")
-                for table in APP_ROLE_TABLES:
+                for table in queries:
                     found = connection.execute(
                         sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
                     ).fetchone()[0]

@@ -1,14 +1,16 @@
+"""Hard-delete what was soft-deleted before a cut-off: every model an app registered
+(apps/core/soft_delete.py), minus the rows another app still needs."""
+
 from argparse import ArgumentTypeError
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from apps.bookings.models import Booking
 from apps.core.context import DbContext, db_context
 from apps.core.durations import parse_duration
-from apps.listings.models import Listing
-from apps.messaging.models import Message
+from apps.core.soft_delete import purge_in_batches, purge_plans
+
+SHOWN_KEPT_IDS = 20
 
 
 def _duration(text):
@@ -20,8 +22,8 @@ def _duration(text):
 
 class Command(BaseCommand):
     help = (
-        "Hard-delete listings and messages soft-deleted before the cut-off, in small batches. "
-        "Listings that still have bookings are kept and reported."
+        "Hard-delete soft-deleted rows (listings, messages...) older than the cut-off, in small "
+        "batches. Rows another app still needs (booked listings) are kept and reported."
     )
 
     def add_arguments(self, parser):
@@ -36,22 +38,16 @@ class Command(BaseCommand):
         cutoff = timezone.now() - older_than
         context = DbContext.for_command("purge_soft_deleted")
         with db_context(context):
-            listings = Listing.all_objects.filter(deleted_at__lt=cutoff)
-            kept = listings.filter(Exists(Booking.objects.filter(listing=OuterRef("pk"))))
-            purgeable_listings = listings.exclude(pk__in=kept.values("pk"))
-            messages = Message.all_objects.filter(deleted_at__lt=cutoff)
-            counts = {
-                "listings": purgeable_listings.count(),
-                "messages": messages.count(),
-            }
-            kept_ids = list(kept.values_list("pk", flat=True)[:20])
-            kept_count = kept.count()
+            plans = purge_plans(cutoff)
+            counts = {plan.name: plan.deletable.count() for plan in plans}
+            kept = [
+                _kept(plan.name, keep.reason, rows) for plan in plans for keep, rows in plan.kept
+            ]
 
         verb = "would delete" if dry_run else "deleting"
         self.stdout.write(
             f"purge_soft_deleted: cut-off {cutoff:%Y-%m-%d %H:%M} UTC; {verb} "
-            f"{counts['listings']} listings, {counts['messages']} messages; "
-            f"{kept_count} listings kept (still booked){': ' + str(kept_ids) if kept_ids else ''}"
+            + "; ".join([_counted(counts), *kept])
         )
         if dry_run or not any(counts.values()):
             return
@@ -59,26 +55,16 @@ class Command(BaseCommand):
             raise CommandError("Purge cancelled.")
 
         deleted = {
-            "listings": self._purge(purgeable_listings, batch_size, context),
-            "messages": self._purge(messages, batch_size, context),
+            plan.name: purge_in_batches(plan.deletable, batch_size=batch_size, context=context)
+            for plan in plans
         }
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"purge_soft_deleted: deleted {deleted['listings']} listings, "
-                f"{deleted['messages']} messages"
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(f"purge_soft_deleted: deleted {_counted(deleted)}"))
 
-    @staticmethod
-    def _purge(queryset, batch_size: int, context: DbContext) -> int:
-        """Each batch is its own short transaction, so no lock is held for long."""
-        total = 0
-        while True:
-            with db_context(context):
-                ids = list(queryset.values_list("pk", flat=True)[:batch_size])
-                if not ids:
-                    return total
-                # The ORM delete applies Django's on_delete rules (e.g. messages keep their
-                # text when the listing they mention goes); triggers audit each row.
-                queryset.model.all_objects.filter(pk__in=ids).delete()
-            total += len(ids)
+
+def _kept(name: str, reason: str, rows) -> str:
+    ids = list(rows.values_list("pk", flat=True)[:SHOWN_KEPT_IDS])
+    return f"{rows.count()} {name} kept ({reason})" + (f": {ids}" if ids else "")
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {name}" for name, count in counts.items())
