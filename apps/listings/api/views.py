@@ -29,8 +29,6 @@ from apps.listings.api.serializers import (
 )
 from apps.listings.filters import ListingSearchFilter
 from apps.listings.models import Listing, ListingSearch
-from apps.reviews.api.serializers import ReviewSerializer
-from apps.reviews.selectors import review_list
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 # Reference data changes rarely (staff edit it in the admin): clients and proxies may keep it.
@@ -58,7 +56,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     owner_field = "owner_id"
 
     def get_permissions(self):
-        if self.action in ("list", "retrieve", "availability", "reviews"):
+        if self.action in ("list", "retrieve", "availability"):
             return [permissions.AllowAny()]
         if self.action == "create":
             return [permissions.IsAuthenticated(), IsOwnerRole()]
@@ -211,19 +209,6 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         start, end = query.validated_data["from"], query.validated_data["to"]
         booked = selectors.listing_booked_ranges(listing=listing, start=start, end=end)
         return Response({"listing": listing.pk, "start": start, "end": end, "booked": booked})
-
-    @extend_schema(
-        summary="Visible reviews of a listing, newest first",
-        description="Hidden reviews never appear here, not even to staff or their author. "
-        "The author's identity is not shown: bookings (which hold the guest) are private.",
-        responses={200: ReviewSerializer(many=True), 404: ErrorSerializer},
-    )
-    @action(detail=True, methods=["get"], filter_backends=[])
-    def reviews(self, request, pk=None):
-        listing = self.get_object()
-        self.cursor_ordering = ("-created_at", "-id")
-        page = self.paginate_queryset(review_list(listing=listing))
-        return self.get_paginated_response(ReviewSerializer(page, many=True).data)
 
     def get_object(self):
         listing = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])

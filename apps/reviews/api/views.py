@@ -1,10 +1,13 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status, viewsets
+from rest_framework import generics, permissions, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from apps.core.api.serializers import ErrorSerializer
 from apps.core.idempotency import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from apps.listings.api.pagination import ListingPagination
+from apps.listings.selectors import listing_visible_queryset
 from apps.reviews import selectors, services
 from apps.reviews.api.serializers import (
     ReviewCreateSerializer,
@@ -15,6 +18,30 @@ from apps.reviews.api.serializers import (
 from apps.reviews.models import Review
 
 # 400, 401, 403, 404 and 429 are added to every operation by HavreAutoSchema.
+
+
+class ListingReviewsView(generics.ListAPIView):
+    """/listings/<id>/reviews/: served here, not by the listings viewset, because listings
+    stand below reviews (a listing knows nothing of its reviews)."""
+
+    permission_classes = [permissions.AllowAny]
+    filter_backends = []
+    pagination_class = ListingPagination  # keyset cursors, like the listing's other lists
+    serializer_class = ReviewSerializer
+    queryset = Review.objects.none()  # for the schema; the selector serves requests
+    cursor_ordering = ("-created_at", "-id")
+
+    @extend_schema(
+        summary="Visible reviews of a listing, newest first",
+        description="Hidden reviews never appear here, not even to staff or their author. "
+        "The author's identity is not shown: bookings (which hold the guest) are private.",
+        responses={200: ReviewSerializer(many=True), 404: ErrorSerializer},
+    )
+    def get(self, request, pk):
+        # A listing the caller may not see is a 404, as on the listing itself.
+        listing = get_object_or_404(listing_visible_queryset(), pk=pk)
+        page = self.paginate_queryset(selectors.review_list(listing=listing))
+        return self.get_paginated_response(ReviewSerializer(page, many=True).data)
 
 
 class ReviewViewSet(viewsets.GenericViewSet):
