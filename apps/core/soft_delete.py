@@ -16,6 +16,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.functions import Now
 
 from apps.core.context import DbContext, db_context
+from apps.core.models import SoftDeleteModel
 
 
 def soft_delete(obj: Model, actor) -> None:
@@ -55,7 +56,7 @@ _keeps: dict[type[Model], list[Keep]] = {}
 def register_purge(model: type[Model], *, name: str) -> None:
     """`purge_soft_deleted` deletes `model`'s rows soft-deleted before its cut-off. Models are
     purged in the order their apps register them (INSTALLED_APPS order)."""
-    if not hasattr(model, "all_objects") or not hasattr(model, "deleted_at"):
+    if not issubclass(model, SoftDeleteModel):
         raise TypeError(f"{model.__name__} is not a SoftDeleteModel")
     _purges[model] = Purge(model=model, name=name)
 
@@ -66,7 +67,7 @@ def register_purge_keep(
     """Of `model`'s purge candidates, `rows(candidates)` stay: an upper app's rows still need
     them (a PROTECT foreign key would refuse the delete anyway)."""
     keeps = _keeps.setdefault(model, [])
-    if all(keep.reason != reason for keep in keeps):  # ready() may run twice in tests
+    if all(keep.reason != reason for keep in keeps):  # registering twice changes nothing
         keeps.append(Keep(reason=reason, rows=rows))
 
 
