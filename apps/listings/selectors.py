@@ -18,6 +18,7 @@ from apps.listings.models import (
     ListingVersion,
     Tag,
 )
+from apps.listings.services import VIEW_VERSIONS, listing_check_actor
 
 # Cursor orders over listing_search: each ends with the id, so every row has exactly one
 # place (the keyset cursor of apps/listings/api/pagination.py compares the whole tuple), and
@@ -183,7 +184,9 @@ def listing_mine(*, owner, include_deleted: bool = False) -> QuerySet:
     return listing_rows(manager.filter(owner=owner)).order_by(*MINE_ORDERING)
 
 
-def listing_versions(*, listing: Listing) -> QuerySet:
+def listing_versions(*, listing: Listing, actor) -> QuerySet:
+    """The listing's versions, for its owner or staff holding listings.view_listingversion."""
+    listing_check_actor(listing=listing, actor=actor, permission=VIEW_VERSIONS)
     return (
         ListingVersion.objects.filter(listing=listing)
         .select_related("created_by")

@@ -1,9 +1,13 @@
-"""Every write to listings goes through here."""
+"""Every write to listings goes through here, and every rule of who may make it: each service
+checks its actor first (row-level security underneath is the last word)."""
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.accounts.models import User
-from apps.core.errors import InvalidTransition
+from apps.accounts.models import User, UserRole
+from apps.core.actors import is_signed_in, require_permission
+from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.core.soft_delete import restore, soft_delete
 from apps.listings.models import (
     Listing,
@@ -13,37 +17,52 @@ from apps.listings.models import (
     ListingVersion,
 )
 
+Actor = User | AnonymousUser | None
+
+# What staff need to act on a listing that is not theirs (superusers hold every permission).
+MODERATE = "listings.moderate_listing"  # publish, archive, deactivate, delete, restore
+CHANGE = "listings.change_listing"  # its content: title, price, photos... and reverts
+VIEW_VERSIONS = "listings.view_listingversion"
+
+
+def listing_check_actor(*, listing: Listing, actor: Actor, permission: str) -> None:
+    """The one rule for acting on a listing: its owner, or staff holding `permission`;
+    anyone else (another owner, staff without it, anonymous) is refused."""
+    if not is_signed_in(actor):
+        raise PermissionDenied("Sign in to do this.")
+    if listing.owner_id != actor.pk and not actor.has_perm(permission):
+        raise PermissionDenied(f"Only the listing's owner or staff holding {permission} may.")
+
 
 @transaction.atomic
-def listing_soft_delete(*, listing: Listing, actor: User | None) -> Listing:
+def listing_soft_delete(*, listing: Listing, actor: Actor) -> Listing:
     """Hide the listing from everyone but its owner and staff; `listing_restore` undoes it."""
+    listing_check_actor(listing=listing, actor=actor, permission=MODERATE)
     soft_delete(listing, actor)
     return listing
 
 
 @transaction.atomic
-def listing_restore(*, listing: Listing, actor: User | None) -> Listing:
+def listing_restore(*, listing: Listing, actor: Actor) -> Listing:
+    listing_check_actor(listing=listing, actor=actor, permission=MODERATE)
     restore(listing)
     return listing
 
 
 @transaction.atomic
 def listing_revert_to_version(
-    *, listing: Listing, version: ListingVersion, actor: User | None
+    *, listing: Listing, version: ListingVersion, actor: Actor
 ) -> Listing:
     """Bring back a version's title, description and price. The database records the result
     as the next version, so history only grows."""
+    listing_check_actor(listing=listing, actor=actor, permission=CHANGE)
     if version.listing_id != listing.pk:
-        raise ValueError("This version belongs to another listing.")
+        raise ValidationError({"version": "This version belongs to another listing."})
     listing.title = version.title
     listing.description = version.description
     listing.price_cents = version.price_cents
     listing.save(update_fields=["title", "description", "price_cents", "updated_at"])
     return listing
-
-
-class ListingTransitionError(InvalidTransition):
-    pass
 
 
 # Which statuses each action may start from.
@@ -52,26 +71,30 @@ ARCHIVABLE_FROM = (ListingStatus.DRAFT, ListingStatus.PUBLISHED)
 
 
 @transaction.atomic
-def listing_publish(*, listing: Listing, actor: User | None) -> Listing:
+def listing_publish(*, listing: Listing, actor: Actor) -> Listing:
+    listing_check_actor(listing=listing, actor=actor, permission=MODERATE)
     if listing.status not in PUBLISHABLE_FROM:
-        raise ListingTransitionError(f"A {listing.status} listing cannot be published.")
+        raise InvalidTransition(f"A {listing.status} listing cannot be published.")
     listing.status = ListingStatus.PUBLISHED
     listing.save(update_fields=["status", "updated_at"])
     return listing
 
 
 @transaction.atomic
-def listing_archive(*, listing: Listing, actor: User | None) -> Listing:
+def listing_archive(*, listing: Listing, actor: Actor) -> Listing:
+    listing_check_actor(listing=listing, actor=actor, permission=MODERATE)
     if listing.status not in ARCHIVABLE_FROM:
-        raise ListingTransitionError(f"A {listing.status} listing cannot be archived.")
+        raise InvalidTransition(f"A {listing.status} listing cannot be archived.")
     listing.status = ListingStatus.ARCHIVED
     listing.save(update_fields=["status", "updated_at"])
     return listing
 
 
 @transaction.atomic
-def listing_set_active(*, listing: Listing, active: bool, actor: User | None) -> Listing:
-    """Staff switch a listing off (or back on) without touching its status."""
+def listing_set_active(*, listing: Listing, active: bool, actor: Actor) -> Listing:
+    """Staff switch a listing off (or back on) without touching its status. Not its owner:
+    a listing staff switched off stays off."""
+    require_permission(actor, MODERATE)
     if listing.is_active != active:
         listing.is_active = active
         listing.save(update_fields=["is_active", "updated_at"])
@@ -84,7 +107,7 @@ MAX_AMENITIES = 100
 MAX_TAGS = 50
 
 
-def _set_links(listing: Listing, *, amenities, tags, actor: User | None) -> None:
+def _set_links(listing: Listing, *, amenities, tags, actor: User) -> None:
     if amenities is not None:
         ListingAmenity.objects.filter(listing=listing).exclude(amenity__in=amenities).delete()
         have = set(
@@ -103,7 +126,10 @@ def _set_links(listing: Listing, *, amenities, tags, actor: User | None) -> None
 
 @transaction.atomic
 def listing_create(*, owner: User, data: dict) -> Listing:
-    """A new listing is always a draft of its owner, in the owner's tenant."""
+    """A new listing is always a draft of its owner, in the owner's tenant; only owner
+    accounts have listings (the owner is the actor: nobody creates one for someone else)."""
+    if not (is_signed_in(owner) and owner.role == UserRole.OWNER):
+        raise PermissionDenied("Only owner accounts may do this.")
     data = dict(data)
     amenities, tags = data.pop("amenities", None), data.pop("tags", None)
     listing = Listing(owner=owner, tenant_id=owner.tenant_id, status=ListingStatus.DRAFT, **data)
@@ -114,7 +140,8 @@ def listing_create(*, owner: User, data: dict) -> Listing:
 
 
 @transaction.atomic
-def listing_update(*, listing: Listing, data: dict, actor: User) -> Listing:
+def listing_update(*, listing: Listing, data: dict, actor: Actor) -> Listing:
+    listing_check_actor(listing=listing, actor=actor, permission=CHANGE)
     data = dict(data)
     amenities, tags = data.pop("amenities", None), data.pop("tags", None)
     for field, value in data.items():

@@ -28,7 +28,7 @@ def age(obj, days):
 
 def test_a_soft_deleted_listing_is_hidden_but_restorable():
     listing = ListingFactory()
-    staff = UserFactory(staff=True)
+    staff = UserFactory(staff=True, permissions=["listings.moderate_listing"])
 
     listing_soft_delete(listing=listing, actor=staff)
 

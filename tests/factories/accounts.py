@@ -1,4 +1,5 @@
 import factory
+from django.contrib.auth.models import Permission
 
 from apps.accounts.models import Profile, Tenant, User, UserRole, default_tenant
 
@@ -30,6 +31,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Params:
         owner = factory.Trait(role=UserRole.OWNER)
         staff = factory.Trait(is_staff=True)
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        """UserFactory(staff=True, permissions=["listings.moderate_listing"]): staff holding
+        those Django permissions ("app_label.codename") directly."""
+        for name in extracted or ():
+            app_label, codename = name.split(".")
+            self.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):

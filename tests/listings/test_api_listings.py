@@ -361,7 +361,7 @@ def test_anonymous_callers_cannot_change_anything():
 
 def test_staff_see_drafts_and_may_change_them():
     draft = ListingFactory(draft=True)
-    staff = client_for(UserFactory(staff=True))
+    staff = client_for(UserFactory(staff=True, permissions=["listings.change_listing"]))
 
     assert staff.get(f"{URL}{draft.pk}/").status_code == 200
     assert staff.patch(f"{URL}{draft.pk}/", {"beds": 3}, format="json").status_code == 200

@@ -1,8 +1,11 @@
 """Who may do what with listings: every endpoint, for an anonymous visitor, the listing's
-owner, another owner and staff, on a published listing and on a draft.
+owner, another owner, staff holding the listing permissions and staff holding none, on a
+published listing and on a draft.
 
 A listing the caller may not see (another owner's draft) answers 404, whatever they try; a
-visible listing they may not change answers 403; an anonymous write answers 401."""
+visible listing they may not change answers 403; an anonymous write answers 401. Staff see
+every listing (row-level security), and change one only with the action's permission (the
+services, tested directly in test_services.py)."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -15,42 +18,48 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/listings/"
 CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}
 
-# (method, path after /listings/{id}/) → {state: (anonymous, owner, other, staff)}
+# (method, path after /listings/{id}/) → {state: (anonymous, owner, other, staff, bare staff)}
 DETAIL = {
     ("get", ""): {
-        "published": (200, 200, 200, 200),
-        "draft": (404, 200, 404, 200),
+        "published": (200, 200, 200, 200, 200),
+        "draft": (404, 200, 404, 200, 200),
     },
     ("patch", ""): {
-        "published": (401, 200, 403, 200),
-        "draft": (401, 200, 404, 200),
+        "published": (401, 200, 403, 200, 403),
+        "draft": (401, 200, 404, 200, 403),
     },
     ("delete", ""): {
-        "published": (401, 204, 403, 204),
-        "draft": (401, 204, 404, 204),
+        "published": (401, 204, 403, 204, 403),
+        "draft": (401, 204, 404, 204, 403),
     },
     ("post", "publish/"): {
-        "published": (401, 409, 403, 409),  # already published: invalid_transition
-        "draft": (401, 200, 404, 200),
+        "published": (401, 409, 403, 409, 403),  # already published: invalid_transition
+        "draft": (401, 200, 404, 200, 403),
     },
     ("post", "archive/"): {
-        "published": (401, 200, 403, 200),
-        "draft": (401, 200, 404, 200),
+        "published": (401, 200, 403, 200, 403),
+        "draft": (401, 200, 404, 200, 403),
     },
     ("get", "versions/"): {
-        "published": (401, 200, 403, 200),
-        "draft": (401, 200, 404, 200),
+        "published": (401, 200, 403, 200, 403),
+        "draft": (401, 200, 404, 200, 403),
     },
     ("get", "availability/?from=2031-01-01&to=2031-02-01"): {
-        "published": (200, 200, 200, 200),
-        "draft": (404, 200, 404, 200),
+        "published": (200, 200, 200, 200, 200),
+        "draft": (404, 200, 404, 200, 200),
     },
     ("get", "reviews/"): {
-        "published": (200, 200, 200, 200),
-        "draft": (404, 200, 404, 200),
+        "published": (200, 200, 200, 200, 200),
+        "draft": (404, 200, 404, 200, 200),
     },
 }
-CALLERS = ("anonymous", "owner", "other", "staff")
+CALLERS = ("anonymous", "owner", "other", "staff", "bare staff")
+# What "staff" hold: each listing action's permission (apps/listings/services.py).
+STAFF_PERMISSIONS = [
+    "listings.moderate_listing",
+    "listings.change_listing",
+    "listings.view_listingversion",
+]
 BODIES = {"patch": {"beds": 3}}
 CASES = [
     pytest.param(method, path, state, caller, codes[i], id=f"{method}-{path[:12]}-{state}-{caller}")
@@ -65,7 +74,8 @@ def caller_client(caller: str, listing: Listing) -> APIClient:
         "anonymous": None,
         "owner": listing.owner,
         "other": UserFactory(owner=True),  # an owner too: only ownership matters
-        "staff": UserFactory(staff=True),
+        "staff": UserFactory(staff=True, permissions=STAFF_PERMISSIONS),
+        "bare staff": UserFactory(staff=True),  # is_staff alone changes nothing
     }[caller]
     return client_for(user)
 

@@ -73,7 +73,7 @@ def test_reverting_creates_a_new_version_with_the_old_content():
     listing.refresh_from_db()
     first = ListingVersion.objects.get(listing=listing, version=1)
 
-    listing_revert_to_version(listing=listing, version=first, actor=None)
+    listing_revert_to_version(listing=listing, version=first, actor=listing.owner)
 
     assert versions(listing) == [
         (1, "First title", 10_000),
