@@ -1,11 +1,8 @@
 """The REST API, version 1: every app's endpoints under /api/v1/."""
 
 from django.urls import include, path, re_path
-from rest_framework.routers import DefaultRouter
 
 from apps.core.api.views import api_not_found
-
-router = DefaultRouter(trailing_slash=True)
 
 urlpatterns = [
     path("", include("apps.accounts.api.urls")),
@@ -13,6 +10,5 @@ urlpatterns = [
     path("", include("apps.bookings.api.urls")),
     path("", include("apps.reviews.api.urls")),
     path("", include("apps.messaging.api.urls")),
-    path("", include(router.urls)),
     re_path(r"^.*$", api_not_found),
 ]

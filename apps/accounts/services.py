@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.accounts import selectors
+from apps.accounts.errors import TokenNotFound
 from apps.accounts.models import (
     API_TOKEN_DISPLAY_LENGTH,
     ApiToken,
@@ -25,8 +26,18 @@ from apps.accounts.models import (
     api_token_new_key,
 )
 from apps.core import context
+from apps.core.actors import require_permission
 from apps.core.context import DbContext, db_context
-from apps.core.errors import NotFound, PermissionDenied
+from apps.core.errors import PermissionDenied
+
+CHANGE_USER = "accounts.change_user"
+MODERATE = "accounts.moderate_user"
+
+
+def _check_self_or_change_user(*, user: User, actor: User) -> None:
+    """The user acts on their own account; staff on another's only with accounts.change_user."""
+    if actor.pk != user.pk and not actor.has_perm(CHANGE_USER):
+        raise PermissionDenied(f"Only the user or staff holding {CHANGE_USER} may do this.")
 
 
 @transaction.atomic
@@ -71,12 +82,11 @@ def user_register(*, email: str, password: str, name: str, role: str, tenant_id:
     )
 
 
-PROFILE_FIELDS = ("bio",)
-
-
 @transaction.atomic
 def user_update(*, user: User, data: dict[str, Any], actor: User) -> User:
-    """Change a user's own account fields and profile (`data` is already validated)."""
+    """Change a user's own account fields and profile (`data` is already validated): the user
+    themself, or staff holding accounts.change_user."""
+    _check_self_or_change_user(user=user, actor=actor)
     profile_data = data.pop("profile", None) or {}
     for field, value in data.items():
         setattr(user, field, value)
@@ -96,8 +106,7 @@ def user_set_password(*, user: User, password: str | None, actor: User) -> User:
     """The one way to change a password once the account exists: the user themself or staff
     holding accounts.change_user. `password=None` disables password login. PostgreSQL lets
     the column change only under this service's actor, system:password (docs/security.md)."""
-    if actor.pk != user.pk and not actor.has_perm("accounts.change_user"):
-        raise PermissionDenied("Only the user or staff with accounts.change_user may do this.")
+    _check_self_or_change_user(user=user, actor=actor)
     user.set_password(password)
     with context.as_system("password"):
         user.save(update_fields=["password", "updated_at"])
@@ -136,13 +145,16 @@ def user_change_password(
 
 @transaction.atomic
 def users_verify(*, users, actor: User) -> int:
+    """Moderation: mark accounts verified (staff holding accounts.moderate_user)."""
+    require_permission(actor, MODERATE)
     return users.filter(is_verified=False).update(is_verified=True)
 
 
 @transaction.atomic
 def users_deactivate(*, users, actor: User) -> int:
     """Accounts are never hard-deleted from the back-office: they are switched off, and their
-    API tokens revoked."""
+    API tokens revoked (staff holding accounts.moderate_user)."""
+    require_permission(actor, MODERATE)
     targets = users.filter(is_active=True).exclude(pk=actor.pk)
     ids = list(targets.values_list("pk", flat=True))
     tokens_revoke_all(users=ids, actor=actor)
@@ -154,15 +166,10 @@ def users_deactivate(*, users, actor: User) -> int:
 # Creating and touching one happens during authentication, as the system actor `system:auth`.
 
 
-class TokenNotFound(NotFound):
-    code = "token_not_found"
-    default_message = "No such token among yours."
-
-
 def may_revoke_others_tokens(actor: User) -> bool:
     """The one rule for revoking someone else's tokens (the admin's action asks it too)."""
     # Deactivating a user revokes their tokens: whoever may do the one may do the other.
-    return actor.has_perm("accounts.revoke_apitoken") or actor.has_perm("accounts.moderate_user")
+    return actor.has_perm("accounts.revoke_apitoken") or actor.has_perm(MODERATE)
 
 
 def token_create(*, user: User, name: str, now: dt.datetime | None = None) -> tuple[ApiToken, str]:

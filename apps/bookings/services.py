@@ -10,9 +10,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.bookings.errors import BookingConflict
 from apps.bookings.models import Booking, BookingStatus
 from apps.core.dates import latest_check_in, max_advance_days
-from apps.core.errors import BookingConflict, InvalidTransition, PermissionDenied
+from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.listings.models import Listing, ListingStatus
 
 DEFAULT_MAX_NIGHTS = 90
@@ -162,7 +163,3 @@ def booking_complete_past(*, today: dt.date | None = None) -> int:
     return Booking.objects.filter(status=BookingStatus.CONFIRMED, check_out__lte=today).update(
         status=BookingStatus.COMPLETED, updated_at=timezone.now()
     )
-
-
-# The complete_bookings command's name for it (apps/core/management/commands).
-bookings_complete_past = booking_complete_past

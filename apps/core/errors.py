@@ -1,5 +1,8 @@
 """Domain errors. Services raise these (or Django's ValidationError); the API's exception
-handler turns every one of them into {"error": {"code", "message", "fields"}}."""
+handler turns every one of them into {"error": {"code", "message", "fields"}}.
+
+This module keeps the generic ones; an app's own (each with its stable code) live in
+apps/<app>/errors.py as subclasses of these."""
 
 
 class DomainError(Exception):
@@ -31,12 +34,9 @@ class Conflict(DomainError):
     default_message = "This conflicts with the current state."
 
 
-class BookingConflict(Conflict):
-    code = "booking_conflict"
-    default_message = "These dates overlap another booking of this listing."
-
-
 class InvalidTransition(Conflict):
+    """A state machine's step from a status that does not allow it (bookings, listings)."""
+
     code = "invalid_transition"
     default_message = "This action is not allowed in the current status."
 

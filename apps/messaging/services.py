@@ -7,27 +7,30 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.bookings.models import Booking
+from apps.core.actors import require_permission
 from apps.core.errors import PermissionDenied
-from apps.core.soft_delete import restore, soft_delete
+from apps.core.soft_delete import soft_delete
 from apps.listings.models import Listing
 from apps.messaging.models import Message
 
+MODERATE = "messaging.moderate_message"
+DELETE_ANY = "messaging.delete_message"
+
 
 @transaction.atomic
-def message_soft_delete(*, message: Message, actor: User | None) -> Message:
+def message_soft_delete(*, message: Message, actor: User) -> Message:
+    """Its sender or recipient deletes it for both (or staff holding messaging.delete_message)."""
+    if actor.pk not in (message.sender_id, message.recipient_id) and not actor.has_perm(DELETE_ANY):
+        raise PermissionDenied("Only the sender or the recipient deletes a message.")
     soft_delete(message, actor)
     return message
 
 
 @transaction.atomic
-def message_restore(*, message: Message, actor: User | None) -> Message:
-    restore(message)
-    return message
-
-
-@transaction.atomic
 def messages_mark_spam(*, messages, is_spam: bool, actor: User) -> int:
-    """Moderation, in bulk: returns how many messages changed."""
+    """Moderation, in bulk (staff holding messaging.moderate_message): returns how many
+    messages changed."""
+    require_permission(actor, MODERATE)
     return messages.exclude(is_spam=is_spam).update(is_spam=is_spam, updated_at=Now())
 
 

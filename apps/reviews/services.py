@@ -6,15 +6,18 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.bookings.models import Booking, BookingStatus
-from apps.core.errors import Conflict, NotFound, PermissionDenied
+from apps.core.actors import require_permission
+from apps.core.errors import NotFound, PermissionDenied
+from apps.reviews.errors import ReviewExists
 from apps.reviews.models import Review
 
-MODERATION_FIELDS = ["is_hidden", "hidden_reason", "hidden_at", "hidden_by", "updated_at"]
+MODERATE = "reviews.moderate_review"
 
 
 @transaction.atomic
 def review_hide(*, review: Review, reason: str, actor: User) -> Review:
     """Moderation: the review stays for the record but leaves the public pages."""
+    require_permission(actor, MODERATE)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"hidden_reason": "Say why the review is hidden."})
@@ -30,6 +33,7 @@ def review_hide(*, review: Review, reason: str, actor: User) -> Review:
 
 @transaction.atomic
 def review_unhide(*, review: Review, actor: User) -> Review:
+    require_permission(actor, MODERATE)
     review.is_hidden = False
     review.hidden_reason = ""
     review.hidden_at = None
@@ -38,11 +42,6 @@ def review_unhide(*, review: Review, actor: User) -> Review:
         update_fields=["is_hidden", "hidden_reason", "hidden_at", "hidden_by", "updated_at"]
     )
     return review
-
-
-class ReviewExists(Conflict):
-    code = "review_exists"
-    default_message = "This booking already has a review."
 
 
 UNIQUE_PER_BOOKING = "reviews_booking_id_key"

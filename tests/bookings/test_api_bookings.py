@@ -6,10 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.bookings.errors import BookingConflict
 from apps.bookings.models import Booking, BookingStatus
 from apps.bookings.services import booking_complete_past, booking_create
 from apps.core.context import DbContext, db_context
-from apps.core.errors import BookingConflict
 from apps.core.models import IdempotencyKey
 from apps.core.soft_delete import soft_delete
 from apps.listings.models import ListingStatus

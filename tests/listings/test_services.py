@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from apps.listings import selectors, services
 from apps.listings.models import Listing, ListingStatus, ListingVersion
-from tests.actors import attempt
+from tests.actors import attempt, callers
 from tests.db import acting_as, execute
 from tests.factories import ListingFactory, UserFactory
 
@@ -129,11 +129,7 @@ def test_anyone_else_is_refused_and_nothing_changes(action, caller):
     assert Listing.all_objects.values().get(pk=listing.pk) == row
 
 
-def callers(*allowed):
-    return [(caller, caller in allowed) for caller in (*ALLOWED, *REFUSED)]
-
-
-@pytest.mark.parametrize(("caller", "allowed"), callers("staff with it"))
+@pytest.mark.parametrize(("caller", "allowed"), callers((*ALLOWED, *REFUSED), "staff with it"))
 def test_only_staff_holding_moderate_listing_switch_a_listing_off(caller, allowed):
     """Not even its owner: a listing staff switched off stays off."""
     listing = ListingFactory()
@@ -146,7 +142,7 @@ def test_only_staff_holding_moderate_listing_switch_a_listing_off(caller, allowe
     assert Listing.objects.get(pk=listing.pk).is_active is not allowed
 
 
-@pytest.mark.parametrize(("caller", "allowed"), callers(*ALLOWED))
+@pytest.mark.parametrize(("caller", "allowed"), callers((*ALLOWED, *REFUSED), *ALLOWED))
 def test_the_versions_are_read_by_the_owner_and_staff_holding_view_listingversion(caller, allowed):
     listing = _edited()
     actor = make_actor(caller, listing, services.VIEW_VERSIONS)

@@ -14,16 +14,10 @@ from apps.accounts.api.serializers import (
     TokenSerializer,
     UserSerializer,
 )
+from apps.accounts.errors import InvalidCredentials
 from apps.accounts.models import ApiToken
 from apps.core import context
 from apps.core.api.serializers import ErrorSerializer
-from apps.core.errors import DomainError
-
-
-class InvalidCredentials(DomainError):
-    status_code = 400
-    code = "invalid_credentials"
-    default_message = "Unable to log in with these credentials."
 
 
 class RegisterView(APIView):
