@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.bookings.errors import BookingConflict
 from apps.bookings.models import Booking, BookingStatus
+from apps.core.actors import require_signed_in
 from apps.core.dates import latest_check_in, max_advance_days
 from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.listings.models import Listing, ListingStatus
@@ -42,6 +43,7 @@ def booking_create(
 
     PostgreSQL's exclusion constraint is the guard against overlaps, racing requests
     included (row-level security hides other guests' bookings from any pre-check)."""
+    require_signed_in(actor)
     listing = (
         Listing.objects.filter(pk=listing_id, status=ListingStatus.PUBLISHED, is_active=True)
         .only("id", "title", "owner_id", "tenant_id", "price_cents", "currency", "max_guests")

@@ -12,6 +12,12 @@ def is_signed_in(actor) -> bool:
     return actor is not None and actor.is_authenticated
 
 
+def require_signed_in(actor) -> None:
+    """Actions any user may take for themself (book, write): refused to anonymous callers."""
+    if not is_signed_in(actor):
+        raise PermissionDenied("Sign in to do this.")
+
+
 def holds(actor, permission: str) -> bool:
     """A signed-in, active actor holding `permission` ("app_label.codename")."""
     return is_signed_in(actor) and actor.has_perm(permission)

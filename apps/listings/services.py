@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.accounts.models import User, UserRole
-from apps.core.actors import is_signed_in, require_permission
+from apps.core.actors import is_signed_in, require_permission, require_signed_in
 from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.core.soft_delete import restore, soft_delete
 from apps.listings.models import (
@@ -28,8 +28,7 @@ VIEW_VERSIONS = "listings.view_listingversion"
 def listing_check_actor(*, listing: Listing, actor: Actor, permission: str) -> None:
     """The one rule for acting on a listing: its owner, or staff holding `permission`;
     anyone else (another owner, staff without it, anonymous) is refused."""
-    if not is_signed_in(actor):
-        raise PermissionDenied("Sign in to do this.")
+    require_signed_in(actor)
     if listing.owner_id != actor.pk and not actor.has_perm(permission):
         raise PermissionDenied(f"Only the listing's owner or staff holding {permission} may.")
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.bookings.models import Booking
-from apps.core.actors import require_permission
+from apps.core.actors import require_permission, require_signed_in
 from apps.core.errors import PermissionDenied
 from apps.core.soft_delete import soft_delete
 from apps.listings.models import Listing
@@ -52,6 +52,7 @@ def message_send(
 ) -> Message:
     """The actor writes to another active user of their tenant, optionally about a listing
     or a booking the actor may see (row-level security decides what "see" means)."""
+    require_signed_in(actor)
     errors = {}
     recipient = (
         User.objects.filter(pk=recipient_id, is_active=True, tenant_id=actor.tenant_id)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.bookings.models import Booking, BookingStatus
-from apps.core.actors import require_permission
+from apps.core.actors import require_permission, require_signed_in
 from apps.core.errors import NotFound, PermissionDenied
 from apps.reviews.errors import ReviewExists
 from apps.reviews.models import Review
@@ -62,6 +62,7 @@ def review_create(
     """The booking's guest reviews the stay, once, from its check-out day on, when the booking
     was confirmed or completed. A booking the actor cannot see is "not found"; one they see
     but did not stay in (the host's) is forbidden; one not (yet) reviewable is invalid input."""
+    require_signed_in(actor)
     booking = (
         Booking.objects.filter(pk=booking_id)
         .only("id", "guest_id", "listing_id", "tenant_id", "status", "check_out")

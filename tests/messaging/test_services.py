@@ -4,6 +4,7 @@ in bulk is for staff holding messaging.moderate_message. Underneath, row-level s
 a message from anyone but its parties, so an outsider's raw UPDATE reaches no row."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from apps.messaging import services
 from apps.messaging.models import Message
@@ -66,3 +67,16 @@ def test_postgresql_hides_a_message_from_an_outsiders_raw_update():
         )
 
     assert not _deleted(message) and not Message.objects.get(pk=message.pk).is_spam
+
+
+def test_an_anonymous_caller_sends_nothing():
+    recipient = UserFactory()
+
+    attempt(
+        False,
+        lambda: services.message_send(
+            recipient_id=recipient.pk, subject="Hi", content="Hello", actor=AnonymousUser()
+        ),
+    )
+
+    assert not Message.objects.filter(recipient=recipient).exists()

@@ -2,12 +2,16 @@
 a review is for staff holding reviews.moderate_review; its author edits it. PostgreSQL refuses
 the same writes made around the services (tests/reviews/test_privileged_columns.py)."""
 
+import datetime as dt
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from apps.reviews import services
 from apps.reviews.models import Review
 from tests.actors import attempt, callers, staff_holding
-from tests.factories import ReviewFactory
+from tests.factories import BookingFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +60,17 @@ def test_only_its_author_edits_a_review(caller, allowed):
     assert Review.objects.values_list("rating", flat=True).get(pk=review.pk) == (
         1 if allowed else 5
     )
+
+
+def test_an_anonymous_caller_reviews_nothing():
+    today = timezone.localdate()
+    booking = BookingFactory(
+        status="completed", check_in=today - dt.timedelta(days=10), check_out=today
+    )
+
+    attempt(
+        False,
+        lambda: services.review_create(booking_id=booking.pk, rating=5, actor=AnonymousUser()),
+    )
+
+    assert not Review.objects.filter(booking=booking).exists()
