@@ -42,3 +42,60 @@ def token_for(user, name: str = "tests") -> str:
 def token_client_for(user, keyword: str = "Bearer") -> APIClient:
     """An API client authenticated by a new API key of `user` (our token authentication)."""
     return APIClient(HTTP_AUTHORIZATION=f"{keyword} {token_for(user)}")
+
+
+def error(response, status: int, code: str) -> dict:
+    """`response` is our one error shape, `{"error": {"code", "message", "fields"}}`, with this
+    status and code and a message; returns its fields (field name → messages)."""
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    assert "Traceback" not in response.content.decode(errors="replace")
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}, body
+    assert body["error"]["code"] == code and body["error"]["message"], body
+    return body["error"]["fields"]
+
+
+def ids(response) -> list[int]:
+    """The ids of a 200 page's results, in order."""
+    assert response.status_code == 200, response.content[:500]
+    return [item["id"] for item in response.json()["results"]]
+
+
+def query_count(client, url: str, expected_results: int | None = None) -> int:
+    """How many SQL queries a GET of `url` runs, once the client is warm (its first request
+    looks the default tenant up once); checks the answer is a 200 with `expected_results`
+    rows (in a page's results or a plain list) when given."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    body = response.json()
+    results = body["results"] if isinstance(body, dict) else body
+    if expected_results is not None:
+        assert len(results) == expected_results, (url, len(results))
+    return len(queries)
+
+
+def schema_node(schema: dict, node: dict) -> dict:
+    """`node` of an OpenAPI document with its `$ref`s followed."""
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def list_operations(schema: dict) -> dict[str, dict]:
+    """Every list endpoint of an OpenAPI document: path → its 200 answer's schema, `$ref`s
+    followed: a page (a `oneOf` of the cursor page and the page-number page) or an array."""
+    found = {}
+    for path, operations in schema["paths"].items():
+        get = operations.get("get")
+        if not get or "200" not in get["responses"]:
+            continue
+        body = schema_node(schema, get["responses"]["200"]["content"]["application/json"]["schema"])
+        if "oneOf" in body or body.get("type") == "array":
+            found[path] = body
+    return found

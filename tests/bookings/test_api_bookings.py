@@ -2,8 +2,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.bookings.errors import BookingConflict
@@ -14,7 +12,7 @@ from apps.core.models import IdempotencyKey
 from apps.core.soft_delete import soft_delete
 from apps.listings.models import ListingStatus
 from tests.factories import BookingFactory, ListingFactory, UserFactory
-from tests.helpers import client_for
+from tests.helpers import client_for, error, ids
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/bookings/"
@@ -32,20 +30,6 @@ def payload(listing, start=10, nights=3, guests=2) -> dict:
         "check_out": days(start + nights),
         "guests": guests,
     }
-
-
-def error(response, status: int, code: str) -> dict:
-    """The one error shape; returns its fields."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]["fields"]
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [booking["id"] for booking in response.json()["results"]]
 
 
 # --- create ------------------------------------------------------------------------------
@@ -323,38 +307,6 @@ def test_both_pagination_modes():
     assert rest["next"] is None
     assert numbered["count"] == 3 and [b["id"] for b in numbered["results"]] == newest_first[2:]
     error(client.get(f"{URL}?page=9"), 404, "not_found")
-
-
-def _many_bookings(n: int):
-    listing, guest = ListingFactory(), UserFactory()
-    Booking.objects.bulk_create(
-        Booking(
-            listing=listing, guest=guest, tenant_id=listing.tenant_id,
-            check_in=TODAY + dt.timedelta(days=3 * i),
-            check_out=TODAY + dt.timedelta(days=3 * i + 2),
-            status="confirmed", total_cents=2 * listing.price_cents, currency=listing.currency,
-        )
-        for i in range(n)
-    )  # fmt: skip
-    return listing, guest
-
-
-@pytest.mark.parametrize("mode", ["guest", "host", "guest-numbered", "host-numbered"])
-def test_a_page_of_1_and_of_100_cost_the_same_queries(mode):
-    listing, guest = _many_bookings(100)
-    role, _, numbered = mode.partition("-")
-    client = client_for(guest if role == "guest" else listing.owner)
-    query = f"{URL}?role={role}" + ("&page=1" if numbered else "")
-    client.get(query)  # warm up (session, content types...)
-
-    counts = []
-    for size in (1, 100):
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(f"{query}&page_size={size}")
-        assert len(response.json()["results"]) == size
-        counts.append(len(queries))
-
-    assert counts[0] == counts[1]
 
 
 # --- detail and transitions ----------------------------------------------------------------

@@ -7,22 +7,14 @@ from apps.accounts.models import ApiToken, User, api_token_digest
 from apps.core.context import DbContext, db_context
 from tests.factories import ListingFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
+from tests.helpers import error
 
 pytestmark = pytest.mark.django_db
 
 
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["code"] == code
-    assert "Traceback" not in response.content.decode()
-
-
 def test_unknown_api_paths_answer_json_404():
-    assert_error(APIClient().get("/api/v1/nothing-here/"), 404, "not_found")
-    assert_error(APIClient().get("/api/elsewhere"), 404, "not_found")
+    error(APIClient().get("/api/v1/nothing-here/"), 404, "not_found")
+    error(APIClient().get("/api/elsewhere"), 404, "not_found")
 
 
 def test_wrong_method_and_media_type():
@@ -30,8 +22,8 @@ def test_wrong_method_and_media_type():
     client = APIClient()
     client.force_login(listing.owner)
 
-    assert_error(client.put(f"/api/v1/listings/{listing.pk}/", {}), 405, "method_not_allowed")
-    assert_error(
+    error(client.put(f"/api/v1/listings/{listing.pk}/", {}), 405, "method_not_allowed")
+    error(
         client.post("/api/v1/listings/", "title=x", content_type="text/plain"),
         415,
         "unsupported_media_type",
@@ -46,15 +38,15 @@ def test_too_large_a_body_answers_413(settings):
 
     response = client.post("/api/v1/listings/", {"title": "x" * 5000}, format="json")
 
-    assert_error(response, 413, "payload_too_large")
+    error(response, 413, "payload_too_large")
 
 
 def test_a_bad_host_header_on_the_api_answers_json():
-    assert_error(APIClient().get("/api/v1/listings/", HTTP_HOST="evil.example"), 400, "invalid")
+    error(APIClient().get("/api/v1/listings/", HTTP_HOST="evil.example"), 400, "invalid")
 
 
 def test_authentication_is_required_by_default():
-    assert_error(APIClient().get("/api/v1/bookings/"), 401, "not_authenticated")
+    error(APIClient().get("/api/v1/bookings/"), 401, "not_authenticated")
 
 
 def test_register_token_me_and_revoke():
@@ -66,7 +58,7 @@ def test_register_token_me_and_revoke():
         format="json",
     )
     assert created.status_code == 201 and created.json()["role"] == "owner"
-    assert_error(
+    error(
         client.post(
             "/api/v1/auth/register/",
             {"email": "NEW@example.com", "password": DEFAULT_PASSWORD, "name": "Dup"},
@@ -80,14 +72,14 @@ def test_register_token_me_and_revoke():
         {"email": "w@example.com", "password": "123", "name": "W"},
         format="json",
     )
-    assert_error(weak, 400, "invalid")
+    error(weak, 400, "invalid")
     assert "password" in weak.json()["error"]["fields"]
     staff_attempt = client.post(
         "/api/v1/auth/register/",
         {"email": "s@example.com", "password": DEFAULT_PASSWORD, "name": "S", "is_staff": True},
         format="json",
     )
-    assert_error(staff_attempt, 400, "invalid")
+    error(staff_attempt, 400, "invalid")
     assert not User.objects.filter(email="s@example.com", is_staff=True).exists()
 
     token = client.post(
@@ -95,7 +87,7 @@ def test_register_token_me_and_revoke():
         {"email": "New@Example.com", "password": DEFAULT_PASSWORD},
         format="json",
     ).json()["key"]
-    assert_error(
+    error(
         client.post(
             "/api/v1/auth/token/", {"email": "new@example.com", "password": "wrong"}, format="json"
         ),
@@ -108,12 +100,10 @@ def test_register_token_me_and_revoke():
     assert client.patch(
         "/api/v1/users/me/", {"profile": {"bio": "Host in Lyon"}}, format="json"
     ).json()["profile"] == {"bio": "Host in Lyon"}
-    assert_error(
-        client.patch("/api/v1/users/me/", {"role": "guest"}, format="json"), 400, "invalid"
-    )
+    error(client.patch("/api/v1/users/me/", {"role": "guest"}, format="json"), 400, "invalid")
     assert client.get("/api/v1/users/me/").json()["role"] == "owner"
     assert client.delete("/api/v1/auth/token/").status_code == 204
-    assert_error(client.get("/api/v1/users/me/"), 401, "not_authenticated")
+    error(client.get("/api/v1/users/me/"), 401, "not_authenticated")
     with db_context(DbContext.system("tests")):
         assert not ApiToken.objects.filter(digest=api_token_digest(token)).exists()
 
@@ -131,7 +121,7 @@ def test_the_auth_endpoints_are_throttled_with_retry_after(monkeypatch):
 
     assert statuses == [400, 400, 400, 429]
     throttled = client.post("/api/v1/auth/token/", body, format="json")
-    assert_error(throttled, 429, "throttled")
+    error(throttled, 429, "throttled")
     assert int(throttled["Retry-After"]) > 0
 
 
@@ -152,16 +142,14 @@ def test_numbered_pages_work_on_every_list(endpoint):
     response = client.get(f"/api/v1/{endpoint}/?page=1&page_size=5")
 
     assert response.status_code == 200 and "count" in response.json()
-    assert_error(client.get(f"/api/v1/{endpoint}/?page=0"), 404, "not_found")
+    error(client.get(f"/api/v1/{endpoint}/?page=0"), 404, "not_found")
 
 
 def test_preferences_must_be_an_object_and_nothing_reaches_a_500():
     client = APIClient()
     client.force_login(UserFactory())
 
-    assert_error(
-        client.patch("/api/v1/users/me/", {"preferences": None}, format="json"), 400, "invalid"
-    )
+    error(client.patch("/api/v1/users/me/", {"preferences": None}, format="json"), 400, "invalid")
     assert client.patch("/api/v1/users/me/", {"preferences": {"lang": "fr"}}, format="json").json()[
         "preferences"
     ] == {"lang": "fr"}

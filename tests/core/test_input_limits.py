@@ -29,7 +29,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories.accounts import DEFAULT_PASSWORD
-from tests.helpers import client_for
+from tests.helpers import client_for, error
 
 pytestmark = pytest.mark.django_db
 
@@ -50,14 +50,6 @@ OTHER_ROUTES = [
 ]  # fmt: skip
 
 
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content[:500]
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["code"] == code, body
-    return body["error"]["fields"]
-
-
 def send(client, method: str, url: str, body: str = ""):
     return client.generic(method.upper(), url, body, content_type="application/json")
 
@@ -73,7 +65,7 @@ def test_a_listing_id_that_is_not_a_positive_bigint_is_a_404_on_every_action(pk,
 
     response = send(client_for(owner), method, f"/api/v1/listings/{pk}/{action}", "{}")
 
-    assert_error(response, 404, "not_found")
+    error(response, 404, "not_found")
 
 
 @pytest.mark.parametrize("method, prefix, action", OTHER_ROUTES)
@@ -81,7 +73,7 @@ def test_a_listing_id_that_is_not_a_positive_bigint_is_a_404_on_every_action(pk,
 def test_bookings_messages_and_reviews_ids_too(pk, method, prefix, action):
     response = send(client_for(UserFactory()), method, f"/api/v1/{prefix}/{pk}/{action}", "{}")
 
-    assert_error(response, 404, "not_found")
+    error(response, 404, "not_found")
 
 
 def test_an_id_beyond_bigint_never_reaches_postgresql():
@@ -91,14 +83,14 @@ def test_an_id_beyond_bigint_never_reaches_postgresql():
     with CaptureQueriesContext(connection) as queries:
         response = client.patch("/api/v1/listings/9223372036854775808/", {}, format="json")
 
-    assert_error(response, 404, "not_found")
+    error(response, 404, "not_found")
     assert not [q["sql"] for q in queries if "listings" in q["sql"]]
 
 
 def test_the_largest_bigint_is_a_plain_404():
     response = client_for().get(f"/api/v1/listings/{2**63 - 1}/reviews/")
 
-    assert_error(response, 404, "not_found")
+    error(response, 404, "not_found")
 
 
 # --- JSON nesting ---------------------------------------------------------------------------
@@ -109,7 +101,7 @@ def test_json_nested_10000_deep_is_a_parse_error_not_a_recursion_error():
 
     response = send(client_for(), "post", "/api/v1/auth/token/", body)
 
-    assert_error(response, 400, "parse_error")
+    error(response, 400, "parse_error")
 
 
 def test_deep_json_inside_preferences_is_a_parse_error():
@@ -119,7 +111,7 @@ def test_deep_json_inside_preferences_is_a_parse_error():
         client_for(UserFactory()), "patch", "/api/v1/users/me/", f'{{"preferences": {deep}}}'
     )
 
-    assert_error(response, 400, "parse_error")
+    error(response, 400, "parse_error")
 
 
 def test_nesting_up_to_the_limit_is_accepted():
@@ -134,7 +126,7 @@ def test_nesting_up_to_the_limit_is_accepted():
     )
 
     assert accepted.status_code == 200, accepted.json()
-    assert_error(refused, 400, "parse_error")
+    error(refused, 400, "parse_error")
 
 
 @pytest.mark.parametrize(
@@ -172,7 +164,7 @@ def test_nul_or_a_lone_surrogate_in_preferences_is_a_400_naming_the_path(bad):
 
     response = send(client_for(UserFactory()), "patch", "/api/v1/users/me/", body)
 
-    fields = assert_error(response, 400, "invalid")
+    fields = error(response, 400, "invalid")
     assert list(fields) == ["preferences"]
     assert list(fields["preferences"]) == ["theme"] and list(fields["preferences"]["theme"]) == [
         "1"
@@ -194,7 +186,7 @@ def test_an_unstorable_object_key_is_named_escaped():
 
     response = send(client_for(UserFactory()), "patch", "/api/v1/users/me/", body)
 
-    fields = assert_error(response, 400, "invalid")
+    fields = error(response, 400, "invalid")
     assert fields == {"preferences": {"\\udfff": [fields["preferences"]["\\udfff"][0]]}}
 
 
@@ -202,13 +194,13 @@ def test_an_unstorable_object_key_is_named_escaped():
 def test_nul_in_a_query_parameter_is_a_400_naming_it(param):
     response = client_for().get(f"/api/v1/listings/?{param}=Par%00is")
 
-    assert list(assert_error(response, 400, "invalid")) == [param]
+    assert list(error(response, 400, "invalid")) == [param]
 
 
 def test_nul_in_a_header_that_reaches_postgresql_is_a_400():
     response = client_for().get("/api/v1/listings/", HTTP_USER_AGENT="curl\x00")
 
-    assert list(assert_error(response, 400, "invalid")) == ["User-Agent"]
+    assert list(error(response, 400, "invalid")) == ["User-Agent"]
 
 
 def test_nul_in_an_api_form_body_is_a_400_naming_the_field():
@@ -221,7 +213,7 @@ def test_nul_in_an_api_form_body_is_a_400_naming_the_field():
         content_type="application/x-www-form-urlencoded",
     )
 
-    assert list(assert_error(response, 400, "invalid")) == ["title"]
+    assert list(error(response, 400, "invalid")) == ["title"]
 
 
 def test_nul_in_an_admin_form_or_search_is_a_400():
@@ -283,7 +275,7 @@ def test_a_crafted_relevance_cursor_too():
     for rank in ["1e999999", '"abc"', "NaN", "[1]"]:
         cursor = b64(f'{{"r":0,"p":[{rank},1]}}')
         response = client_for().get(f"/api/v1/listings/?q=piscine&cursor={cursor}")
-        assert_error(response, 400, "invalid_cursor")
+        error(response, 400, "invalid_cursor")
 
 
 def test_a_tiny_decimal_in_a_cursor_is_read_at_the_column_s_scale():
@@ -334,7 +326,7 @@ def test_a_crafted_drf_cursor_is_400_invalid_cursor(url, cursor):
 
     response = client_for(review.booking.guest).get(f"{url}?cursor={quote(cursor)}")
 
-    assert list(assert_error(response, 400, "invalid_cursor")) == ["cursor"]
+    assert list(error(response, 400, "invalid_cursor")) == ["cursor"]
 
 
 def test_drf_cursors_we_hand_out_still_page():
@@ -366,7 +358,7 @@ def test_100000_amenities_are_refused_at_once():
         response = send(client, "patch", f"/api/v1/listings/{listing.pk}/", body)
     elapsed = time.perf_counter() - start
 
-    fields = assert_error(response, 400, "invalid")
+    fields = error(response, 400, "invalid")
     assert list(fields) == ["amenities"] and str(MAX_AMENITIES) in fields["amenities"][0]
     assert not [q for q in queries if "amenities" in q["sql"]]  # no item was looked up
     assert elapsed < 5, elapsed  # measured ~0.1 s; the bound only catches a per-item cost
@@ -395,7 +387,7 @@ def test_duplicates_are_removed_and_unknown_ids_named():
     assert sorted(a["id"] for a in body["amenities"]) == sorted([wifi.pk, pool.pk])
     assert [t["id"] for t in body["tags"]] == [tag.pk]
     assert body["photos"] == ["https://x.test/a.jpg", "https://x.test/b.jpg"]
-    fields = assert_error(unknown, 400, "invalid")
+    fields = error(unknown, 400, "invalid")
     assert f"{2**62}, {2**62 + 1}" in fields["amenities"][0]
 
 
@@ -428,7 +420,7 @@ def test_the_database_work_of_a_change_does_not_grow_with_its_lists():
     over = client.patch(url, body(MAX_AMENITIES, MAX_TAGS, MAX_PHOTOS + 1), format="json")
 
     assert largest == small
-    assert list(assert_error(over, 400, "invalid")) == ["photos"]
+    assert list(error(over, 400, "invalid")) == ["photos"]
 
 
 @pytest.mark.parametrize(
@@ -438,7 +430,7 @@ def test_the_database_work_of_a_change_does_not_grow_with_its_lists():
 def test_other_lists_are_bounded_before_their_items_are_checked(url, field, limit):
     response = client_for(UserFactory()).post(url, {field: ["not a url"] * 50_000}, format="json")
 
-    fields = assert_error(response, 400, "invalid")
+    fields = error(response, 400, "invalid")
     assert fields[field] == [f"Ensure this field has no more than {limit} elements."]
 
 

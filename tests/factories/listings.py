@@ -55,3 +55,17 @@ class ListingFactory(factory.django.DjangoModelFactory):
 
     class Params:
         draft = factory.Trait(status=ListingStatus.DRAFT)
+
+
+def many_listings(owner, n=100, **fields):
+    """n listings of `owner` with an amenity and a tag each, inserted in a few statements."""
+    listings = Listing.objects.bulk_create(
+        ListingFactory.build(owner=owner, tenant=owner.tenant, **fields) for _ in range(n)
+    )
+    amenity, tag = AmenityFactory(), TagFactory()
+    for through, value in (
+        (Listing.amenities.through, {"amenity": amenity}),
+        (Listing.tags.through, {"tag": tag}),
+    ):
+        through.objects.bulk_create(through(listing=x, **value) for x in listings)
+    return listings
