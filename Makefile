@@ -49,7 +49,7 @@ check-deploy: install
 clean:
 	rm -rf $(VENV) var/static
 
-# The benchmark (issue: scale and speed): builds/reuses databases havre_bench (1M listings) and
+# The benchmark (README.md, "Performance"; docs/design.md, "Performance at scale"): builds/reuses databases havre_bench (1M listings) and
 # havre_bench_small (10k), then prints every figure beside its raw baseline.
 bench: install db
 	$(PY) -m bench $(BENCH_ARGS)

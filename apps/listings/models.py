@@ -217,7 +217,7 @@ class Listing(TimeStampedModel, SoftDeleteModel):
             ),
         ]
         indexes = [
-            # The guide's simple indexes (owner_id is indexed by its foreign key).
+            # One per filter (owner_id is indexed by its foreign key): docs/design.md, "Indexes".
             models.Index(fields=["status"], name="listings_status_idx"),
             models.Index(fields=["is_active"], name="listings_is_active_idx"),
             models.Index(fields=["created_at"], name="listings_created_at_idx"),

@@ -58,7 +58,7 @@ class Message(TimeStampedModel, SoftDeleteModel):
             ),
         ]
         indexes = [
-            # The guide's indexes (sender_id, recipient_id and listing_id come with their FKs).
+            # docs/design.md, "Indexes" (sender_id, recipient_id, listing_id come with their FKs).
             models.Index(fields=["is_read"], name="messages_is_read_idx"),
             models.Index(fields=["created_at"], name="messages_created_at_idx"),
             # A user's inbox, newest first.

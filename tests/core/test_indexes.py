@@ -1,4 +1,4 @@
-"""The design guide's indexes and constraints exist in PostgreSQL, audit_logs is partitioned by
+"""The indexes and constraints of docs/design.md exist in PostgreSQL, audit_logs is partitioned by
 month, and the full-text index serves a search."""
 
 import datetime as dt

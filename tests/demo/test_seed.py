@@ -1,4 +1,4 @@
-"""`manage.py seed`: the guide's reference and demo data, idempotent."""
+"""`manage.py seed`: the reference and demo data (docs/design.md, "Demo data"), idempotent."""
 
 import pytest
 from django.contrib.auth import authenticate

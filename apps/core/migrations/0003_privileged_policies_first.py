@@ -3,7 +3,8 @@ from django.db import migrations
 # PostgreSQL ORs a table's permissive policies in descending order of their names and stops
 # at the first true one. Naming the staff/system policy `<table>_staff_and_system` puts its
 # cheap test (one initplan) first, so staff queries never evaluate the per-row EXISTS
-# sub-plans of the other policies (measured on 487k reviews: 3.3 s → see the issue note).
+# sub-plans of the other policies (a staff page of 487k reviews took 3.3 s before; see
+# docs/design.md, "Performance at scale").
 RENAMES = [
     ("listings", "listings_privileged", "listings_staff_and_system"),
     ("bookings", "bookings_privileged", "bookings_staff_and_system"),
