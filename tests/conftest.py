@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.accounts.groups import ensure_staff_groups
@@ -29,6 +30,14 @@ def owner(db):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(staff=True)
+
+
+@pytest.fixture
+def superuser_client(db) -> Client:
+    """A browser logged in to the admin as a superuser."""
+    client = Client()
+    client.force_login(UserFactory(staff=True, is_superuser=True))
+    return client
 
 
 @pytest.fixture(autouse=True)

@@ -83,9 +83,9 @@ def connection_to(host: str, port: int | str):
         connection.settings_dict.update(saved)
 
 
-def login_session() -> psycopg.Connection:
-    """Another connection, as DATABASE_URL's login role (the owner in development), in
-    autocommit: what a database administrator's psql would be."""
+def owner_connect(**kwargs) -> psycopg.Connection:
+    """Another connection to the test database, as DATABASE_URL's login role (the owner in
+    development): what a database administrator's psql would be. `kwargs` go to psycopg."""
     db = connection.settings_dict
     return psycopg.connect(
         dbname=db["NAME"],
@@ -93,8 +93,13 @@ def login_session() -> psycopg.Connection:
         password=db["PASSWORD"] or None,
         host=db["HOST"] or None,
         port=db["PORT"] or None,
-        autocommit=True,
+        **kwargs,
     )
+
+
+def login_session() -> psycopg.Connection:
+    """An owner connection in autocommit."""
+    return owner_connect(autocommit=True)
 
 
 def app_session() -> psycopg.Connection:

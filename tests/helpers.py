@@ -99,3 +99,19 @@ def list_operations(schema: dict) -> dict[str, dict]:
         if "oneOf" in body or body.get("type") == "array":
             found[path] = body
     return found
+
+
+def three_rows_in_both_page_modes(client, url: str, newest_first: list[int]) -> dict:
+    """The three rows of `url` (ids `newest_first`) read two by two: a cursor page and its
+    next, then numbered page 2 of 2 (with its count), then a page past the end (404). Returns
+    the cursor's second page."""
+    with_query = f"{url}{'&' if '?' in url else '?'}"
+    cursor = client.get(f"{with_query}page_size=2").json()
+    rest = client.get(cursor["next"]).json()
+    numbered = client.get(f"{with_query}page=2&page_size=2").json()
+
+    assert set(cursor) == {"next", "previous", "results"}
+    assert [row["id"] for row in cursor["results"] + rest["results"]] == newest_first
+    assert numbered["count"] == 3 and [row["id"] for row in numbered["results"]] == newest_first[2:]
+    error(client.get(f"{with_query}page=3&page_size=2"), 404, "not_found")
+    return rest

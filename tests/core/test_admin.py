@@ -10,16 +10,8 @@ from apps.core.models import AuditLog
 from apps.listings.models import Listing, ListingStatus
 from apps.messaging.models import Message
 from apps.reviews.models import Review
-from tests.factories import (
-    AmenityFactory,
-    BookingFactory,
-    CategoryFactory,
-    ListingFactory,
-    MessageFactory,
-    ReviewFactory,
-    TagFactory,
-    UserFactory,
-)
+from tests.factories import BookingFactory, MessageFactory, ReviewFactory, UserFactory
+from tests.factories.listings import AmenityFactory, CategoryFactory, ListingFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 

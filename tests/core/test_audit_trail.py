@@ -118,20 +118,8 @@ def test_password_hashes_never_enter_the_audit_trail():
 
 @pytest.mark.parametrize(
     "table_name",
-    [
-        "users",
-        "profiles",
-        "tenants",
-        "listings",
-        "listing_amenities",
-        "listing_tags",
-        "bookings",
-        "reviews",
-        "messages",
-        "categories",
-        "amenities",
-        "tags",
-    ],
+    "users profiles tenants listings listing_amenities listing_tags bookings reviews messages"
+    " categories amenities tags".split(),
 )
 def test_every_audited_table_has_its_triggers(table_name):
     with connection.cursor() as cursor:

@@ -16,7 +16,6 @@ import sys
 import threading
 from types import SimpleNamespace
 
-import psycopg
 import pytest
 from dbbackup import settings as dbbackup_settings
 from django.core.management import CommandError, call_command
@@ -27,6 +26,7 @@ from apps.core.backups import manifest, restore, retention
 from apps.core.context import DbContext, db_context
 from apps.listings.models import Listing
 from apps.messaging.models import Message
+from tests.db import owner_connect
 from tests.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,14 +61,6 @@ def seeded():
 
 def dbname() -> str:
     return connection.settings_dict["NAME"]
-
-
-def owner_connect(**kwargs) -> psycopg.Connection:
-    params = connection.settings_dict
-    return psycopg.connect(
-        dbname=params["NAME"], user=params["USER"], host=params["HOST"],
-        port=params["PORT"] or 5432, **kwargs,
-    )  # fmt: skip
 
 
 def owner_sql(query, params=None):

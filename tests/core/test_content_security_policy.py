@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, get_resolver, reverse
 
 from apps.core.csp import is_html
-from tests.factories import BookingFactory, ListingFactory, UserFactory
+from tests.factories import BookingFactory, ListingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,13 +73,6 @@ def assert_strict(response):
     assert page.handlers == []
     assert page.nonces == [nonce_of(policy)] * len(page.nonces)
     return policy
-
-
-@pytest.fixture
-def superuser_client():
-    client = Client()
-    client.force_login(UserFactory(staff=True, is_superuser=True))
-    return client
 
 
 def test_admin_pages_get_the_strict_policy(superuser_client):

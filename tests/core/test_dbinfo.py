@@ -6,13 +6,13 @@ import json
 import threading
 import time
 
-import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from apps.core.context import DbContext, db_context
 from apps.core.management.commands.dbinfo import NOT_INSTALLED, NOT_LOADED
+from tests.db import owner_connect
 from tests.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,14 +26,6 @@ def run(*args) -> str:
 
 def run_json(*args) -> list[dict]:
     return json.loads(run(*args, "--json"))
-
-
-def owner_connect(**kwargs) -> psycopg.Connection:
-    params = connection.settings_dict
-    return psycopg.connect(
-        dbname=params["NAME"], user=params["USER"], host=params["HOST"],
-        port=params["PORT"] or 5432, **kwargs,
-    )  # fmt: skip
 
 
 @pytest.fixture

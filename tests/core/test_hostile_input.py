@@ -27,17 +27,9 @@ from django_filters.filterset import BaseFilterSet
 from rest_framework import serializers
 
 from apps.bookings.models import BookingStatus
-from tests.factories import (
-    AmenityFactory,
-    BookingFactory,
-    CategoryFactory,
-    ListingFactory,
-    MessageFactory,
-    ReviewFactory,
-    TagFactory,
-    UserFactory,
-)
+from tests.factories import BookingFactory, MessageFactory, ReviewFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
+from tests.factories.listings import AmenityFactory, CategoryFactory, ListingFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 

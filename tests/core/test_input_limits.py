@@ -19,16 +19,9 @@ from apps.core.api.parsers import MAX_JSON_DEPTH, json_depth
 from apps.core.errors import InvalidCursor
 from apps.listings.models import Listing
 from apps.listings.services import MAX_AMENITIES, MAX_PHOTOS, MAX_TAGS
-from tests.factories import (
-    AmenityFactory,
-    BookingFactory,
-    ListingFactory,
-    MessageFactory,
-    ReviewFactory,
-    TagFactory,
-    UserFactory,
-)
+from tests.factories import BookingFactory, MessageFactory, ReviewFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
+from tests.factories.listings import AmenityFactory, ListingFactory, TagFactory
 from tests.helpers import client_for, error
 
 pytestmark = pytest.mark.django_db

@@ -16,23 +16,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PROTECTED_TABLES = [
-    "users",
-    "profiles",
-    "tenants",
-    "listings",
-    "listing_amenities",
-    "listing_tags",
-    "listing_versions",
-    "categories",
-    "amenities",
-    "tags",
-    "bookings",
-    "reviews",
-    "messages",
-    "audit_logs",
-    "api_tokens",
-]
+PROTECTED_TABLES = (
+    "users profiles tenants listings listing_amenities listing_tags listing_versions categories"
+    " amenities tags bookings reviews messages audit_logs api_tokens"
+).split()
 
 
 def sql(query, params=()):

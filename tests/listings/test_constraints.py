@@ -108,28 +108,22 @@ def test_the_limits_themselves_are_accepted():
 # --- links and versions --------------------------------------------------------------------
 
 
-def test_a_tag_is_linked_to_a_listing_once():
-    listing, tag = ListingFactory(), TagFactory()
-    ListingTag.objects.create(listing=listing, tag=tag)
+@pytest.mark.parametrize(
+    ("link", "column", "factory"),
+    [(ListingTag, "tag", TagFactory), (ListingAmenity, "amenity", AmenityFactory)],
+    ids=["a tag", "an amenity"],
+)
+def test_a_tag_or_an_amenity_is_linked_to_a_listing_once(link, column, factory):
+    listing, linked = ListingFactory(), factory()
+    table = link._meta.db_table
+    link.objects.create(listing=listing, **{column: linked})
 
-    with refused("listing_tags_unique_pair"):
-        ListingTag.objects.create(listing=listing, tag=tag)
-    with refused("listing_tags_unique_pair"):
+    with refused(f"{table}_unique_pair"):
+        link.objects.create(listing=listing, **{column: linked})
+    with refused(f"{table}_unique_pair"):
         execute(
-            "INSERT INTO listing_tags (listing_id, tag_id) VALUES (%s, %s)", [listing.pk, tag.pk]
-        )
-
-
-def test_an_amenity_is_linked_to_a_listing_once():
-    listing, amenity = ListingFactory(), AmenityFactory()
-    ListingAmenity.objects.create(listing=listing, amenity=amenity)
-
-    with refused("listing_amenities_unique_pair"):
-        ListingAmenity.objects.create(listing=listing, amenity=amenity)
-    with refused("listing_amenities_unique_pair"):
-        execute(
-            "INSERT INTO listing_amenities (listing_id, amenity_id) VALUES (%s, %s)",
-            [listing.pk, amenity.pk],
+            f"INSERT INTO {table} (listing_id, {column}_id) VALUES (%s, %s)",  # noqa: S608 — our names
+            [listing.pk, linked.pk],
         )
 
 

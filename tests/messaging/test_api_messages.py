@@ -10,7 +10,7 @@ from tests.factories import (
     TenantFactory,
     UserFactory,
 )
-from tests.helpers import client_for, error, ids
+from tests.helpers import client_for, error, ids, three_rows_in_both_page_modes
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/messages/"
@@ -173,17 +173,8 @@ def test_unread_count_is_the_inbox_unread():
 def test_both_pagination_modes():
     me = UserFactory()
     messages = MessageFactory.create_batch(3, recipient=me)
-    client = client_for(me)
 
-    cursor = client.get(f"{URL}?page_size=2").json()
-    rest = client.get(cursor["next"]).json()
-    numbered = client.get(f"{URL}?page=2&page_size=2").json()
-
-    newest_first = [m.pk for m in reversed(messages)]
-    assert set(cursor) == {"next", "previous", "results"}
-    assert [m["id"] for m in cursor["results"] + rest["results"]] == newest_first
-    assert numbered["count"] == 3 and [m["id"] for m in numbered["results"]] == newest_first[2:]
-    error(client.get(f"{URL}?page=3&page_size=2"), 404, "not_found")
+    three_rows_in_both_page_modes(client_for(me), URL, [m.pk for m in reversed(messages)])
 
 
 # --- one message -------------------------------------------------------------------------
