@@ -12,6 +12,7 @@ from apps.core.admin_tools import (
     SEARCH_CAP,
     EstimatedCountPaginator,
     audit_history_link,
+    holds_permission,
     report,
     search_words,
 )
@@ -132,8 +133,7 @@ class UserAdmin(DjangoUserAdmin):
         finally:
             _password_actor.reset(token)
 
-    def has_moderate_permission(self, request):
-        return request.user.has_perm("accounts.moderate_user")
+    has_moderate_permission = holds_permission("accounts.moderate_user")
 
     @admin.display(description="History")
     def audit_history(self, obj):

@@ -2,12 +2,17 @@ from django.contrib import admin, messages
 
 from apps.bookings import services
 from apps.bookings.models import Booking
-from apps.core.admin_tools import BigTableAdmin, action_with_reason, audit_history_link
+from apps.core.admin_tools import (
+    AuditHistoryMixin,
+    BigTableAdmin,
+    action_with_reason,
+    holds_permission,
+)
 from apps.core.errors import DomainError
 
 
 @admin.register(Booking)
-class BookingAdmin(BigTableAdmin):
+class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     list_display = [
         "__str__", "guest", "status", "check_in", "check_out", "total", "created_at",
     ]  # fmt: skip
@@ -21,16 +26,11 @@ class BookingAdmin(BigTableAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_cancel_permission(self, request):
-        return request.user.has_perm("bookings.cancel_booking")
+    has_cancel_permission = holds_permission("bookings.cancel_booking")
 
     @admin.display(description="Total", ordering="total_cents")
     def total(self, obj):
         return f"{obj.total_cents / 100:,.2f} {obj.currency}"
-
-    @admin.display(description="History")
-    def audit_history(self, obj):
-        return audit_history_link("bookings", obj.pk) if obj.pk else "—"
 
     @admin.action(description="Cancel selected bookings (with a reason)", permissions=["cancel"])
     def cancel(self, request, queryset):

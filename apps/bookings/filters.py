@@ -11,6 +11,7 @@ from django_filters import rest_framework as filters
 
 from apps.bookings.models import BookingStatus
 from apps.core.dates import validate_query_date
+from apps.core.filters import one_of_filter
 
 ROLES = ("guest", "host")
 
@@ -25,9 +26,8 @@ class BookingListForm(forms.Form):
 
 
 class BookingFilter(filters.FilterSet):
-    role = filters.ChoiceFilter(
-        choices=[(role, role) for role in ROLES],
-        empty_label=None,
+    role = one_of_filter(
+        ROLES,
         help_text="guest (default): the caller's own stays; host: bookings of the caller's "
         "listings.",
     )

@@ -218,3 +218,36 @@ def audit_history_link(table: str, record_id) -> str:
     return format_html(
         '<a href="{}?table_name={}&record_id={}">Audit history</a>', url, table, record_id
     )
+
+
+class AuditHistoryMixin:
+    """For the admin of an audited table: a "History" field (list it in readonly_fields) that
+    links to the row's audit trail."""
+
+    @admin.display(description="History")
+    def audit_history(self, obj):
+        return audit_history_link(self.model._meta.db_table, obj.pk) if obj.pk else "—"
+
+
+def holds_permission(permission: str):
+    """A ModelAdmin `has_<name>_permission(self, request)` for the actions declared with
+    `permissions=[name]`: the staff user holds `permission` ("app_label.codename")."""
+
+    def has_permission(self, request) -> bool:
+        return request.user.has_perm(permission)
+
+    return has_permission
+
+
+class ConditionFilter(admin.SimpleListFilter):
+    """A list filter whose choices are conditions: subclasses set `title`, `parameter_name`
+    and `conditions` = {value: (label, Q)}; an unknown or absent value filters nothing."""
+
+    conditions: dict[str, tuple[str, models.Q]] = {}
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _) in self.conditions.items()]
+
+    def queryset(self, request, queryset):
+        chosen = self.conditions.get(self.value())
+        return queryset.filter(chosen[1]) if chosen else queryset

@@ -30,19 +30,25 @@ class AliveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
         return super().get_queryset().alive()
 
 
+def acting_user_field(**options) -> models.ForeignKey:
+    """The user who did something to a row (added it, deleted it, hid it): optional, set to
+    NULL if that user is ever deleted, and no reverse accessor on the user."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        **options,
+    )
+
+
 class SoftDeleteModel(models.Model):
     """deleted_at / deleted_by. Deleting is a service's job (it audits and checks rights);
     this mixin only stores the state and hides deleted rows from the default manager."""
 
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    deleted_by = acting_user_field(editable=False)
 
     objects = AliveManager()
     all_objects = SoftDeleteQuerySet.as_manager()

@@ -6,9 +6,11 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import format_html
 
 from apps.core.admin_tools import (
+    AuditHistoryMixin,
     BigTableAdmin,
+    ConditionFilter,
     QueryInitialDataMixin,
-    audit_history_link,
+    holds_permission,
     report,
 )
 from apps.core.errors import DomainError
@@ -106,19 +108,13 @@ class ListingVersionInline(admin.TabularInline):
         )
 
 
-class DeletedFilter(admin.SimpleListFilter):
+class DeletedFilter(ConditionFilter):
     title = "deleted"
     parameter_name = "deleted"
-
-    def lookups(self, request, model_admin):
-        return [("no", "Not deleted"), ("yes", "Deleted")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset
+    conditions = {
+        "no": ("Not deleted", models.Q(deleted_at__isnull=True)),
+        "yes": ("Deleted", models.Q(deleted_at__isnull=False)),
+    }
 
 
 class CityFilter(admin.SimpleListFilter):
@@ -143,8 +139,31 @@ class CityFilter(admin.SimpleListFilter):
         return queryset.filter(city=self.value()) if self.value() else queryset
 
 
+def moderation_action(
+    verb: str, past: str, service: str, *, skip_status=None, name=None, **options
+):
+    """The ListingAdmin action "<verb> selected listings": services.<service>(listing=…,
+    actor=the staff user, **options) on each selected listing (but those already in
+    `skip_status`), reported as "<past> n of m selected"."""
+
+    @admin.action(description=f"{verb.capitalize()} selected listings", permissions=["moderate"])
+    def action(modeladmin, request, queryset):
+        if skip_status is not None:
+            queryset = queryset.exclude(status=skip_status)
+        apply = getattr(services, service)
+        modeladmin._apply(
+            request,
+            queryset,
+            past,
+            lambda listing: apply(listing=listing, actor=request.user, **options),
+        )
+
+    action.__name__ = name or verb
+    return action
+
+
 @admin.register(Listing)
-class ListingAdmin(BigTableAdmin):
+class ListingAdmin(AuditHistoryMixin, BigTableAdmin):
     list_display = [
         "title", "owner", "city", "status", "price", "is_active", "rating_avg", "created_at",
         "deleted_at",
@@ -181,16 +200,11 @@ class ListingAdmin(BigTableAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # soft delete through the action; purges are the cron's job
 
-    def has_moderate_permission(self, request):
-        return request.user.has_perm("listings.moderate_listing")
+    has_moderate_permission = holds_permission("listings.moderate_listing")
 
     @admin.display(description="Price", ordering="price_cents")
     def price(self, obj):
         return f"{obj.price_cents / 100:,.2f} {obj.currency}"
-
-    @admin.display(description="History")
-    def audit_history(self, obj):
-        return audit_history_link("listings", obj.pk) if obj.pk else "—"
 
     def response_change(self, request, obj):
         version_id = request.POST.get("_revert_to")
@@ -212,49 +226,14 @@ class ListingAdmin(BigTableAdmin):
                 self.message_user(request, f"{listing}: {exc}", messages.WARNING)
         report(self, request, verb, changed, len(queryset))
 
-    @admin.action(description="Publish selected listings", permissions=["moderate"])
-    def publish(self, request, queryset):
-        self._apply(
-            request,
-            queryset.exclude(status=ListingStatus.PUBLISHED),
-            "Published",
-            lambda listing: services.listing_publish(listing=listing, actor=request.user),
-        )
-
-    @admin.action(description="Archive selected listings", permissions=["moderate"])
-    def archive(self, request, queryset):
-        self._apply(
-            request,
-            queryset.exclude(status=ListingStatus.ARCHIVED),
-            "Archived",
-            lambda listing: services.listing_archive(listing=listing, actor=request.user),
-        )
-
-    @admin.action(description="Deactivate selected listings", permissions=["moderate"])
-    def deactivate(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Deactivated",
-            lambda listing: services.listing_set_active(
-                listing=listing, active=False, actor=request.user
-            ),
-        )
-
-    @admin.action(description="Soft-delete selected listings", permissions=["moderate"])
-    def soft_delete(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Deleted",
-            lambda listing: services.listing_soft_delete(listing=listing, actor=request.user),
-        )
-
-    @admin.action(description="Restore selected listings", permissions=["moderate"])
-    def restore(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Restored",
-            lambda listing: services.listing_restore(listing=listing, actor=request.user),
-        )
+    publish = moderation_action(
+        "publish", "Published", "listing_publish", skip_status=ListingStatus.PUBLISHED
+    )
+    archive = moderation_action(
+        "archive", "Archived", "listing_archive", skip_status=ListingStatus.ARCHIVED
+    )
+    deactivate = moderation_action("deactivate", "Deactivated", "listing_set_active", active=False)
+    soft_delete = moderation_action(
+        "soft-delete", "Deleted", "listing_soft_delete", name="soft_delete"
+    )
+    restore = moderation_action("restore", "Restored", "listing_restore")

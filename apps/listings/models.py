@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length, Now
 from django.db.models.lookups import GreaterThanOrEqual
 
-from apps.core.models import SoftDeleteModel, TimeStampedModel
+from apps.core.models import SoftDeleteModel, TimeStampedModel, acting_user_field
 
 # Text search configuration shared by the generated column and every query against it.
 SEARCH_CONFIG = "french"
@@ -253,13 +253,7 @@ class ListingTag(models.Model):
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="listing_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="listing_tags")
     added_at = models.DateTimeField(db_default=Now(), editable=False)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    added_by = acting_user_field()
 
     class Meta:
         db_table = "listing_tags"
@@ -295,13 +289,7 @@ class ListingVersion(models.Model):
     description = models.TextField(null=True, blank=True)
     price_cents = models.BigIntegerField()
     created_at = models.DateTimeField(db_default=Now(), editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = acting_user_field()
 
     class Meta:
         db_table = "listing_versions"

@@ -1,27 +1,28 @@
 from django.contrib import admin
+from django.db.models import Q
 
-from apps.core.admin_tools import BigTableAdmin, audit_history_link, report
+from apps.core.admin_tools import (
+    AuditHistoryMixin,
+    BigTableAdmin,
+    ConditionFilter,
+    holds_permission,
+    report,
+)
 from apps.messaging import services
 from apps.messaging.models import Message
 
 
-class QueueFilter(admin.SimpleListFilter):
+class QueueFilter(ConditionFilter):
     title = "moderation queue"
     parameter_name = "queue"
-
-    def lookups(self, request, model_admin):
-        return [("spam", "Marked as spam"), ("reported", "Reported by a recipient")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "spam":
-            return queryset.filter(is_spam=True)
-        if self.value() == "reported":
-            return queryset.filter(reported_at__isnull=False)
-        return queryset
+    conditions = {
+        "spam": ("Marked as spam", Q(is_spam=True)),
+        "reported": ("Reported by a recipient", Q(reported_at__isnull=False)),
+    }
 
 
 @admin.register(Message)
-class MessageAdmin(BigTableAdmin):
+class MessageAdmin(AuditHistoryMixin, BigTableAdmin):
     list_display = ["subject", "sender", "recipient", "is_spam", "reported_at", "created_at"]
     list_filter = [QueueFilter, "is_spam", "is_read", "is_archived"]
     list_select_related = ["sender", "recipient"]
@@ -43,12 +44,7 @@ class MessageAdmin(BigTableAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    def has_moderate_permission(self, request):
-        return request.user.has_perm("messaging.moderate_message")
-
-    @admin.display(description="History")
-    def audit_history(self, obj):
-        return audit_history_link("messages", obj.pk) if obj.pk else "—"
+    has_moderate_permission = holds_permission("messaging.moderate_message")
 
     @admin.action(description="Mark selected messages as spam", permissions=["moderate"])
     def mark_spam(self, request, queryset):

@@ -2,13 +2,14 @@
 
 from django_filters import rest_framework as filters
 
+from apps.core.filters import one_of_filter
+
 BOXES = ("inbox", "sent", "archived")
 
 
 class MessageFilter(filters.FilterSet):
-    box = filters.ChoiceFilter(
-        choices=[(box, box) for box in BOXES],
-        empty_label=None,
+    box = one_of_filter(
+        BOXES,
         help_text="inbox (default): received, not archived, not spam; sent; archived: "
         "received and archived.",
     )

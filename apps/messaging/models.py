@@ -6,6 +6,13 @@ from django.db.models import F, Q
 from apps.core.models import SoftDeleteModel, TimeStampedModel
 
 
+def message_subject_field(model: str) -> models.ForeignKey:
+    """What a message is about, if anything: optional, set to NULL when that row goes."""
+    return models.ForeignKey(
+        model, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+
+
 class Message(TimeStampedModel, SoftDeleteModel):
     subject = models.CharField(max_length=200)
     content = models.TextField()
@@ -20,20 +27,8 @@ class Message(TimeStampedModel, SoftDeleteModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="received_messages"
     )
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
-    listing = models.ForeignKey(
-        "listings.Listing",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="messages",
-    )
-    booking = models.ForeignKey(
-        "bookings.Booking",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="messages",
-    )
+    listing = message_subject_field("listings.Listing")
+    booking = message_subject_field("bookings.Booking")
 
     is_read = models.BooleanField(default=False, db_default=False)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from apps.core.admin_tools import (
+    AuditHistoryMixin,
     BigTableAdmin,
     action_with_reason,
-    audit_history_link,
     filter_int,
+    holds_permission,
     report,
 )
 from apps.reviews import services
@@ -27,7 +28,7 @@ class RatingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Review)
-class ReviewAdmin(BigTableAdmin):
+class ReviewAdmin(AuditHistoryMixin, BigTableAdmin):
     list_display = ["__str__", "listing", "rating", "is_hidden", "hidden_reason", "created_at"]
     list_filter = [RatingFilter, "is_hidden"]
     list_select_related = ["listing"]
@@ -42,12 +43,7 @@ class ReviewAdmin(BigTableAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    def has_moderate_permission(self, request):
-        return request.user.has_perm("reviews.moderate_review")
-
-    @admin.display(description="History")
-    def audit_history(self, obj):
-        return audit_history_link("reviews", obj.pk) if obj.pk else "—"
+    has_moderate_permission = holds_permission("reviews.moderate_review")
 
     @admin.action(description="Hide selected reviews (with a reason)", permissions=["moderate"])
     def hide(self, request, queryset):

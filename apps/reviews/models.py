@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, acting_user_field
 
 
 class Review(TimeStampedModel):
@@ -25,13 +24,7 @@ class Review(TimeStampedModel):
     is_hidden = models.BooleanField(default=False, db_default=False)
     hidden_reason = models.TextField(blank=True, default="", db_default="")
     hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    hidden_by = acting_user_field()
 
     class Meta:
         db_table = "reviews"

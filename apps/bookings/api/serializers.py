@@ -42,11 +42,10 @@ class BookingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = [
-            "id", "listing", "guest", "check_in", "check_out", "nights", "guests", "status",
-            "total_cents", "currency", "cancellation_reason", "created_at", "updated_at",
-        ]  # fmt: skip
-        read_only_fields = fields
+        fields = read_only_fields = (
+            "id listing guest check_in check_out nights guests status total_cents currency"
+            " cancellation_reason created_at updated_at"
+        ).split()
 
 
 class BookingCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

@@ -26,11 +26,10 @@ class MessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = [
-            "id", "subject", "content", "attachments", "sender", "recipient", "listing", "booking",
-            "is_read", "read_at", "is_archived", "is_spam", "created_at",
-        ]  # fmt: skip
-        read_only_fields = fields
+        fields = read_only_fields = (
+            "id subject content attachments sender recipient listing booking is_read read_at"
+            " is_archived is_spam created_at"
+        ).split()
 
     def to_representation(self, message):
         data = super().to_representation(message)
