@@ -125,3 +125,27 @@ def wait_until_blocked(waiting: psycopg.Connection, blocking: psycopg.Connection
                 return
             time.sleep(0.005)
     raise AssertionError("the second transaction never waited for the first")
+
+
+def assert_plans_use(plans: dict[str, str], indexes: dict[str, str], *, unsorted=False) -> None:
+    """Each named EXPLAIN text in `plans` uses its index of `indexes` (name → index name) and,
+    when `unsorted`, reads the rows in order from it (no Sort node)."""
+    for name, index in indexes.items():
+        assert index in plans[name], (name, plans[name])
+        assert not (unsorted and "Sort" in plans[name]), (name, plans[name])
+
+
+def privileged_contexts():
+    """A parametrize of the most privileged contexts the runtime role can be in — a
+    superuser, a system actor, a command — for the rules that hold even against them."""
+    from tests.factories import UserFactory
+
+    return pytest.mark.parametrize(
+        "context",
+        [
+            lambda: DbContext().with_user(UserFactory(staff=True, is_superuser=True)),
+            lambda: DbContext.system("tests"),
+            lambda: DbContext.for_command("seed"),
+        ],
+        ids=["superuser", "system actor", "command"],
+    )

@@ -96,6 +96,18 @@ class ListingStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+def coordinate_field(bound: int) -> models.DecimalField:
+    """An optional latitude (bound 90) or longitude (180) in degrees, to 8 decimals (~1 mm);
+    the range is also a CHECK (listings_latitude_range, listings_longitude_range)."""
+    return models.DecimalField(
+        max_digits=len(str(bound)) + 8,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-bound), MaxValueValidator(bound)],
+    )
+
+
 class Listing(TimeStampedModel, SoftDeleteModel):
     title = models.CharField(max_length=200, validators=[MinLengthValidator(5)])
     description = models.TextField(null=True, blank=True)
@@ -117,20 +129,8 @@ class Listing(TimeStampedModel, SoftDeleteModel):
     max_guests = models.SmallIntegerField(
         default=2, db_default=2, validators=[MinValueValidator(1)]
     )
-    latitude = models.DecimalField(
-        max_digits=10,
-        decimal_places=8,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        max_digits=11,
-        decimal_places=8,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = coordinate_field(90)
+    longitude = coordinate_field(180)
     status = models.CharField(
         max_length=20,
         choices=ListingStatus.choices,

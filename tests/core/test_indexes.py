@@ -12,7 +12,8 @@ from django.utils import timezone
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
 from apps.listings.models import SEARCH_CONFIG, Listing
-from tests.factories import ListingFactory, UserFactory
+from tests.factories import UserFactory
+from tests.factories.listings import listings_of
 
 pytestmark = pytest.mark.django_db
 
@@ -193,16 +194,13 @@ def test_the_full_text_index_serves_a_search():
     public search goes through the listing_search projection instead (its own test)."""
     words = ["maison", "studio", "loft", "villa", "chalet", "péniche", "cabane", "duplex"]
     with db_context(DbContext.system("tests")):
-        owner = UserFactory(owner=True)
-        # bulk_create leaves the generated search_vector column to PostgreSQL.
-        Listing.objects.bulk_create(
-            ListingFactory.build(
-                owner=owner,
-                tenant=owner.tenant,
-                title=f"{'Appartement' if i % 250 == 0 else words[i % len(words)]} n° {i}",
-                description=f"Séjour au calme, {words[(i * 3) % len(words)]} lumineux",
-            )
-            for i in range(2000)
+        listings_of(
+            UserFactory(owner=True),
+            2000,
+            lambda i: {
+                "title": f"{'Appartement' if i % 250 == 0 else words[i % len(words)]} n° {i}",
+                "description": f"Séjour au calme, {words[(i * 3) % len(words)]} lumineux",
+            },
         )
         flats = Listing.objects.filter(
             search_vector=SearchQuery("appartements", config=SEARCH_CONFIG, search_type="websearch")

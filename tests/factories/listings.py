@@ -57,11 +57,18 @@ class ListingFactory(factory.django.DjangoModelFactory):
         draft = factory.Trait(status=ListingStatus.DRAFT)
 
 
+def listings_of(owner, n: int, each=lambda i: {}, **fields) -> list[Listing]:
+    """n listings of `owner` in one INSERT, the i-th with `fields` and `each(i)`'s fields
+    (bulk_create leaves generated columns, such as search_vector, to PostgreSQL)."""
+    return Listing.objects.bulk_create(
+        ListingFactory.build(owner=owner, tenant=owner.tenant, **fields, **each(i))
+        for i in range(n)
+    )
+
+
 def many_listings(owner, n=100, **fields):
     """n listings of `owner` with an amenity and a tag each, inserted in a few statements."""
-    listings = Listing.objects.bulk_create(
-        ListingFactory.build(owner=owner, tenant=owner.tenant, **fields) for _ in range(n)
-    )
+    listings = listings_of(owner, n, **fields)
     amenity, tag = AmenityFactory(), TagFactory()
     for through, value in (
         (Listing.amenities.through, {"amenity": amenity}),

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from apps.core.context import DbContext, db_context
+from apps.core.context import db_context
 from apps.listings.models import Listing
-from tests.db import acting_as, execute, refused_column
+from tests.db import acting_as, execute, privileged_contexts, refused_column
 from tests.factories import BookingFactory, ListingFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +30,7 @@ def test_an_owner_cannot_award_their_listing_a_rating():
     assert summary(listing) == (0, None)
 
 
-@pytest.mark.parametrize(
-    "context",
-    [lambda: DbContext().with_user(UserFactory(staff=True, is_superuser=True)),
-     lambda: DbContext.system("tests"), lambda: DbContext.for_command("seed")],
-    ids=["superuser", "system actor", "command"],
-)  # fmt: skip
+@privileged_contexts()
 def test_nobody_but_the_rating_trigger_writes_it(context):
     listing = ListingFactory()
 

@@ -3,11 +3,11 @@ rewrites its words or its parties; the recipient's own flags still work."""
 
 import pytest
 
-from apps.core.context import DbContext, db_context
+from apps.core.context import db_context
 from apps.messaging import services
 from apps.messaging.models import Message
-from tests.db import acting_as, execute, refused_column
-from tests.factories import MessageFactory, UserFactory
+from tests.db import acting_as, execute, privileged_contexts, refused_column
+from tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +37,7 @@ def test_the_sender_cannot_rewrite_what_they_sent(column, value):
         execute(f"UPDATE messages SET {column} = {value} WHERE id = %s", [message.pk])  # noqa: S608
 
 
-@pytest.mark.parametrize(
-    "context",
-    [lambda: DbContext().with_user(UserFactory(staff=True, is_superuser=True)),
-     lambda: DbContext.system("tests")],
-    ids=["superuser", "system actor"],
-)  # fmt: skip
+@privileged_contexts()
 def test_nobody_of_the_runtime_role_rewrites_it(context):
     message = MessageFactory()
 
