@@ -2,7 +2,8 @@
 
 Use: decorate a view method that handles a POST (`APIView.post`, a viewset's `create`, a POST
 `@action`) with `@idempotent`, and add `IDEMPOTENCY_KEY_PARAMETER` and `IDEMPOTENCY_ERRORS` to
-its `extend_schema`. The rules:
+its `extend_schema` — or, for a create answering 201, with `@idempotent_create(...)`, which
+does both. The rules:
 
 - The header is optional; without it nothing is stored. Keys are 1–255 printable ASCII
   characters, scoped to the authenticated user (another user may use the same key); anonymous
@@ -32,7 +33,7 @@ from functools import wraps
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -168,3 +169,19 @@ def idempotency_keys_purge_expired(
         expired = IdempotencyKey.objects.filter(pk__in=batch)
     deleted, _ = expired.delete()
     return deleted
+
+
+def idempotent_create(*, summary: str, description: str, request, response):
+    """A create endpoint's OpenAPI schema (a 201 answering `response`, the Idempotency-Key
+    header and its 409/422 errors) and `@idempotent`, in one decorator."""
+
+    def decorate(view_method):
+        return extend_schema(
+            summary=summary,
+            description=description,
+            parameters=[IDEMPOTENCY_KEY_PARAMETER],
+            request=request,
+            responses={201: response, **IDEMPOTENCY_ERRORS},
+        )(idempotent(view_method))
+
+    return decorate

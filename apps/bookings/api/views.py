@@ -14,7 +14,7 @@ from apps.bookings.api.serializers import (
 from apps.bookings.filters import BookingFilter
 from apps.bookings.models import Booking
 from apps.core.api.serializers import ErrorSerializer
-from apps.core.idempotency import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from apps.core.idempotency import idempotent_create
 
 # 400, 401, 403, 404 and 429 are added to every operation by HavreAutoSchema.
 CONFLICT = {409: ErrorSerializer}
@@ -51,17 +51,15 @@ class BookingViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(BookingSerializer(self.get_object()).data)
 
-    @extend_schema(
+    @idempotent_create(
         summary="Book a listing",
         description="Creates a pending booking of a published listing (not one's own) for "
         "the caller, priced nights × the nightly price in the listing's currency. Dates "
         "overlapping a pending or confirmed booking answer 409 `booking_conflict`. Send an "
         "`Idempotency-Key` header to make retries safe.",
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=BookingCreateSerializer,
-        responses={201: BookingSerializer, **IDEMPOTENCY_ERRORS},
+        response=BookingSerializer,
     )
-    @idempotent
     def create(self, request):
         data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

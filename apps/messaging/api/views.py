@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from apps.core.idempotency import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from apps.core.idempotency import idempotent_create
 from apps.messaging import selectors, services
 from apps.messaging.api.serializers import (
     MessageCreateSerializer,
@@ -57,16 +57,14 @@ class MessageViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(self._render(self.get_object()))
 
-    @extend_schema(
+    @idempotent_create(
         summary="Send a message",
         description="To another active user of the caller's tenant, optionally about a "
         "listing or booking the caller can see. Send an `Idempotency-Key` header to make "
         "retries safe.",
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=MessageCreateSerializer,
-        responses={201: MessageSerializer, **IDEMPOTENCY_ERRORS},
+        response=MessageSerializer,
     )
-    @idempotent
     def create(self, request):
         data = MessageCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,7 +5,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.core.api.serializers import ErrorSerializer
-from apps.core.idempotency import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from apps.core.idempotency import idempotent_create
 from apps.listings.api.pagination import ListingPagination
 from apps.listings.selectors import listing_visible_queryset
 from apps.reviews import selectors, services
@@ -87,17 +87,15 @@ class ReviewViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(ReviewSerializer(self.get_object()).data)
 
-    @extend_schema(
+    @idempotent_create(
         summary="Review a stay (the booking's guest, once)",
         description="Only the booking's guest (404 for a booking the caller cannot see, 403 "
         "for one they see but did not stay in, e.g. its host), from the check-out day of a "
         "confirmed or completed booking on (else 400 on `booking`). A second review of the "
         "booking answers 409 `review_exists`.",
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=ReviewCreateSerializer,
-        responses={201: ReviewSerializer, **IDEMPOTENCY_ERRORS},
+        response=ReviewSerializer,
     )
-    @idempotent
     def create(self, request):
         data = ReviewCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
