@@ -115,11 +115,11 @@ def test_a_search_up_to_the_query_horizon_is_answered():
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [
-        ("from=9999-12-30&to=9999-12-31", "from"),
-        ("from=2030-01-01&to=9999-12-31", "to"),
-        ("from=0001-01-01&to=0001-01-02", "from"),
-    ],
+    {
+        "from=9999-12-30&to=9999-12-31": "from",
+        "from=2030-01-01&to=9999-12-31": "to",
+        "from=0001-01-01&to=0001-01-02": "from",
+    }.items(),
 )
 def test_availability_dates_out_of_range_are_a_400_naming_them(query, field):
     listing = ListingFactory()

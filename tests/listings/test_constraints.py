@@ -45,20 +45,21 @@ def test_a_listing_with_a_bad_value_is_not_inserted(field, value, constraint):
         ListingFactory(**{field: value})
 
 
-@pytest.mark.parametrize(
-    ("assignment", "constraint"),
-    [
-        ("price_cents = 0", "listings_price_positive"),
-        ("beds = -1", "listings_beds_non_negative"),
-        ("baths = -1", "listings_baths_non_negative"),
-        ("max_guests = 0", "listings_max_guests_min_1"),
-        ("latitude = 91", "listings_latitude_range"),
-        ("longitude = 181", "listings_longitude_range"),
-        ("status = 'deleted'", "listings_status_valid"),
-        ("currency = 'eur'", "listings_currency_iso_4217"),
-        ("title = 'Flat'", "listings_title_min_length"),
-    ],
-)
+# An UPDATE's SET clause → the CHECK that refuses it.
+BAD_UPDATES = {
+    "price_cents = 0": "listings_price_positive",
+    "beds = -1": "listings_beds_non_negative",
+    "baths = -1": "listings_baths_non_negative",
+    "max_guests = 0": "listings_max_guests_min_1",
+    "latitude = 91": "listings_latitude_range",
+    "longitude = 181": "listings_longitude_range",
+    "status = 'deleted'": "listings_status_valid",
+    "currency = 'eur'": "listings_currency_iso_4217",
+    "title = 'Flat'": "listings_title_min_length",
+}
+
+
+@pytest.mark.parametrize(("assignment", "constraint"), BAD_UPDATES.items())
 def test_raw_sql_cannot_update_a_listing_into_a_bad_value(assignment, constraint):
     listing = ListingFactory()
 
