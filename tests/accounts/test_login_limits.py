@@ -4,10 +4,9 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.core.test_api_conventions import assert_error
 from tests.factories import UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
-from tests.helpers import redis_down
+from tests.helpers import error, redis_down
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +45,7 @@ def test_an_account_is_locked_after_its_failures_even_for_the_right_password(lim
     locked = api_login(user.email, DEFAULT_PASSWORD, ip="198.51.100.99")
 
     assert statuses == [400, 400, 400]
-    assert_error(locked, 429, "throttled")
+    error(locked, 429, "throttled")
     assert "failed logins" in locked.json()["error"]["message"]
     assert 590 <= int(locked["Retry-After"]) <= 600
 
@@ -58,7 +57,7 @@ def test_the_account_key_is_the_normalized_address(limits):
         assert api_login(spelling, "wrong", ip="198.51.100.1").status_code == 400
 
     locked = api_login("aNa@EXAMPLE.com", DEFAULT_PASSWORD, ip="198.51.100.2")
-    assert_error(locked, 429, "throttled")
+    error(locked, 429, "throttled")
 
 
 def test_an_address_is_locked_after_failures_across_accounts(limits):
@@ -68,7 +67,7 @@ def test_an_address_is_locked_after_failures_across_accounts(limits):
 
     assert statuses == [400] * 5
     # The address is locked for every account, the right password included...
-    assert_error(api_login("victim@example.com", DEFAULT_PASSWORD), 429, "throttled")
+    error(api_login("victim@example.com", DEFAULT_PASSWORD), 429, "throttled")
     # ...and only that address.
     assert api_login("victim@example.com", DEFAULT_PASSWORD, ip="192.0.2.1").status_code == 201
 
@@ -88,7 +87,7 @@ def test_a_success_clears_the_account_but_not_the_address_failures_on_others(lim
     # ...while the address still carries its four failures (2 on ana, 2 on others): one more
     # and it is locked, whatever account it tries.
     assert api_login("other9@example.com", "wrong").status_code == 400
-    assert_error(api_login("other10@example.com", "wrong"), 429, "throttled")
+    error(api_login("other10@example.com", "wrong"), 429, "throttled")
 
 
 def test_a_request_refused_by_validation_counts_nothing(limits):
@@ -120,7 +119,7 @@ def test_admin_and_api_failures_share_the_counters(limits):
     assert api_login(staff.email, "wrong").status_code == 400
     assert admin_login(staff.email, "wrong").status_code == 200
 
-    assert_error(api_login(staff.email, DEFAULT_PASSWORD), 429, "throttled")
+    error(api_login(staff.email, DEFAULT_PASSWORD), 429, "throttled")
 
 
 def test_an_admin_login_that_succeeds_logs_in(limits):
@@ -140,7 +139,7 @@ def test_with_redis_down_logins_are_refused_with_503_not_500(settings):
     api = api_login(user.email, DEFAULT_PASSWORD)
     admin = admin_login(user.email, DEFAULT_PASSWORD)
 
-    assert_error(api, 503, "throttle_unavailable")
+    error(api, 503, "throttle_unavailable")
     assert int(api["Retry-After"]) > 0
     assert admin.status_code == 503 and int(admin["Retry-After"]) > 0
     assert b"Logins are paused" in admin.content

@@ -10,8 +10,7 @@ from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from apps.core.api import throttling
-from tests.core.test_api_conventions import assert_error
-from tests.helpers import redis_down
+from tests.helpers import error, redis_down
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +93,7 @@ def test_an_anonymous_client_is_throttled_with_retry_after(monkeypatch):
 
     assert statuses == [200, 200, 429]
     throttled = client.get("/api/v1/listings/")
-    assert_error(throttled, 429, "throttled")
+    error(throttled, 429, "throttled")
     assert 0 < int(throttled["Retry-After"]) <= 60
 
 
