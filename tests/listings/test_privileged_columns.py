@@ -1,12 +1,15 @@
 """Only the rating trigger writes a listing's rating summary (listings.0011): the owner, staff
-and system actors are refused; reviews still move it."""
+and system actors are refused; reviews still move it. Staff change another owner's listing only
+with a listing permission (listings.0013)."""
 
 from decimal import Decimal
 
 import pytest
+from django.db import ProgrammingError, transaction
 
 from apps.core.context import db_context
 from apps.listings.models import Listing
+from apps.reviews.services import review_hide
 from tests.db import acting_as, execute, privileged_contexts, refused_column
 from tests.factories import BookingFactory, ListingFactory, ReviewFactory, UserFactory
 
@@ -58,3 +61,54 @@ def test_a_guests_review_moves_the_summary_through_the_trigger():
     ReviewFactory(booking=BookingFactory(listing=listing, status="completed"), rating=2)
 
     assert summary(listing) == (2, Decimal("3.00"))
+
+
+# --- Staff change another owner's listing only with a listing permission (listings.0013) ----
+
+
+def refused_to_staff():
+    """PostgreSQL refuses the write: 42501 from listings_guard_staff_writes."""
+    return pytest.raises(ProgrammingError, match="staff need listings.change_listing")
+
+
+def test_staff_without_a_listing_permission_cannot_rewrite_or_delete_anothers_listing():
+    listing = ListingFactory(title="The owner's words")
+    support = UserFactory(staff=True)  # is_staff, no listing permission
+
+    with acting_as(support):
+        with refused_to_staff(), transaction.atomic():
+            execute("UPDATE listings SET title = 'Defaced' WHERE id = %s", [listing.pk])
+        with refused_to_staff(), transaction.atomic():
+            execute("UPDATE listings SET status = 'published' WHERE id = %s", [listing.pk])
+        with refused_to_staff(), transaction.atomic():
+            execute("DELETE FROM listings WHERE id = %s", [listing.pk])
+
+    assert Listing.all_objects.values_list("title", flat=True).get(pk=listing.pk) == (
+        "The owner's words"
+    )
+
+
+@pytest.mark.parametrize("permission", ["listings.change_listing", "listings.moderate_listing"])
+def test_staff_holding_a_listing_permission_change_anothers_listing(permission):
+    listing = ListingFactory()
+    moderator = UserFactory(staff=True, permissions=[permission])
+
+    with acting_as(moderator):
+        assert execute(
+            "UPDATE listings SET title = 'Edited by staff' WHERE id = %s RETURNING id",
+            [listing.pk],
+        ) == [(listing.pk,)]
+
+
+def test_a_review_moderator_without_listing_permissions_still_moves_the_rating():
+    """Hiding a review refreshes the listing's summary in listings_refresh_rating (SECURITY
+    DEFINER, the owner role): the staff guard lets the rating function through."""
+    listing = ListingFactory()
+    ReviewFactory(booking=BookingFactory(listing=listing, status="completed"), rating=5)
+    review = ReviewFactory(booking=BookingFactory(listing=listing, status="completed"), rating=1)
+    moderator = UserFactory(staff=True, permissions=["reviews.moderate_review"])
+
+    with acting_as(moderator):
+        review_hide(review=review, reason="Abusive", actor=moderator)
+
+    assert summary(listing) == (1, Decimal("5.00"))

@@ -133,6 +133,27 @@ END;
 $function$;
 COMMENT ON FUNCTION listings_guard_rating_columns() IS 'BEFORE INSERT/UPDATE on listings: refuses (42501) a rating_avg or review_count written by anyone but the owner role, i.e. anyone but listings_refresh_rating (SECURITY DEFINER).';
 
+-- [function] listings_guard_staff_writes() — BEFORE UPDATE/DELETE on listings in a staff context: refuses (42501) a change of another owner's listing unless the staff user holds change_listing or moderate_listing.
+CREATE OR REPLACE FUNCTION public.listings_guard_staff_writes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF app_runs_as_owner(TG_RELID) OR app_is_system_actor()
+       OR OLD.owner_id = app_user_id()
+       OR app_has_permission('listings.change_listing')
+       OR app_has_permission('listings.moderate_listing')
+       OR (TG_OP = 'DELETE' AND app_has_permission('listings.delete_listing')) THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    RAISE EXCEPTION 'permission denied to % listing %: staff need listings.change_listing or '
+                    'listings.moderate_listing to change another owner''s listing', lower(TG_OP), OLD.id
+        USING ERRCODE = 'insufficient_privilege', TABLE = 'listings',
+              CONSTRAINT = 'listings_staff_writes';
+END;
+$function$;
+COMMENT ON FUNCTION listings_guard_staff_writes() IS 'BEFORE UPDATE/DELETE on listings in a staff context: refuses (42501) a change of another owner''s listing unless the staff user holds change_listing or moderate_listing.';
+
 -- [function] listings_record_versions() — Appends a listing_versions row when a listing is created or its title, description or price changes.
 CREATE OR REPLACE FUNCTION public.listings_record_versions()
  RETURNS trigger
@@ -455,6 +476,13 @@ CREATE TRIGGER listings_guard_rating_columns_update BEFORE UPDATE OF rating_avg,
     WHEN ( ((old.rating_avg IS DISTINCT FROM new.rating_avg) OR (old.review_count IS DISTINCT FROM new.review_count)))
     EXECUTE FUNCTION listings_guard_rating_columns();
 COMMENT ON TRIGGER listings_guard_rating_columns_update ON listings IS 'Only the rating trigger changes the rating summary.';
+
+-- [trigger] listings_guard_staff_writes ON listings — Staff without a listing permission cannot change or delete another owner's listing.
+CREATE TRIGGER listings_guard_staff_writes BEFORE DELETE OR UPDATE ON public.listings
+    FOR EACH ROW
+    WHEN ( (app_setting('app.is_staff'::text) = 'on'::text))
+    EXECUTE FUNCTION listings_guard_staff_writes();
+COMMENT ON TRIGGER listings_guard_staff_writes ON listings IS 'Staff without a listing permission cannot change or delete another owner''s listing.';
 
 -- [trigger] listings_search_delete ON listings — Removes deleted listings from listing_search.
 CREATE TRIGGER listings_search_delete AFTER DELETE ON public.listings
