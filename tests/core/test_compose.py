@@ -1,0 +1,563 @@
+"""The docker compose stack, proved without a Docker engine: docker-compose's own rendering of
+docker-compose.yml (with a sample .env, and without each secret), the containers' entry point
+and scripts run as compose would run them — with the very environment `config` renders — against
+a private PostgreSQL cluster that checks passwords (scram-sha-256), and the image's build
+context computed from .dockerignore."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+from django.conf import settings
+from environ import Env
+
+from scripts.ensure_database import find_bindir, run_as_server_user
+from tests.helpers import unused_port
+
+ROOT = Path(settings.BASE_DIR)
+
+# Every character a URL would take for syntax: user info, path, fragment, port, query, spaces.
+OWNER_PASSWORD = "0wn@r/pass#word: ?%+&'\" $HOME"
+APP_PASSWORD = "p@ss/word#1: with spaces"
+BACKUP_PASSWORD = "b@ck/up#2:?% + 'quoted'"
+SAMPLE_ENV = {
+    "SECRET_KEY": "compose-test-" + "k" * 50,
+    "POSTGRES_PASSWORD": OWNER_PASSWORD,
+    "APP_DB_PASSWORD": APP_PASSWORD,
+    "BACKUP_DB_PASSWORD": BACKUP_PASSWORD,
+}
+SECRETS = ("SECRET_KEY", "POSTGRES_PASSWORD", "APP_DB_PASSWORD", "BACKUP_DB_PASSWORD")
+LONG_RUNNING = ("db", "redis", "web", "cron")
+# The containers' /bin/sh runs the entry point and the scripts; here, the machine's.
+SH = shutil.which("sh")
+
+
+# --- docker-compose config ------------------------------------------------------------------
+
+
+def compose_command() -> list[str]:
+    """Debian's docker-compose (v1), or the `docker compose` plugin when that is what exists."""
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    docker = shutil.which("docker")
+    if docker:
+        plugin = subprocess.run([docker, "compose", "version"], capture_output=True)  # noqa: S603
+        if plugin.returncode == 0:
+            return [docker, "compose"]
+    pytest.fail("neither docker-compose nor `docker compose` is installed (.ci/run installs it)")
+
+
+def run_compose_config(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`config` with exactly `env` (plus PATH): an empty --env-file, so that no .env of this
+    checkout fills a gap."""
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+    return subprocess.run(  # noqa: S603 — our own argv
+        [*compose_command(), "--env-file", str(empty), "-f", str(ROOT / "docker-compose.yml"),
+         "config"],
+        cwd=ROOT, env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def rendered(tmp_path: Path, **overrides: str) -> dict:
+    result = run_compose_config(tmp_path, {**SAMPLE_ENV, **overrides})
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load(result.stdout)
+    # `config` writes a value's $ as $$ (its output is itself a compose file): the container
+    # receives a single one.
+    for service in config["services"].values():
+        environment = service.get("environment") or {}
+        for key, value in environment.items():
+            environment[key] = str(value).replace("$$", "$")
+    return config
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory) -> dict:
+    return rendered(tmp_path_factory.mktemp("compose"))
+
+
+def published(port) -> tuple[str, str, str]:
+    """(host address, host port, container port) of a `ports:` entry, v1 or v2 rendering."""
+    if isinstance(port, dict):
+        return port.get("host_ip", ""), str(port["published"]), str(port["target"])
+    host_ip, host_port, target = port.rsplit("/", 1)[0].rsplit(":", 2)
+    return host_ip, host_port, target
+
+
+def test_the_stack_renders_with_a_sample_env_and_passes_secrets_through_verbatim(config):
+    services = config["services"]
+    assert set(services) == {"db", "redis", "migrate", "web", "cron", "restore"}
+    assert services["db"]["environment"]["POSTGRES_PASSWORD"] == OWNER_PASSWORD
+    for name in ("migrate", "web", "cron", "restore"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_PASSWORD"] == APP_PASSWORD
+        assert environment["SECRET_KEY"] == SAMPLE_ENV["SECRET_KEY"]
+        # Passwords travel on their own; a URL is only ever built by the entry point.
+        assert not {key for key in environment if key.endswith("_URL")} - {"REDIS_URL"}
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_the_stack_refuses_to_render_without_each_secret(tmp_path, secret):
+    unset = {key: value for key, value in SAMPLE_ENV.items() if key != secret}
+    for missing in (unset, {**SAMPLE_ENV, secret: ""}):
+        result = run_compose_config(tmp_path, missing)
+        assert result.returncode != 0
+        assert f"set {secret} in .env" in result.stderr + result.stdout
+
+
+def test_web_listens_on_loopback_unless_told_otherwise(config, tmp_path):
+    assert [published(port) for port in config["services"]["web"]["ports"]] == [
+        ("127.0.0.1", "8000", "8000")
+    ]
+    elsewhere = rendered(tmp_path, HAVRE_BIND="0.0.0.0", HAVRE_PORT="8080")  # noqa: S104
+    assert [published(port) for port in elsewhere["services"]["web"]["ports"]] == [
+        ("0.0.0.0", "8080", "8000")  # noqa: S104
+    ]
+    for name, service in config["services"].items():
+        assert name == "web" or not service.get("ports"), f"{name} publishes a port"
+
+
+def test_services_restart_and_start_after_one_migration(config):
+    services = config["services"]
+    for name in LONG_RUNNING:
+        assert services[name]["restart"] == "unless-stopped", name
+    for name in ("migrate", "restore"):
+        assert services[name]["restart"] == "no", name
+    for name in ("web", "cron"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["db"]["condition"] == "service_healthy", name
+    assert services["migrate"]["command"] == ["docker/migrate.sh"]
+    assert "migrate" not in services["restore"]["depends_on"]
+    assert services["restore"]["profiles"] == ["ops"]
+    # Nothing migrates on a web start any more: the entry point only builds URLs.
+    code = [
+        line
+        for line in (ROOT / "docker" / "entrypoint.sh").read_text().splitlines()
+        if not line.lstrip().startswith("#")
+    ]
+    assert not [line for line in code if "manage.py" in line or "RUN_MIGRATIONS" in line]
+    assert "RUN_MIGRATIONS" not in services["web"]["environment"]
+
+
+def test_each_service_holds_only_the_credentials_it_needs(config):
+    services = config["services"]
+    web = services["web"]["environment"]
+    assert web["DATABASE_USER"] == web["DATABASE_APP_ROLE"] == "app_user"
+    assert not {key for key in web if key.startswith(("MIGRATION_", "BACKUP_DATABASE_"))}
+    assert services["cron"]["environment"]["BACKUP_DATABASE_USER"] == "havre_backup"
+    assert services["cron"]["environment"]["MIGRATION_DATABASE_USER"] == "havre"
+    # Restoring replaces the schema: the owner's work.
+    restore = services["restore"]["environment"]
+    assert restore["BACKUP_DATABASE_USER"] == restore["MIGRATION_DATABASE_USER"] == "havre"
+    assert restore["BACKUP_DATABASE_PASSWORD"] == OWNER_PASSWORD
+
+
+def test_backups_are_mounted_where_they_are_made_and_restored(config):
+    services = config["services"]
+    for name in ("cron", "restore"):
+        target = services[name]["environment"]["BACKUP_DIR"]
+        mounts = [
+            volume if isinstance(volume, str) else f"{volume['source']}:{volume['target']}"
+            for volume in services[name]["volumes"]
+        ]
+        assert any(mount.startswith(f"backups:{target}") for mount in mounts), (name, mounts)
+    assert services["restore"]["entrypoint"][-3:] == ["python", "manage.py", "dbrestore"]
+
+
+def test_web_keeps_its_prometheus_files_on_a_tmpfs(config):
+    web = config["services"]["web"]
+    directory = web["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    tmpfs = web["tmpfs"] if isinstance(web["tmpfs"], list) else [web["tmpfs"]]
+    assert any(entry.split(":")[0] == directory for entry in tmpfs), tmpfs
+    # Writable by the image's unprivileged user.
+    assert any("mode=1777" in entry for entry in tmpfs), tmpfs
+
+
+def test_demo_data_is_opt_in(config, tmp_path):
+    assert config["services"]["migrate"]["environment"]["SEED_DEMO"] == "0"
+    seeded = rendered(tmp_path, SEED_DEMO="1")
+    assert seeded["services"]["migrate"]["environment"]["SEED_DEMO"] == "1"
+    assert "python manage.py seed" in (ROOT / "docker" / "migrate.sh").read_text()
+
+
+# --- the entry point, outside Docker ----------------------------------------------------------
+
+SHOW_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings
+db = settings.DATABASES["default"]
+backup = settings.DBBACKUP_CONNECTORS["default"]
+print(json.dumps({
+    "url": __import__("os").environ["DATABASE_URL"],
+    "database": [db["USER"], db["PASSWORD"], db["HOST"], str(db["PORT"]), db["NAME"]],
+    "assume_role": db["OPTIONS"].get("assume_role"),
+    "owner": [(db.get("OWNER") or {}).get(key) for key in ("USER", "PASSWORD")],
+    "backup": [backup.get("USER"), backup.get("PASSWORD")],
+}))
+"""
+
+
+def container_env(service: dict, **overrides: str) -> dict[str, str]:
+    """The environment compose gives the service's container, with the test's own PostgreSQL
+    and Redis in place of the stack's host names. Database URLs the container does not get are
+    set empty, so that no .env of this checkout supplies one (settings read .env)."""
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "DATABASE_URL": "",
+        "MIGRATION_DATABASE_URL": "",
+        "BACKUP_DATABASE_URL": "",
+        **{key: str(value) for key, value in service["environment"].items()},
+        "REDIS_URL": settings.CACHES["default"]["LOCATION"],
+        **overrides,
+    }
+    return env
+
+
+def entrypoint(service: dict, *command: str, **overrides: str) -> subprocess.CompletedProcess:
+    """The image's ENTRYPOINT (docker/entrypoint.sh) running `command`, as in the container."""
+    return subprocess.run(  # noqa: S603 — our own argv
+        [SH, "docker/entrypoint.sh", *command], cwd=ROOT,
+        env=container_env(service, **overrides), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def settings_of(service: dict, **overrides: str) -> dict:
+    result = entrypoint(service, "python", "-c", SHOW_SETTINGS, **overrides)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_entrypoint_builds_urls_that_give_back_every_character(config):
+    web = settings_of(config["services"]["web"])
+    assert web["database"] == ["app_user", APP_PASSWORD, "db", "5432", "havre"]
+    # Logged in as the role it acts as: no SET ROLE, nothing to RESET.
+    assert web["assume_role"] is None
+    assert web["owner"] == [None, None]
+    assert Env.db_url_config(web["url"])["PASSWORD"] == APP_PASSWORD
+    assert "@" not in web["url"].split("://", 1)[1].rsplit("@", 1)[0]
+
+    cron = settings_of(config["services"]["cron"])
+    assert cron["database"][:2] == ["app_user", APP_PASSWORD]
+    assert cron["owner"] == ["havre", OWNER_PASSWORD]
+    assert cron["backup"] == ["havre_backup", BACKUP_PASSWORD]
+
+    restore = settings_of(config["services"]["restore"])
+    assert restore["backup"] == restore["owner"] == ["havre", OWNER_PASSWORD]
+
+
+def test_the_entrypoint_refuses_a_url_given_both_ways(config):
+    result = entrypoint(
+        config["services"]["web"], "true", DATABASE_URL="postgres://x@elsewhere/havre"
+    )
+    assert result.returncode != 0
+    assert "both DATABASE_URL and DATABASE_USER are set" in result.stderr
+
+
+# --- the roles, in a real PostgreSQL --------------------------------------------------------
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster of our own on a free loopback port, that — unlike the machine's
+    trusting one — checks passwords over TCP (scram-sha-256), as the postgres image does. Its
+    local socket trusts, as the image's first-start scripts are run over it."""
+
+    def __init__(self, superuser: str, password: str):
+        bindir = find_bindir()
+        assert bindir is not None, "PostgreSQL binaries (initdb) are needed"
+        self.bindir = bindir
+        self.superuser = superuser
+        self.base = Path(tempfile.mkdtemp(prefix="havre-compose-pg-"))
+        self.data = self.base / "data"
+        self.port = unused_port()
+        password_file = self.base / "password"
+        password_file.write_text(password + "\n")
+        if os.geteuid() == 0:
+            for path in (self.base, password_file):
+                shutil.chown(path, "postgres")
+        run_as_server_user(
+            [str(bindir / "initdb"), "-D", str(self.data), "-U", superuser, "-E", "UTF8",
+             "--pwfile", str(password_file), "--auth-local=trust",
+             "--auth-host=scram-sha-256"]
+        )  # fmt: skip
+        password_file.unlink()
+        options = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
+            "-c shared_preload_libraries=pg_stat_statements"
+        )
+        run_as_server_user(
+            [str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "log"), "-w",
+             "-o", options, "start"]
+        )  # fmt: skip
+
+    def local(self, dbname: str) -> psycopg.Connection:
+        """The superuser over the local socket (as the image's init scripts connect)."""
+        return psycopg.connect(
+            host=str(self.base), port=self.port, user=self.superuser, dbname=dbname,
+            autocommit=True,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        run_as_server_user(
+            [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]
+        )
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def stack(config):
+    """The stack's database as the postgres image leaves it after its first start: the
+    superuser and owner POSTGRES_USER, the database POSTGRES_DB, then docker/db-roles.sh run
+    from /docker-entrypoint-initdb.d with the db service's environment."""
+    db = config["services"]["db"]["environment"]
+    cluster = PrivateCluster(db["POSTGRES_USER"], db["POSTGRES_PASSWORD"])
+    try:
+        with cluster.local("postgres") as connection:
+            connection.execute(f'CREATE DATABASE "{db["POSTGRES_DB"]}"')
+        initdb = subprocess.run(  # noqa: S603 — our own argv
+            [SH, "docker/db-roles.sh"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+            env={"PATH": os.environ["PATH"], **db, "PGHOST": str(cluster.base),
+                 "PGPORT": str(cluster.port)},
+        )  # fmt: skip
+        assert initdb.returncode == 0, initdb.stderr
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def on_stack(cluster: PrivateCluster) -> dict[str, str]:
+    """Where the containers find `db`, here."""
+    return {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(cluster.port)}
+
+
+ROLES_SQL = """
+SELECT rolname, rolsuper, rolbypassrls, rolcanlogin, rolcreaterole, rolcreatedb,
+       pg_has_role(rolname, 'pg_read_all_data', 'MEMBER'), coalesce(rolconfig, '{}')
+FROM pg_roles WHERE rolname = ANY(%s) ORDER BY rolname
+"""
+
+
+def test_the_init_script_creates_a_plain_application_login_and_a_read_only_backup_role(stack):
+    with stack.local("havre") as connection:
+        roles = connection.execute(ROLES_SQL, [["app_user", "havre_backup"]]).fetchall()
+    assert roles == [
+        ("app_user", False, False, True, False, False, False, []),
+        ("havre_backup", False, True, True, False, False, True,
+         ["default_transaction_read_only=on"]),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def migrated(stack, config):
+    """The `migrate` service's run: its command through the image's entry point, with its
+    environment and the demo data asked for."""
+    result = entrypoint(
+        config["services"]["migrate"], *config["services"]["migrate"]["command"],
+        SEED_DEMO="1", SEED_USER_PASSWORD="compose-demo-password", **on_stack(stack),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_the_migrate_service_migrates_as_the_owner_and_seeds_on_request(stack, migrated):
+    assert "db-roles: app_user (application) and havre_backup (backups) are ready" in (
+        migrated.stdout
+    )
+    assert re.search(r"seed: created .*\busers\b", migrated.stdout), migrated.stdout
+    with stack.local("havre") as connection:
+        owners = connection.execute(
+            "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+        ).fetchall()
+        demo = connection.execute(
+            "SELECT count(*) FROM users WHERE email IN ('john@example.com', 'jane@example.com')"
+        ).fetchone()[0]
+    assert owners == [("havre",)]  # the application role owns nothing
+    assert demo == 2
+
+
+APP_SESSION = """
+import json, django, psycopg
+django.setup()
+from django.db import connection
+from apps.core.context import DbContext, db_context
+out = {}
+with connection.cursor() as cursor:
+    cursor.execute("SELECT current_user, session_user, rolsuper, rolbypassrls FROM pg_roles "
+                   "WHERE rolname = current_user")
+    out["who"] = cursor.fetchone()
+    cursor.execute("SELECT count(*) FROM users")
+    out["users_without_context"] = cursor.fetchone()[0]
+with db_context(DbContext.for_command("compose-test")), connection.cursor() as cursor:
+    cursor.execute("SELECT count(*) FROM users")
+    out["users_as_command"] = cursor.fetchone()[0]
+with connection.cursor() as cursor:
+    cursor.execute("RESET ROLE")
+    cursor.execute("SELECT current_user")
+    out["after_reset_role"] = cursor.fetchone()[0]
+    try:
+        cursor.execute("SET ROLE havre")
+        out["set_role_owner"] = "allowed"
+    except Exception as exc:
+        out["set_role_owner"] = type(exc.__cause__).__name__
+print(json.dumps(out))
+"""
+
+
+def test_the_app_logs_in_as_the_application_role_and_rls_applies(stack, migrated, config):
+    result = entrypoint(config["services"]["web"], "python", "-c", APP_SESSION, **on_stack(stack))
+    assert result.returncode == 0, result.stderr
+    session = json.loads(result.stdout)
+    with stack.local("havre") as connection:
+        every_user = connection.execute("SELECT count(*) FROM users").fetchone()[0]
+    assert session["who"] == ["app_user", "app_user", False, False]
+    assert every_user > 0
+    assert session["users_without_context"] == 0  # row-level security: no context, no rows
+    assert session["users_as_command"] == every_user
+    assert session["after_reset_role"] == "app_user"  # nothing to climb back to
+    assert session["set_role_owner"] == "InsufficientPrivilege"
+
+
+def test_the_cluster_checks_passwords(stack):
+    """What makes the login above prove something: a wrong password is refused."""
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(
+            host="127.0.0.1", port=stack.port, user="app_user", dbname="havre",
+            password=APP_PASSWORD.replace(" ", "_"),
+        )  # fmt: skip
+
+
+def test_cron_backs_up_as_the_backup_role_verifies_and_restore_restores_as_the_owner(
+    stack, migrated, config, tmp_path
+):
+    """The crontab's nightly line, run by a shell as supercronic does, then the restore
+    service's entry point."""
+    [nightly] = [
+        line.split(None, 5)[5]
+        for line in (ROOT / "ops" / "crontab").read_text().splitlines()
+        if "run_job dbbackup" in line and not line.startswith("#")
+    ]
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    here = {**on_stack(stack), "BACKUP_DIR": str(backups)}
+    cron = entrypoint(
+        config["services"]["cron"], "sh", "-c", nightly.replace("cd /app", f"cd {ROOT}"), **here
+    )
+    assert cron.returncode == 0, cron.stdout + cron.stderr
+    assert "job=dbbackup status=ok" in cron.stdout
+    assert "job=backup_verify status=ok" in cron.stdout
+    [manifest] = backups.glob("*.manifest.json")
+    assert json.loads(manifest.read_text())["row_counts"]["users"] > 0
+
+    # The backup role writes nothing, whatever it is asked.
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        with psycopg.connect(
+            host="127.0.0.1", port=stack.port, user="havre_backup", dbname="havre",
+            password=BACKUP_PASSWORD,
+        ) as connection:  # fmt: skip
+            connection.execute("DELETE FROM users")
+
+    restore = config["services"]["restore"]
+    result = subprocess.run(  # noqa: S603 — our own argv
+        [SH, *restore["entrypoint"], "--noinput"], cwd=ROOT,
+        env=container_env(restore, **here), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "counts match the manifest" in result.stdout
+
+
+# --- the image's build context ----------------------------------------------------------------
+
+
+def dockerignore_patterns() -> list[tuple[bool, re.Pattern]]:
+    """.dockerignore as Docker reads it (moby/patternmatcher): (is an exception, regex)."""
+    patterns = []
+    for raw in (ROOT / ".dockerignore").read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        exception = line.startswith("!")
+        pattern = os.path.normpath(line.lstrip("!").strip()).lstrip("/")
+        regex, i = "", 0
+        while i < len(pattern):
+            char = pattern[i]
+            if pattern.startswith("**", i):
+                i += 2
+                if pattern.startswith("/", i):
+                    i += 1
+                regex += ".*" if i >= len(pattern) else "(.*/)?"
+                continue
+            regex += {"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char))
+            i += 1
+        patterns.append((exception, re.compile(f"^{regex}$")))
+    return patterns
+
+
+def in_build_context(path: str, patterns) -> bool:
+    """Whether Docker sends `path` (relative, with /) to the builder: the last pattern that
+    matches it or one of its parent directories decides."""
+    parents = path.split("/")
+    candidates = ["/".join(parents[: i + 1]) for i in range(len(parents))]
+    excluded = False
+    for exception, regex in patterns:
+        if exception != excluded:
+            continue
+        if any(regex.match(candidate) for candidate in candidates):
+            excluded = not exception
+    return not excluded
+
+
+def test_the_build_context_holds_the_app_and_nothing_else():
+    git = shutil.which("git")
+    tracked = subprocess.run(  # noqa: S603 — our own argv
+        [git, "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    # Files that exist in a working copy without being tracked.
+    untracked = [".env", ".git/config", "var/backups/havre.dump.gz", ".venv/bin/python",
+                 "apps/core/__pycache__/models.cpython-311.pyc", "bench/results/run.json",
+                 "tests/e2e/screenshots/home.png", "requirements.txt"]  # fmt: skip
+    patterns = dockerignore_patterns()
+    context = {path for path in tracked + untracked if in_build_context(path, patterns)}
+
+    never = ("tests/", "bench/", "docs/", ".git/", "var/", ".venv/", ".ci/", "scripts/")
+    assert not [path for path in context if path.startswith(never)]
+    assert not [path for path in context if path.endswith((".png", ".pyc")) or path == ".env"]
+    assert "Makefile" not in context and "docker-compose.yml" not in context
+    # Everything the image runs is there: the code, what it reads, the container scripts...
+    for path in tracked:
+        if path.startswith(("apps/", "config/", "templates/", "fixtures/", "docker/")):
+            assert path in context, path
+    assert {"manage.py", "pyproject.toml", "ops/crontab", "requirements.txt"} <= context
+    # ...and every file the Dockerfile copies from the context.
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not words[1].startswith("--from"):
+            for source in words[1:-1]:
+                if source != ".":
+                    assert any(
+                        path == source or path.startswith(source.rstrip("/") + "/")
+                        for path in context
+                    ), source
+
+
+def test_the_dockerignore_reading_follows_docker_rules():
+    """The matcher above, on the cases Docker documents (exceptions, ** and parents)."""
+    patterns = [(False, re.compile("^[^/]*$")), (True, re.compile("^apps$")),
+                (False, re.compile("^(.*/)?__pycache__$"))]  # fmt: skip
+    assert in_build_context("apps/core/models.py", patterns)
+    assert not in_build_context("apps/core/__pycache__/models.pyc", patterns)
+    assert not in_build_context("tests/core/test_x.py", patterns)
+    assert not in_build_context("README.md", patterns)
