@@ -12,8 +12,8 @@
 #       row), pg_read_all_data, read-only by default.
 #
 # The connection: libpq's PG* variables, else POSTGRES_USER and POSTGRES_DB (the image's).
-# Passwords reach psql as variables (never on a command line, never pasted into SQL text):
-# :'name' quotes them as literals, format('%L') inside \gexec again.
+# Passwords reach psql through its environment (\getenv, psql 15: never on a command line,
+# where `ps` would show them) and SQL as quoted literals (:'name', then format('%L')).
 set -eu
 : "${DATABASE_USER:?the application role (DATABASE_USER) is required}"
 : "${DATABASE_PASSWORD:?the application role's password (DATABASE_PASSWORD) is required}"
@@ -22,10 +22,11 @@ set -eu
 export PGUSER="${PGUSER:-${POSTGRES_USER:-postgres}}"
 export PGDATABASE="${PGDATABASE:-${POSTGRES_DB:-$PGUSER}}"
 
-psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 \
-  -v app_role="$DATABASE_USER" -v app_password="$DATABASE_PASSWORD" \
-  -v backup_role="$BACKUP_DATABASE_USER" -v backup_password="$BACKUP_DATABASE_PASSWORD" \
-  <<'SQL'
+psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 <<'SQL'
+\getenv app_role DATABASE_USER
+\getenv app_password DATABASE_PASSWORD
+\getenv backup_role BACKUP_DATABASE_USER
+\getenv backup_password BACKUP_DATABASE_PASSWORD
 -- Neither may be the role running this (the owner), nor the same as the other: a role
 -- altered below would lose its powers or gain the other's.
 SELECT 'DO $refuse$ BEGIN RAISE EXCEPTION ''db-roles: DATABASE_USER, BACKUP_DATABASE_USER '

@@ -561,3 +561,10 @@ def test_the_dockerignore_reading_follows_docker_rules():
     assert not in_build_context("apps/core/__pycache__/models.pyc", patterns)
     assert not in_build_context("tests/core/test_x.py", patterns)
     assert not in_build_context("README.md", patterns)
+
+
+def test_every_variable_compose_reads_is_documented_in_env_example():
+    compose_variables = set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "docker-compose.yml").read_text()))
+    documented = set(re.findall(r"^# ([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert compose_variables
+    assert compose_variables - documented == set()
