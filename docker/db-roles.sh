@@ -14,15 +14,18 @@
 # The connection: libpq's PG* variables, else POSTGRES_USER and POSTGRES_DB (the image's).
 # Passwords reach psql through its environment (\getenv, psql 15: never on a command line,
 # where `ps` would show them) and SQL as quoted literals (:'name', then format('%L')).
-set -eu
-: "${DATABASE_USER:?the application role (DATABASE_USER) is required}"
-: "${DATABASE_PASSWORD:?the application role's password (DATABASE_PASSWORD) is required}"
-: "${BACKUP_DATABASE_USER:?the backup role (BACKUP_DATABASE_USER) is required}"
-: "${BACKUP_DATABASE_PASSWORD:?the backup role's password (BACKUP_DATABASE_PASSWORD) is required}"
-export PGUSER="${PGUSER:-${POSTGRES_USER:-postgres}}"
-export PGDATABASE="${PGDATABASE:-${POSTGRES_DB:-$PGUSER}}"
+# In a subshell: the postgres image sources a script it finds without its executable bit, and
+# `set -eu` or the PG* variables must not leak into its own entry point then.
+(
+  set -eu
+  : "${DATABASE_USER:?the application role (DATABASE_USER) is required}"
+  : "${DATABASE_PASSWORD:?the application role's password (DATABASE_PASSWORD) is required}"
+  : "${BACKUP_DATABASE_USER:?the backup role (BACKUP_DATABASE_USER) is required}"
+  : "${BACKUP_DATABASE_PASSWORD:?the backup role's password (BACKUP_DATABASE_PASSWORD) is required}"
+  export PGUSER="${PGUSER:-${POSTGRES_USER:-postgres}}"
+  export PGDATABASE="${PGDATABASE:-${POSTGRES_DB:-$PGUSER}}"
 
-psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 <<'SQL'
+  psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 <<'SQL'
 \getenv app_role DATABASE_USER
 \getenv app_password DATABASE_PASSWORD
 \getenv backup_role BACKUP_DATABASE_USER
@@ -59,4 +62,5 @@ SELECT format('ALTER ROLE %I SET default_transaction_read_only = on', :'backup_r
 SELECT format('COMMENT ON ROLE %I IS %L', :'backup_role',
               'Havre''s backups (pg_dump): BYPASSRLS, reads everything, writes nothing.') \gexec
 SQL
-echo "db-roles: $DATABASE_USER (application) and $BACKUP_DATABASE_USER (backups) are ready"
+  echo "db-roles: $DATABASE_USER (application) and $BACKUP_DATABASE_USER (backups) are ready"
+)
