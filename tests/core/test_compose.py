@@ -58,15 +58,15 @@ def compose_command() -> list[str]:
 
 
 def run_compose_config(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """`config` with exactly `env` (plus PATH): an empty --env-file, so that no .env of this
-    checkout fills a gap."""
+    """`config` with exactly `env` (plus PATH and HOME): an empty --env-file, so that no .env
+    of this checkout fills a gap."""
     empty = tmp_path / "empty.env"
     empty.write_text("")
     return subprocess.run(  # noqa: S603 — our own argv
         [*compose_command(), "--env-file", str(empty), "-f", str(ROOT / "docker-compose.yml"),
          "config"],
-        cwd=ROOT, env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True,
-        timeout=120,
+        cwd=ROOT, env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), **env},
+        capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
 
