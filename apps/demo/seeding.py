@@ -23,8 +23,16 @@ from django.utils import timezone
 from apps.accounts.groups import ensure_staff_groups
 from apps.accounts.models import User, UserRole, default_tenant
 from apps.accounts.services import user_create
-from apps.bookings.models import Booking
-from apps.listings.models import Amenity, Category, Listing, ListingAmenity, ListingTag, Tag
+from apps.bookings.models import Booking, BookingStatus
+from apps.listings.models import (
+    Amenity,
+    Category,
+    Listing,
+    ListingAmenity,
+    ListingStatus,
+    ListingTag,
+    Tag,
+)
 from apps.messaging.models import Message
 from apps.reviews.models import Review
 
@@ -180,3 +188,55 @@ def seed_demo_data(report: SeedReport) -> None:
             },
         )
         report.add("messages", created)
+
+
+# --- seed --demo-stay: a stay the README's session reviews ---------------------------------
+DEMO_STAY_NIGHTS = 3
+
+
+class DemoStayError(Exception):
+    """What `seed --demo-stay` cannot do, said to the person running it."""
+
+
+@transaction.atomic
+def seed_demo_stay(email: str) -> tuple[Booking, bool]:
+    """A completed stay of the user `email` at a published demo listing of another owner,
+    ended yesterday — reviewable today (reviews open on the check-out day) — and whether it
+    was created: until it is reviewed, the same stay is returned again. Completed stays hold
+    no nights, so it never conflicts with a booking. Development data: run it in a command's
+    database context, as the seed does."""
+    guest = User.objects.filter(email__iexact=email).first()
+    if guest is None:
+        raise DemoStayError(f"No user {email!r}: register (or seed) the account first.")
+    demo_slugs = [item["slug"] for item in _load("demo.json")["listings"]]
+    listings = Listing.objects.filter(
+        slug__in=demo_slugs,
+        tenant_id=guest.tenant_id,
+        status=ListingStatus.PUBLISHED,
+        is_active=True,
+    ).exclude(owner=guest)
+    stays = Booking.objects.filter(
+        guest=guest,
+        listing__in=listings,
+        status=BookingStatus.COMPLETED,
+        check_out__lte=timezone.localdate(),
+        review__isnull=True,
+    )
+    if (stay := stays.order_by("-check_out", "-id").first()) is not None:
+        return stay, False
+    listing = listings.order_by("id").first()
+    if listing is None:
+        raise DemoStayError("No demo listing to stay at: run `manage.py seed` first.")
+    check_out = timezone.localdate() - dt.timedelta(days=1)
+    stay = Booking.objects.create(
+        listing=listing,
+        guest=guest,
+        tenant_id=listing.tenant_id,
+        check_in=check_out - dt.timedelta(days=DEMO_STAY_NIGHTS),
+        check_out=check_out,
+        guests=1,
+        status=BookingStatus.COMPLETED,
+        total_cents=DEMO_STAY_NIGHTS * listing.price_cents,
+        currency=listing.currency,
+    )
+    return stay, True

@@ -1,19 +1,27 @@
 import resource
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
-from apps.demo.seeding import SeedReport, seed_demo_data, seed_reference_data
+from apps.demo.seeding import (
+    DemoStayError,
+    SeedReport,
+    seed_demo_data,
+    seed_demo_stay,
+    seed_reference_data,
+)
 from apps.demo.seeding_scale import SCALE_PASSWORD, ScaleSeeder
 
 
 class Command(BaseCommand):
     help = (
         "Load reference data (categories, amenities, tags) and demo data. Idempotent. "
-        "With --scale N, also load a synthetic marketplace of N listings through COPY."
+        "With --scale N, also load a synthetic marketplace of N listings through COPY. "
+        "With --demo-stay EMAIL, only give that user a completed, reviewable stay."
     )
 
     def add_arguments(self, parser):
@@ -27,8 +35,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--random-seed", type=int, default=42)
         parser.add_argument("--no-progress", action="store_true", help="No progress bars.")
+        parser.add_argument(
+            "--demo-stay",
+            metavar="EMAIL",
+            help="Only this (development, DEBUG on): give the user a completed stay at a demo "
+            "listing, ended yesterday (reviewable), and print its booking id alone on stdout. "
+            "Until it is reviewed, the same stay again.",
+        )
 
     def handle(self, *args, **options):
+        if options["demo_stay"]:
+            self._demo_stay(options["demo_stay"])
+            return
         report = SeedReport()
         with db_context(DbContext.for_command("seed")):
             seed_reference_data(report)
@@ -47,6 +65,26 @@ class Command(BaseCommand):
 
         if options["scale"]:
             self._scale(options["scale"], options["random_seed"], not options["no_progress"])
+
+    def _demo_stay(self, email: str) -> None:
+        if not settings.DEBUG:
+            # A made-up stay lets its guest publish a review of nights never spent there.
+            raise CommandError("--demo-stay makes up a stay: development only (DEBUG on).")
+        with db_context(DbContext.for_command("seed")):
+            try:
+                stay, created = seed_demo_stay(email)
+            except DemoStayError as exc:
+                raise CommandError(str(exc)) from exc
+            summary = (
+                f"seed --demo-stay: booking {stay.pk} "
+                f"({'created' if created else 'not reviewed yet'}), {email} at "
+                f"{stay.listing.title}, {stay.check_in} to {stay.check_out}: completed, "
+                "reviewable now"
+            )
+        # The id alone on stdout, for `STAY=$(manage.py seed --demo-stay ...)`; the rest on
+        # stderr.
+        self.stdout.write(str(stay.pk))
+        self.stderr.write(summary, style_func=lambda text: text)
 
     def _scale(self, listings: int, seed: int, progress: bool) -> None:
         if listings < 1:
