@@ -12,6 +12,7 @@ admin.site.site_title = "Havre admin"
 admin.site.index_title = "Marketplace administration"
 
 urlpatterns = [
+    path("", core_views.home, name="home"),
     path("health/", core_views.health, name="health"),
     path("health/db/", core_views.health_db, name="health-db"),
     path("metrics", monitoring.metrics, name="metrics"),

@@ -1,14 +1,23 @@
-"""Health endpoints for load balancers and the operator's probes."""
+"""The site's front page, and the health endpoints for load balancers and the operator's
+probes."""
 
 import logging
 
 from django.db import DatabaseError, connection, transaction
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 logger = logging.getLogger("havre.health")
+
+
+@require_safe
+def home(request):
+    """`/`: no site lives here, so a page pointing to the API's documentation and the admin
+    (plain HTML: nothing inline for the Content-Security-Policy to refuse)."""
+    return render(request, "home.html")
 
 
 @never_cache
