@@ -8,6 +8,11 @@ against PostgreSQL's max_connections (docs/database.md, "Database faults").
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from apps.core.logging import logging_config
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # One process per core plus one: Python code holds the GIL, threads overlap database waits.
@@ -24,14 +29,48 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", None)
-errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# --- Logs: gunicorn's own lines in the application's LOG_FORMAT (apps/core/logging.py) -------
+# Its error log goes to stderr with Django's; its access log (GUNICORN_ACCESSLOG=-) to stdout,
+# off by default: the application logs every request itself, with more in it (havre.request).
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
+accesslog = None
+logconfig_dict = logging_config(
+    fmt=os.environ.get("LOG_FORMAT", "json"),
+    level=os.environ.get("LOG_LEVEL", "INFO"),
+    gunicorn=True,
+    access_log=os.environ.get("GUNICORN_ACCESSLOG") == "-",
+)
+
+# --- Prometheus multiprocess mode (apps/core/monitoring.py) ---------------------------------
+# Each worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR and /metrics adds them
+# up: without it each worker counts alone and successive scrapes jump backwards. When the
+# environment names no directory, the master makes a private one (and removes it at exit);
+# either way, it is emptied before the first worker starts. The variable must be set before
+# the workers import prometheus_client, which is why it is set here, in the master.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _private = tempfile.mkdtemp(prefix="havre-prometheus-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ["HAVRE_PRIVATE_PROMETHEUS_DIR"] = _private
+
+
+def on_starting(server):
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    # Files of an earlier run would add its counts to this one's.
+    for stale in directory.glob("*.db"):
+        stale.unlink()
 
 
 def child_exit(server, worker):
-    # Prometheus multiprocess mode: forget the metrics of a worker that is gone.
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+    # A dead worker's counters stay (summed, so totals never go down); its live gauges go.
+    from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    private = os.environ.get("HAVRE_PRIVATE_PROMETHEUS_DIR")
+    if private and private == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(private, ignore_errors=True)

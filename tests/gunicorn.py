@@ -31,8 +31,9 @@ def test_database_url() -> str:
 @contextmanager
 def gunicorn(*, workers: int = 4, log: Path, **environment: str):
     """Serve config.wsgi on 127.0.0.1 with `workers` sync workers; yields the base URL.
-    `environment` adds to (and overrides) the server's environment. The server's cache keys
-    get a prefix of their own, deleted when it stops."""
+    `environment` adds to (and overrides) the server's environment; its output (stderr, and
+    stdout where gunicorn's access log goes) is written to `log`. The server's cache keys get a
+    prefix of their own, deleted when it stops."""
     port = unused_port()
     cache_prefix = f"{settings.CACHES['default']['KEY_PREFIX']}:gunicorn-{secrets.token_hex(4)}"
     env = {
@@ -52,14 +53,14 @@ def gunicorn(*, workers: int = 4, log: Path, **environment: str):
         "PYTHONPATH": str(ROOT),
         **environment,
     }
-    with open(log, "w") as errors:
+    with open(log, "w") as output:
         server = subprocess.Popen(  # noqa: S603 — our own server, fixed arguments
             [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
             + ["-c", "config/gunicorn.conf.py"],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
+            stdout=output,
+            stderr=output,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:

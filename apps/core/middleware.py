@@ -7,22 +7,11 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from apps.core import context
 from apps.core.api.exceptions import error_body
 from apps.core.api.parsers import UNSTORABLE_MESSAGE, unstorable_error, unstorable_path
+from apps.core.client_ip import client_ip
 from apps.core.monitoring import request_id_for
 from apps.core.tenancy import resolve_tenant_id
 
 _DJANGO_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def client_ip(request) -> str | None:
-    """The client's address: the peer, or — behind NUM_PROXIES trusted reverse proxies — the
-    address the outermost of them saw (the same rule DRF's throttling applies)."""
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def request_context(request, user) -> context.DbContext:

@@ -1,16 +1,15 @@
 """Request log, Server-Timing and Prometheus metrics.
 
-Every request produces one structured log line on the "havre.request" logger — method, path,
-view, status, duration, number of SQL queries and their total time, user id, request id —
-and feeds the Prometheus metrics served at /metrics. Under gunicorn with several workers,
-set PROMETHEUS_MULTIPROC_DIR so that /metrics aggregates every worker.
+Every request produces one structured log record on the "havre.request" logger — request id,
+client address, user id, view, method, path, status, duration, number of SQL queries and their
+total time — a JSON line in production (apps/core/logging.py), and feeds the Prometheus
+metrics served at /metrics. Under gunicorn, PROMETHEUS_MULTIPROC_DIR (set by
+config/gunicorn.conf.py when the environment does not) makes /metrics add up every worker.
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
-import json
 import logging
 import os
 import time
@@ -31,7 +30,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from apps.core import client_ip
 from apps.core.db.observer import QueryStats, current_query_stats
+from apps.core.logging import current_request_id
 
 logger = logging.getLogger("havre.request")
 
@@ -77,33 +78,15 @@ class RequestMetricsMiddleware:
         request.request_id = request_id_for(request)
         stats = QueryStats()
         token = current_query_stats.set(stats)
+        request_id_token = current_request_id.set(request.request_id)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
+            elapsed = time.perf_counter() - started
+            self._report(request, response, stats, elapsed)
         finally:
             current_query_stats.reset(token)
-        elapsed = time.perf_counter() - started
-
-        match = getattr(request, "resolver_match", None)
-        view = match.view_name if match and match.view_name else "unmatched"
-        REQUESTS.labels(request.method, view, str(response.status_code)).inc()
-        LATENCY.labels(request.method, view).observe(elapsed)
-        DB_QUERIES.labels(view).observe(stats.count)
-        DB_TIME.labels(view).observe(stats.total_ms / 1000)
-
-        user = getattr(request, "user", None)
-        record = {
-            "method": request.method,
-            "path": request.path,
-            "view": view,
-            "status": response.status_code,
-            "duration_ms": round(elapsed * 1000, 1),
-            "db_queries": stats.count,
-            "db_ms": round(stats.total_ms, 1),
-            "user_id": user.pk if user is not None and user.is_authenticated else None,
-            "request_id": request.request_id,
-        }
-        logger.info(json.dumps(record), extra=record)
+            current_request_id.reset(request_id_token)
 
         response[REQUEST_ID_HEADER] = request.request_id
         if settings.DEBUG:
@@ -113,21 +96,54 @@ class RequestMetricsMiddleware:
             )
         return response
 
+    @staticmethod
+    def _report(request, response, stats: QueryStats, elapsed: float) -> None:
+        match = getattr(request, "resolver_match", None)
+        view = match.view_name if match and match.view_name else "unmatched"
+        REQUESTS.labels(request.method, view, str(response.status_code)).inc()
+        LATENCY.labels(request.method, view).observe(elapsed)
+        DB_QUERIES.labels(view).observe(stats.count)
+        DB_TIME.labels(view).observe(stats.total_ms / 1000)
+
+        user = getattr(request, "user", None)
+        record = {
+            "request_id": request.request_id,
+            "client_ip": client_ip.client_ip(request),
+            "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "view": view,
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round(elapsed * 1000, 1),
+            "db_queries": stats.count,
+            "db_ms": round(stats.total_ms, 1),
+        }
+        # The message is for the plain format; the JSON line carries the fields.
+        logger.info(
+            "%s %s %s %.1f ms",
+            request.method,
+            request.path,
+            response.status_code,
+            record["duration_ms"],
+            extra=record,
+        )
+
 
 def _client_allowed(request) -> bool:
+    """A bearer token equal to METRICS_TOKEN, or a client (the address the trusted proxies
+    vouch for, apps/core/client_ip.py) in METRICS_ALLOWED_NETWORKS. A request forwarded by a
+    peer that is not a trusted proxy names no client that can be believed: refused."""
     token = settings.METRICS_TOKEN
     if token:
-        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if supplied and hmac.compare_digest(supplied, token):
+        scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            supplied.strip().encode(), token.encode()
+        ):
             return True
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
+    if client_ip.forwarded_by_untrusted_peer(request):
         return False
-    return any(
-        address in ipaddress.ip_network(network, strict=False)
-        for network in settings.METRICS_ALLOWED_NETWORKS
-    )
+    address = client_ip.client_address(request)
+    return address is not None and client_ip.in_networks(address, settings.METRICS_ALLOWED_NETWORKS)
 
 
 class _HealthCollector:

@@ -10,6 +10,7 @@ import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from apps.core.durations import parse_duration
+from apps.core.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -214,8 +215,8 @@ REST_FRAMEWORK = {
         "apps.core.api.parsers.MultiPartParser",
     ],
     # --- end input ---
-    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    # The throttles count per client address as apps/core/client_ip.py sees it
+    # (TRUSTED_PROXIES below), not by DRF's NUM_PROXIES.
 }
 # --- API tokens (apps.accounts.models.ApiToken; docs/security.md, "API tokens") -----------
 # A token expires this long after its last use (sliding); uses are recorded at most once per
@@ -305,29 +306,38 @@ LOGIN_FAILURE_IP_LIMIT = env.int("LOGIN_FAILURE_IP_LIMIT", default=20)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 # --- end of cache and throttling ----------------------------------------------------------
 
-# --- Monitoring ---------------------------------------------------------------------------
-# /metrics (Prometheus) answers these networks, or anyone presenting METRICS_TOKEN as a
-# bearer token.
+# --- Trusted proxies (apps/core/client_ip.py; docs/security.md, "Trusted proxies") ----------
+# Networks of the reverse proxies in front of the app. X-Forwarded-For is read only from these
+# peers, walked from the right past every one of them; from anyone else the client is the
+# peer (REMOTE_ADDR). Empty: no proxy is trusted.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+if env("NUM_PROXIES", default=""):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "NUM_PROXIES is gone: list the proxies' networks in TRUSTED_PROXIES (docs/security.md)."
+    )
+
+# --- Monitoring (docs/database.md, "17. Metrics, logs and errors") -------------------------
+# /metrics (Prometheus) answers clients in these networks — the client address above, which a
+# trusted proxy may forward — or anyone presenting METRICS_TOKEN as a bearer token.
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
-# --- Logging ------------------------------------------------------------------------------
+# --- Logging (apps/core/logging.py) -------------------------------------------------------
+# json: one JSON object per line (production, log collectors); plain: a line of text
+# (development's default, config/settings/dev.py). gunicorn's own lines follow the same
+# LOG_FORMAT (config/gunicorn.conf.py).
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO", "propagate": True},
-        "havre": {"level": LOG_LEVEL, "propagate": True},
-    },
-}
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+
+# --- Error tracking (apps/core/error_tracking.py): Sentry, off unless SENTRY_DSN is set ------
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
+# Share of requests traced for performance monitoring (0: errors only).
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 

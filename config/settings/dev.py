@@ -1,7 +1,12 @@
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOG_LEVEL, env, logging_config
 
 DEBUG = env.bool("DEBUG", default=True)
+
+# Lines for a person to read; LOG_FORMAT=json gives production's.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="development")
 
 # Serve static files from the apps (finders) without collectstatic.
 WHITENOISE_AUTOREFRESH = True

@@ -40,8 +40,8 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
             LOGIN_FAILURE_LIMIT=str(ACCOUNT_LIMIT),
             LOGIN_FAILURE_IP_LIMIT=str(ADDRESS_LIMIT),
             LOGIN_FAILURE_WINDOW="600",
-            # The clients below speak through a "proxy": X-Forwarded-For is the address.
-            NUM_PROXIES="1",
+            # The clients below speak through a trusted "proxy": X-Forwarded-For is the address.
+            TRUSTED_PROXIES="127.0.0.1/32",
         ) as base_url:
             yield base_url
 

@@ -25,6 +25,8 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from rest_framework import throttling
 
+from apps.core.client_ip import client_ip
+
 logger = logging.getLogger("havre.throttling")
 
 CacheUnavailable = RedisError  # what the callers of RedisScript catch when Redis is away
@@ -114,6 +116,10 @@ class AtomicRateThrottle(throttling.SimpleRateThrottle):
 
     def wait(self):
         return math.ceil(self._wait) if self._wait else None
+
+    def get_ident(self, request):
+        # The client address every other part sees (TRUSTED_PROXIES), not DRF's NUM_PROXIES.
+        return client_ip(request) or ""
 
 
 # DRF's classes first: they pick the scope and the key; the counting is AtomicRateThrottle's
