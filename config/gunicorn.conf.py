@@ -6,6 +6,7 @@ connection (CONN_MAX_AGE): an instance holds up to workers × threads connection
 against PostgreSQL's max_connections (docs/database.md, "Database faults").
 """
 
+import logging
 import multiprocessing
 import os
 import shutil
@@ -43,6 +44,7 @@ logconfig_dict = logging_config(
     gunicorn=True,
     access_log=os.environ.get("GUNICORN_ACCESSLOG") == "-",
 )
+logging.captureWarnings(True)  # the master's warnings as records too (apps/core/logging.py)
 
 # --- Prometheus multiprocess mode (apps/core/monitoring.py) ---------------------------------
 # Each worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR and /metrics adds them

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import logging.config
 from collections.abc import Mapping
 
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -81,6 +82,13 @@ class JsonFormatter(_BaseJsonFormatter):
                 log_data[field] = None if value in ("-", None) else value
             if isinstance(log_data["status"], str) and log_data["status"].isdigit():
                 log_data["status"] = int(log_data["status"])
+
+
+def configure(config: dict) -> None:
+    """Django's LOGGING_CONFIG: Python's warnings become records too (logger py.warnings),
+    rather than bare text on stderr among the JSON lines."""
+    logging.captureWarnings(True)
+    logging.config.dictConfig(config)
 
 
 def logging_config(

@@ -331,6 +331,7 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+LOGGING_CONFIG = "apps.core.logging.configure"  # dictConfig, and warnings as records
 
 # --- Error tracking (apps/core/error_tracking.py): Sentry, off unless SENTRY_DSN is set ------
 SENTRY_DSN = env("SENTRY_DSN", default="")

@@ -1,6 +1,7 @@
 import os
 
 from .base import *  # noqa: F403
+from .base import logging_config
 
 DEBUG = False
 # Hashing with PBKDF2 costs ~100 ms per password; tests create hundreds of users.
@@ -29,3 +30,7 @@ CACHES["default"]["KEY_PREFIX"] = ":".join(  # noqa: F405
 )
 # The limiter has its own tests, which set their limits; everything else must not trip it.
 LOGIN_FAILURE_LIMIT = LOGIN_FAILURE_IP_LIMIT = 100000
+
+# The tests read the JSON lines (tests/core/test_logging.py), whatever a developer's .env says.
+LOG_FORMAT = "json"
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405
