@@ -21,3 +21,6 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Registers the system check that the cache is Redis (the throttles need it).
         from apps.core.api import throttling  # noqa: F401
+        from apps.core.error_tracking import init_from_settings
+
+        init_from_settings()  # Sentry, when SENTRY_DSN is set
