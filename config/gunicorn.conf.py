@@ -33,8 +33,8 @@ max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # --- Logs: gunicorn's own lines in the application's LOG_FORMAT (apps/core/logging.py) -------
-# Its error log goes to stderr with Django's; its access log (GUNICORN_ACCESSLOG=-) to stdout,
-# off by default: the application logs every request itself, with more in it (havre.request).
+# Its error log goes to stderr with Django's; its access log (GUNICORN_ACCESSLOG: "-" for stdout,
+# or a file) is off by default: the application logs every request itself, with more in it.
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
 accesslog = None
@@ -42,7 +42,7 @@ logconfig_dict = logging_config(
     fmt=os.environ.get("LOG_FORMAT", "json"),
     level=os.environ.get("LOG_LEVEL", "INFO"),
     gunicorn=True,
-    access_log=os.environ.get("GUNICORN_ACCESSLOG") == "-",
+    access_log=os.environ.get("GUNICORN_ACCESSLOG") or None,
 )
 logging.captureWarnings(True)  # the master's warnings as records too (apps/core/logging.py)
 

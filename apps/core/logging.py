@@ -92,10 +92,11 @@ def configure(config: dict) -> None:
 
 
 def logging_config(
-    *, fmt: str, level: str, gunicorn: bool = False, access_log: bool = False
+    *, fmt: str, level: str, gunicorn: bool = False, access_log: str | None = None
 ) -> dict:
     """The dictConfig for Django (`gunicorn=False`) or for gunicorn's own loggers
-    (`gunicorn=True`: its error log on stderr, its access log on stdout when `access_log`)."""
+    (`gunicorn=True`: its error log on stderr, its access log to `access_log` — "-" for stdout,
+    or a file — when given)."""
     if fmt not in FORMATS:
         raise ValueError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {fmt!r}")
     config = {
@@ -120,11 +121,11 @@ def logging_config(
         "root": {"handlers": ["console"], "level": level},
     }
     if gunicorn:
-        config["handlers"]["access"] = {
-            "class": "logging.StreamHandler",
-            "formatter": fmt,
-            "stream": "ext://sys.stdout",
-        }
+        config["handlers"]["access"] = (
+            {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": fmt}
+            if access_log in (None, "-")
+            else {"class": "logging.FileHandler", "filename": access_log, "formatter": fmt}
+        )
         config["loggers"] = {
             # No level: gunicorn's `loglevel` setting keeps deciding.
             "gunicorn.error": {"handlers": ["console"], "propagate": False},
