@@ -2,6 +2,21 @@
 
 from rest_framework.test import APIClient
 
+# What every request's log line tells (apps/core/monitoring.py; docs/database.md, "17. Metrics,
+# logs and errors").
+REQUEST_LOG_FIELDS = {
+    "request_id",
+    "client_ip",
+    "user_id",
+    "view",
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "db_queries",
+    "db_ms",
+}
+
 
 def client_for(user=None) -> APIClient:
     """An API client logged in as `user` (session auth, so PostgreSQL sees the user), or

@@ -15,22 +15,10 @@ from apps.core.context import DbContext, db_context
 from tests.core.failing_urls import FAILURE_MESSAGE
 from tests.factories import UserFactory
 from tests.gunicorn import ROOT, gunicorn, request
-from tests.helpers import token_for
+from tests.helpers import REQUEST_LOG_FIELDS, token_for
 
 pytestmark = pytest.mark.django_db
 
-REQUEST_FIELDS = {
-    "request_id",
-    "client_ip",
-    "user_id",
-    "view",
-    "method",
-    "path",
-    "status",
-    "duration_ms",
-    "db_queries",
-    "db_ms",
-}
 EVERY_LINE = {"time", "level", "logger", "message", "pid"}
 
 
@@ -64,7 +52,7 @@ def test_a_request_is_one_json_line_with_its_fields(log_lines, settings):
 
     assert response.status_code == 200
     [line] = [line for line in log_lines() if line["logger"] == "havre.request"]
-    assert EVERY_LINE | REQUEST_FIELDS <= set(line)
+    assert EVERY_LINE | REQUEST_LOG_FIELDS <= set(line)
     assert line["level"] == "INFO"
     assert line["request_id"] == "req-42"
     assert line["client_ip"] == "198.51.100.7"
@@ -172,7 +160,7 @@ def test_every_line_gunicorn_prints_is_json(tmp_path, django_db_blocker):
     # The application's request lines.
     requests = {line["path"]: line for line in by_logger["havre.request"]}
     mine = requests["/api/v1/users/me/"]
-    assert REQUEST_FIELDS <= set(mine)
+    assert REQUEST_LOG_FIELDS <= set(mine)
     assert (mine["user_id"], mine["client_ip"], mine["view"], mine["status"]) == (
         user.pk,
         "198.51.100.7",

@@ -10,21 +10,9 @@ import pytest
 
 from tests.factories import UserFactory
 from tests.gunicorn import gunicorn, request
+from tests.helpers import REQUEST_LOG_FIELDS
 
 pytestmark = pytest.mark.django_db
-
-REQUEST_FIELDS = {
-    "request_id",
-    "client_ip",
-    "user_id",
-    "view",
-    "method",
-    "path",
-    "status",
-    "duration_ms",
-    "db_queries",
-    "db_ms",
-}
 
 
 def request_records(caplog):
@@ -41,7 +29,7 @@ def test_every_request_logs_one_record_with_its_fields(client, caplog):
     assert response.status_code == 200
     assert response["X-Request-ID"] == "abc-123"
     [record] = request_records(caplog)
-    line = {field: getattr(record, field) for field in REQUEST_FIELDS}
+    line = {field: getattr(record, field) for field in REQUEST_LOG_FIELDS}
     assert line["method"] == "GET"
     assert line["path"] == "/api/v1/users/me/"
     assert line["view"] == "users-me"
