@@ -125,7 +125,7 @@ def three_rows_in_both_page_modes(client, url: str, newest_first: list[int]) -> 
     rest = client.get(cursor["next"]).json()
     numbered = client.get(f"{with_query}page=2&page_size=2").json()
 
-    assert set(cursor) == {"next", "previous", "results"}
+    assert set(cursor) == {"next", "next_cursor", "previous", "previous_cursor", "results"}
     assert [row["id"] for row in cursor["results"] + rest["results"]] == newest_first
     assert numbered["count"] == 3 and [row["id"] for row in numbered["results"]] == newest_first[2:]
     error(client.get(f"{with_query}page=3&page_size=2"), 404, "not_found")

@@ -4,6 +4,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import BaseUserManager as DjangoBaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Value
@@ -169,16 +170,44 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     def __str__(self) -> str:
         return self.email
 
-    def clean(self):
-        super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email)
+    # Check constraints on one column: full_clean reports their violation under that field, in
+    # words (Django reports a CheckConstraint under __all__, by its name, which means nothing
+    # to an API client).
+    FIELD_CONSTRAINTS = {
+        "users_country_iso_3166_alpha2": (
+            "country",
+            "Enter an ISO 3166-1 alpha-2 country code, e.g. FR (null for none).",
+        ),
+        "users_role_valid": ("role", "Enter a known role."),
+        "users_date_of_birth_since_1900": ("date_of_birth", "Enter a date from 1900 on."),
+    }
 
     def validate_constraints(self, exclude=None):
         # A form leaves out the fields it does not show, email_key among them; it is the
         # e-mail's own uniqueness, so it is checked whenever the e-mail is.
         if exclude and "email" not in exclude:
             exclude = set(exclude) - {"email_key"}
-        super().validate_constraints(exclude=exclude)
+        exclude = set(exclude or ())
+        errors: dict[str, list] = {}
+        for constraint in self._meta.constraints:
+            field, message = self.FIELD_CONSTRAINTS.get(constraint.name, (None, None))
+            if field is None or field in exclude:
+                continue
+            try:
+                constraint.validate(type(self), self, exclude=exclude)
+            except ValidationError:
+                errors.setdefault(field, []).append(ValidationError(message, code="invalid"))
+        fields = {field for field, _ in self.FIELD_CONSTRAINTS.values()}
+        try:
+            super().validate_constraints(exclude=exclude | fields)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email)
 
 
 class Profile(TimeStampedModel):

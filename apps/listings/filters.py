@@ -92,24 +92,37 @@ class ListingSearchFilter(filters.FilterSet):
         max_value=MAX_ID,
         help_text="A category id: that category and all its descendants.",
     )
-    min_price = IntegerFilter(min_value=0, max_value=100_000_000, help_text="Cents.")
-    max_price = IntegerFilter(min_value=0, max_value=100_000_000, help_text="Cents.")
+    min_price = IntegerFilter(
+        min_value=0,
+        max_value=100_000_000,
+        help_text="Lowest nightly price, in cents of the listing's currency (12000 = 120.00).",
+    )
+    max_price = IntegerFilter(
+        min_value=0,
+        max_value=100_000_000,
+        help_text="Highest nightly price, in cents of the listing's currency; at least min_price.",
+    )
     beds = IntegerFilter(min_value=0, max_value=50, help_text="At least this many beds.")
-    baths = IntegerFilter(min_value=0, max_value=50, help_text="At least this many baths.")
-    guests = IntegerFilter(min_value=1, max_value=50, help_text="Fits this many guests.")
+    baths = IntegerFilter(min_value=0, max_value=50, help_text="At least this many bathrooms.")
+    guests = IntegerFilter(min_value=1, max_value=50, help_text="Fits at least this many guests.")
     amenities = CommaSeparatedIntegersFilter(
-        help_text="Amenity ids, comma-separated; all required."
+        help_text="Amenity ids, comma-separated, at most 20 (e.g. `1,4,7`): listings having "
+        "all of them."
     )
     tags = CommaSeparatedIntegersFilter(
-        help_text="Tag ids (not slugs: ids are stable when a tag is renamed), comma-separated; "
-        "all required."
+        help_text="Tag ids (not slugs: ids are stable when a tag is renamed), comma-separated, "
+        "at most 20 (e.g. `2,5`): listings having all of them."
     )
     q = filters.CharFilter(
         max_length=200,
         help_text="Full-text search in title and description (French stemming; web-search "
         'syntax: "exact phrase", -excluded, or).',
     )
-    bbox = BBoxFilter(help_text="min_lng,min_lat,max_lng,max_lat")
+    bbox = BBoxFilter(
+        help_text="Bounding box `min_lng,min_lat,max_lng,max_lat` in decimal degrees (WGS 84), "
+        "e.g. `2.22,48.81,2.47,48.90` for Paris; min < max, longitudes within ±180, latitudes "
+        "within ±90."
+    )
     available_from = filters.DateFilter(
         validators=[validate_query_date],
         help_text="Free from this date (ISO 8601; from 1900 to ten years ahead)...",

@@ -2,12 +2,13 @@
 naming each one, like every other endpoint (one mechanism: RejectUnknownFieldsMixin)."""
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from tests.factories import UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
-from tests.helpers import client_for
+from tests.helpers import client_for, error
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/users/me/"
@@ -116,15 +117,21 @@ def test_registering_with_the_accepted_fields_still_works():
     assert User.objects.get(email="ana@example.com").role == "owner"
 
 
-def test_the_browsable_apis_form_token_is_not_a_refused_field():
-    user = UserFactory()
+def test_bodies_are_json_only_form_and_multipart_are_a_415():
+    user = UserFactory(name="Bo")
+    client = client_for(user)
 
-    response = client_for(user).patch(
-        ME, {"name": "Ana", "csrfmiddlewaretoken": "from-the-form"}, format="multipart"
-    )
+    for body_format in ("multipart", None):  # None: APIClient's form encoding
+        if body_format is None:
+            response = client.patch(
+                ME, "name=Ana", content_type="application/x-www-form-urlencoded"
+            )
+        else:
+            response = client.patch(ME, {"name": "Ana"}, format=body_format)
+        error(response, 415, "unsupported_media_type")
 
-    assert response.status_code == 200, response.content
-    assert response.json()["name"] == "Ana"
+    user.refresh_from_db()
+    assert user.name == "Bo"
 
 
 def test_a_non_object_body_is_a_400_not_a_500():
@@ -133,3 +140,43 @@ def test_a_non_object_body_is_a_400_not_a_500():
     for body in ([], "text", 3, [{"name": "x"}]):
         response = client_for(user).patch(ME, body, format="json")
         assert response.status_code == 400, (body, response.content)
+
+
+@pytest.mark.parametrize("country", ["", "XX", "fr"])
+def test_a_country_that_is_no_iso_code_is_a_400_under_country_in_words(country):
+    user = UserFactory(country="FR")
+
+    fields = fields_of(client_for(user).patch(ME, {"country": country}, format="json"))
+
+    assert list(fields) == ["country"], fields
+    [message] = fields["country"]
+    assert "ISO 3166-1 alpha-2" in message and "users_country" not in message
+    user.refresh_from_db()
+    assert user.country == "FR"
+
+
+def test_null_clears_the_country():
+    user = UserFactory(country="FR")
+
+    response = client_for(user).patch(ME, {"country": None}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["country"] is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("country", ""), ("country", "XX"), ("role", "pilot"), ("date_of_birth", "1850-01-01")],
+)
+def test_full_clean_names_the_field_of_a_broken_check_constraint(field, value):
+    # The services' full_clean() reports each column's CHECK under its field, in words, never
+    # by the constraint's name under __all__.
+    user = UserFactory()
+    setattr(user, field, value)
+
+    with pytest.raises(DjangoValidationError) as raised:
+        user.full_clean(exclude=["password"])
+
+    errors = raised.value.message_dict
+    assert field in errors and "__all__" not in errors, errors
+    assert not any("users_" in message for message in errors[field]), errors

@@ -17,19 +17,25 @@ from tests.factories import (
     ReviewFactory,
     UserFactory,
 )
-from tests.helpers import client_for, list_operations, token_for
+from tests.helpers import client_for, list_operations, schema_node, token_for
 
 pytestmark = pytest.mark.django_db
 CURSOR, NUMBERED = "Cursor page", "Page-number page"
 
 
 def to_json_schema(node):
-    """OpenAPI 3.0's `nullable` as JSON Schema's null type (the rest is JSON Schema already)."""
+    """OpenAPI 3.0's `nullable` as JSON Schema's null type, and its boolean
+    `exclusiveMinimum`/`exclusiveMaximum` as JSON Schema's bounds (the rest is JSON Schema
+    already)."""
     if isinstance(node, list):
         return [to_json_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
     node = {key: to_json_schema(value) for key, value in node.items()}
+    for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        if isinstance(node.get(exclusive), bool):
+            if node.pop(exclusive):
+                node[exclusive] = node.pop(bound)
     if node.pop("nullable", False):
         if "type" in node:
             node["type"] = [node["type"], "null"]
@@ -64,8 +70,19 @@ def test_every_paginated_response_matches_exactly_one_page_schema_in_both_modes(
     client = client_for(user)
 
     for path, body in operations.items():
-        members = body["oneOf"]
-        assert [member["title"] for member in members] == [CURSOR, NUMBERED], path
+        # Each member a component of its own (<Item>CursorPage, <Item>NumberedPage): the
+        # names generated clients give their classes.
+        members = [schema_node(schema, member) for member in body["oneOf"]]
+        names = [member["$ref"].rsplit("/", 1)[-1] for member in body["oneOf"]]
+        assert [name.removeprefix(item_name(schema, members[0])) for name in names] == [
+            "CursorPage",
+            "NumberedPage",
+        ], path
+        assert all(member["additionalProperties"] is False for member in members), path
+        assert [set(member["required"]) for member in members] == [
+            {"next", "next_cursor", "previous", "previous_cursor", "results"},
+            {"count", "next", "previous", "results"},
+        ], path
         url = re.sub(r"\{[^}]+\}", str(listing.pk), path)
         for query, expected in (("", CURSOR), ("?page=1&page_size=5", NUMBERED)):
             response = client.get(url + query)
@@ -73,8 +90,8 @@ def test_every_paginated_response_matches_exactly_one_page_schema_in_both_modes(
             page = response.json()
             assert page["results"], f"{url}{query} returned no row to check"
             matching = [
-                member["title"]
-                for member in members
+                kind
+                for kind, member in zip((CURSOR, NUMBERED), members, strict=True)
                 if is_valid({**copy.deepcopy(member), "components": schema["components"]}, page)
             ]
             assert matching == [expected], (url + query, page)
@@ -83,3 +100,7 @@ def test_every_paginated_response_matches_exactly_one_page_schema_in_both_modes(
 def is_valid(member_schema: dict, instance) -> bool:
     validator = jsonschema.Draft202012Validator(member_schema)
     return not list(validator.iter_errors(instance))
+
+
+def item_name(schema: dict, page: dict) -> str:
+    return page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[-1]

@@ -28,6 +28,17 @@ class UserSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
 
     profile = ProfileSerializer(required=False, allow_null=True)
     preferences = serializers.JSONField(required=False)
+    # null, not "", for none (optional text is NULL): "" is refused here, under `country`.
+    country = serializers.ChoiceField(
+        choices=User._meta.get_field("country").choices,
+        allow_null=True,
+        required=False,
+        help_text="ISO 3166-1 alpha-2 code, e.g. FR; null for none.",
+        error_messages={
+            "invalid_choice": '"{input}" is not an ISO 3166-1 alpha-2 country code (e.g. FR); '
+            "send null for none."
+        },
+    )
 
     class Meta:
         model = User

@@ -24,7 +24,12 @@ class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_scope = "auth"
 
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
+    @extend_schema(
+        summary="Register a new account",
+        operation_id="auth_register",
+        request=RegisterSerializer,
+        responses={201: UserSerializer},
+    )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -50,6 +55,7 @@ class TokenView(APIView):
 
     @extend_schema(
         summary="Log in: a new token",
+        operation_id="auth_login",
         description="Each call creates a token of its own (name it after the device), "
         "valid for API_TOKEN_TTL after its last use. The key is in this response only.",
         request=TokenRequestSerializer,
@@ -74,6 +80,7 @@ class TokenView(APIView):
 
     @extend_schema(
         summary="Log out this token",
+        operation_id="auth_logout",
         description="Revokes the token the request is authenticated with (nothing for a session).",
         request=None,
         responses={204: None},
@@ -102,7 +109,7 @@ class TokenListView(GenericAPIView):
 
     @extend_schema(
         summary="Revoke all the caller's tokens",
-        operation_id="v1_auth_tokens_revoke_all",
+        operation_id="auth_tokens_revoke_all",
         request=None,
         responses={204: None},
     )
@@ -114,7 +121,7 @@ class TokenListView(GenericAPIView):
 class TokenDetailView(APIView):
     @extend_schema(
         summary="Revoke one of the caller's tokens",
-        operation_id="v1_auth_tokens_revoke",
+        operation_id="auth_tokens_revoke",
         description="404 `token_not_found` for an id that is not one of the caller's.",
         request=None,
         responses={204: None},
@@ -152,6 +159,7 @@ class PasswordView(APIView):
 
     @extend_schema(
         summary="Change the caller's password",
+        operation_id="users_me_password_change",
         description="Checks `current_password` (400 naming it when wrong) and validates "
         "`new_password` with the server's password rules (400 naming it). The token or "
         "session of this request stays valid; the caller's other tokens are revoked and "

@@ -8,11 +8,13 @@ a `count`, for UIs that show page numbers.
 import datetime as dt
 import math
 from decimal import Decimal, InvalidOperation
+from urllib.parse import parse_qs, urlsplit
 
 from django.db import connection, models
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
+from rest_framework.response import Response
 
 from apps.core.api.parsers import unstorable_path
 from apps.core.errors import InvalidCursor
@@ -111,6 +113,45 @@ class HavreCursorPagination(CursorPagination):
             cursor_value(self._queryset, self.ordering[0].lstrip("-"), cursor.position)
         return cursor
 
+    def get_paginated_response(self, data):
+        # The cursors on their own too: a client passes them back as `cursor` (a generated
+        # client's parameter) without parsing the absolute `next` URL.
+        next_link, previous_link = self.get_next_link(), self.get_previous_link()
+        return Response(
+            {
+                "next": next_link,
+                "next_cursor": self._cursor_in(next_link),
+                "previous": previous_link,
+                "previous_cursor": self._cursor_in(previous_link),
+                "results": data,
+            }
+        )
+
+    def _cursor_in(self, link: str | None) -> str | None:
+        if link is None:
+            return None
+        return parse_qs(urlsplit(link).query).get(self.cursor_query_param, [None])[0]
+
+    def get_paginated_response_schema(self, schema):
+        page = super().get_paginated_response_schema(schema)
+        cursor = {"type": "string", "nullable": True}
+        properties = page["properties"]
+        page["properties"] = {
+            "next": properties["next"],
+            "next_cursor": {
+                **cursor,
+                "description": "The `cursor` parameter of `next`: null when `next` is (the "
+                "last page), or when `next` leads back to the first page, which needs none.",
+            },
+            "previous": properties["previous"],
+            "previous_cursor": {
+                **cursor,
+                "description": "The `cursor` parameter of `previous`, likewise.",
+            },
+            "results": properties["results"],
+        }
+        return page
+
 
 class HavrePageNumberPagination(PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
@@ -168,7 +209,18 @@ class HavrePagination(BasePagination):
         for paginator in (self.cursor_class(), self.page_number_class()):
             for param in paginator.get_schema_operation_parameters(view):
                 params.setdefault(param["name"], param)
+        for name, description in PARAMETER_DESCRIPTIONS.items():
+            if name in params:
+                params[name] = {**params[name], "description": description}
         return list(params.values())
+
+
+PARAMETER_DESCRIPTIONS = {
+    "cursor": "An opaque position: a cursor page's `next_cursor` or `previous_cursor` (the "
+    "same as in its `next` and `previous` URLs). Omitted: the first page.",
+    "page": "A page number, from 1: switches to numbered pages (with `count`).",
+    "page_size": f"Results per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+}
 
 
 def _exact(page_schema: dict) -> dict:

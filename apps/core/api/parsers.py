@@ -8,8 +8,10 @@
   of the body holding one is a 400 naming its path in the usual error shape, e.g.
   `{"preferences": {"theme": ["..."]}}`.
 
-The same text rule covers query strings, form bodies and headers in
-apps.core.middleware.UnstorableInputMiddleware (one function, `unstorable_path`).
+JSON is the API's only request format (REST_FRAMEWORK's DEFAULT_PARSER_CLASSES: form and
+multipart bodies are a 415). The same text rule covers query strings, the admin's form bodies
+and headers in apps.core.middleware.UnstorableInputMiddleware (one function,
+`unstorable_path`).
 """
 
 import json
@@ -116,17 +118,3 @@ def _finite_float(text: str) -> float:
     if math.isinf(value):
         raise ValueError(f"{text[:20]} is out of range")
     return value
-
-
-class FormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        reject_unstorable(dict(data.lists()))
-        return data
-
-
-class MultiPartParser(parsers.MultiPartParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        result = super().parse(stream, media_type, parser_context)
-        reject_unstorable(dict(result.data.lists()))
-        return result

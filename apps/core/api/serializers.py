@@ -16,14 +16,11 @@ class RejectUnknownFieldsMixin:
     serializers `additionalProperties: false` (HavreAutoSchema)."""
 
     refused_fields: dict[str, str] = {}
-    # Not a field: the CSRF token of the browsable API's HTML forms.
-    ignored_keys = frozenset({"csrfmiddlewaretoken"})
 
     def to_internal_value(self, data):
         refused = {}
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            writable |= self.ignored_keys
             refused = {
                 name: [self.refused_fields.get(name, "This field cannot be set.")]
                 for name in sorted(set(data) - writable)

@@ -4,8 +4,13 @@ import sys
 
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.urls import reverse
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.core.api.exceptions import error_body
 from apps.core.db.failures import DatabaseFailure, database_failure
@@ -19,6 +24,38 @@ def _is_api(request) -> bool:
 def api_not_found(request, *args, **kwargs):
     """Unknown /api/ paths answer the API's JSON 404, never Django's HTML page."""
     return JsonResponse(error_body(404, "Not found."), status=404)
+
+
+class ApiRootView(APIView):
+    """The API's index (`GET /api/v1/`): each resource's absolute URL by name, for anyone.
+    `resources` (name → URL name) is given by config/api.py, where the resources are
+    included."""
+
+    permission_classes = [permissions.AllowAny]
+    resources: dict[str, str] = {}
+
+    @extend_schema(
+        summary="The API's index: every resource's URL",
+        operation_id="api_root",
+        tags=["reference"],
+        responses={
+            200: OpenApiResponse(
+                response={
+                    "type": "object",
+                    "additionalProperties": {"type": "string", "format": "uri"},
+                },
+                description="Resource name → absolute URL, e.g. "
+                '`{"listings": "https://host/api/v1/listings/", ...}`.',
+            )
+        },
+    )
+    def get(self, request):
+        return Response(
+            {
+                name: request.build_absolute_uri(reverse(url_name))
+                for name, url_name in self.resources.items()
+            }
+        )
 
 
 def bad_request(request, exception=None):

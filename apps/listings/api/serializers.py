@@ -120,8 +120,10 @@ def listing_whole(row: dict) -> dict:
     }
 
 
-def _decimal(value) -> str | None:
-    return None if value is None else str(value)
+def _decimal(value) -> float | None:
+    # A JSON number, as DRF renders a DecimalField (COERCE_DECIMAL_TO_STRING is off): the
+    # columns hold at most 10 significant digits, which a double keeps exactly in print.
+    return None if value is None else float(value)
 
 
 def _datetime(value) -> str:

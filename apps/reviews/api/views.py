@@ -33,6 +33,7 @@ class ListingReviewsView(generics.ListAPIView):
 
     @extend_schema(
         summary="Visible reviews of a listing, newest first",
+        tags=["reviews"],
         description="Hidden reviews never appear here, not even to staff or their author. "
         "The author's identity is not shown: bookings (which hold the guest) are private.",
         responses={200: ReviewSerializer(many=True), 404: ErrorSerializer},
