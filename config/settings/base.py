@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "dbbackup",
     "csp",
     "apps.accounts",
@@ -51,6 +52,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.monitoring.RequestMetricsMiddleware",
+    # Above everything that may answer (input checks, the request's transaction): a preflight is
+    # answered here, unauthenticated; an error answered below still carries the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise, so that static files carry the (non-HTML) policy too.
     "apps.core.csp.ContentSecurityPolicyMiddleware",
@@ -270,6 +274,25 @@ SPECTACULAR_SETTINGS = {
     },
     # --- end input ---
 }
+
+# --- CORS (django-cors-headers; docs/security.md, "Cross-origin front ends") ------------------
+# Front ends on other origins may call /api/ (only /api/) from a browser when their origin is
+# listed, e.g. https://app.example.com,http://localhost:5173. None by default: browsers then
+# refuse every cross-origin read. Credentials (cookies) stay off unless enabled: the API's
+# clients send `Authorization: Bearer`, which needs none.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "x-requested-with",
+)
+# Read by clients on errors: how long to wait after a 429 or 503.
+CORS_EXPOSE_HEADERS = ("Retry-After",)
+CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=3600)
 
 # --- Content-Security-Policy (django-csp, apps/core/csp.py; docs/security.md) ---------------
 # HTML pages: nothing unless listed. Scripts and <style> come from our static files or carry the
