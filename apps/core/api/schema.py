@@ -21,7 +21,6 @@ BODY_ERRORS = ("413", "415")
 
 # The first path segment after /api/v1/ is the resource's tag, but for these.
 TAG_OF_SEGMENT = {"amenities": "reference", "categories": "reference", "tags": "reference"}
-RESOURCE_TAGS = ("auth", "users", "listings", "bookings", "reviews", "messages", "reference")
 _STANDARD_ACTIONS = {"list", "create", "retrieve", "update", "partial_update", "destroy"}
 
 
