@@ -66,8 +66,7 @@ class IdempotencyKeyInUse(Conflict):
 
 
 def _canonical_body(data) -> str:
-    if hasattr(data, "lists"):  # a QueryDict (form or multipart body)
-        data = {key: values for key, values in data.lists()}
+    # Bodies are JSON only (DEFAULT_PARSER_CLASSES): `data` is what the JSON parser built.
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 
 
