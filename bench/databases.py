@@ -26,7 +26,7 @@ def prepare_database(url: str, listings: int, rebuild: bool) -> dict:
     say(f"building {name}: migrate, seed, seed --scale {listings:,}")
     manage(url, "migrate", "--noinput", "-v0")
     started = time.perf_counter()
-    output = manage(url, "seed", "--scale", str(listings), "--no-progress", capture=True)
+    output = manage(url, "seed", "--scale", str(listings), "--no-progress", "--force", capture=True)
     seconds = time.perf_counter() - started
     print(output)
     match = re.search(r"listings at ([\d,]+) rows/s; peak memory (\d+) MB", output)

@@ -13,6 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
+# The synthetic accounts' password (`seed --scale` reads SEED_SCALE_PASSWORD): the bench logs in
+# as one of them. The value the seeder used to print, so that databases built before still serve.
+SCALE_PASSWORD = "havre-scale-password"  # noqa: S105 — accounts of a synthetic dataset
 
 
 def base_url() -> str:
@@ -43,6 +46,7 @@ def django_env(database_url: str, **extra) -> dict[str, str]:
         "THROTTLE_USER": "1000000/s",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        "SEED_SCALE_PASSWORD": SCALE_PASSWORD,
         **extra,
     }
 

@@ -42,7 +42,7 @@ def _cases(database: str):
     from django.test import Client
 
     from apps.core.context import DbContext, db_context
-    from apps.demo.seeding_scale import SCALE_PASSWORD
+    from bench.environment import SCALE_PASSWORD
 
     with db_context(DbContext.for_command("bench")), connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM users")

@@ -21,6 +21,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Registers the system check that the cache is Redis (the throttles need it).
         from apps.core.api import throttling  # noqa: F401
+        from apps.core.commands import install
         from apps.core.error_tracking import init_from_settings
 
         init_from_settings()  # Sentry, when SENTRY_DSN is set
+        # Every management command acts as command:<name> (apps/core/commands.py).
+        install()

@@ -3,11 +3,12 @@ for long (purge_idempotency_keys, purge_expired_tokens)."""
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from apps.core.context import DbContext, db_context
 from apps.core.locks import command_lock
+from apps.core.management.base import BaseCommand
 
 
 class PurgeExpiredCommand(BaseCommand):

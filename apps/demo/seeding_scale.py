@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import secrets
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,7 +113,6 @@ REVIEW_COMMENTS = [
 RATINGS = [1, 2, 3, 4, 5]
 RATING_WEIGHTS = [3, 5, 12, 35, 45]
 STREETS = ["rue de la Paix", "avenue Victor Hugo", "quai du Port", "rue des Lilas", "rue Pasteur"]
-SCALE_PASSWORD = "havre-scale-password"  # noqa: S105 — demo accounts of a synthetic dataset
 EMAIL_DOMAIN = "scale.havre.test"
 
 
@@ -132,8 +132,19 @@ def _cumulative(weights):
 
 
 class ScaleSeeder:
-    def __init__(self, *, listings: int, seed: int, progress: bool = True, stdout=None):
+    def __init__(
+        self,
+        *,
+        listings: int,
+        seed: int,
+        password: str | None = None,
+        progress: bool = True,
+        stdout=None,
+    ):
+        """`password`: every synthetic account's, generated at random when None (one hash for
+        all: hashing one per account would cost a good fraction of a second each)."""
         self.n = listings
+        self.password = password or secrets.token_urlsafe(12)
         self.seed = seed
         self.progress = progress
         self.stdout = stdout
@@ -453,7 +464,7 @@ class ScaleSeeder:
             for name in tables:
                 setattr(self, f"first_{_singular(name)}_id", _next_id(cursor, name))
 
-            password_hash = make_password(SCALE_PASSWORD)
+            password_hash = make_password(self.password)
             with bulk_load_mode(cursor, tables):
                 rows["users"] = copy_rows(
                     cursor, "users", self.USER_COLUMNS,

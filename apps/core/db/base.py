@@ -8,7 +8,9 @@ whatever opened it (web request, management command, shell):
 * nothing waits on the database without a bound (apps/core/db/timeouts.py): the entry point's
   statement and idle-in-transaction timeouts travel with the connection, a web connection
   gives up on an answer that never comes (a partition, a stuck proxy) and is then discarded,
-  and health checks of a connection take at most the probe timeout.
+  and health checks of a connection take at most the probe timeout;
+* a connection opened while a management command runs acts as `command:<name>` for the whole
+  session (apps/core/commands.py); a server's never does.
 """
 
 import math
@@ -18,6 +20,7 @@ from django.db import OperationalError
 from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base as postgresql
 
+from apps.core import commands
 from apps.core.db import timeouts
 from apps.core.db.observer import QueryObserver
 from apps.core.db.roles import owner_mode_active
@@ -79,7 +82,9 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
                 if owner.get(key):
                     params[param] = owner[key]
         params["options"] = _join_options(
-            params.get("options"), timeouts.connection_options(self.settings_dict)
+            params.get("options"),
+            timeouts.connection_options(self.settings_dict),
+            commands.connection_options(),
         )
         return params
 

@@ -2,11 +2,9 @@
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand
-
 from apps.bookings.services import booking_complete_past
-from apps.core.context import DbContext, db_context
 from apps.core.locks import command_lock
+from apps.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
@@ -22,7 +20,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, today, **options):
+        # Acts as command:complete_bookings, like every command (apps/core/commands.py).
         with command_lock("complete_bookings"):
-            with db_context(DbContext.for_command("complete_bookings")):
-                completed = booking_complete_past(today=today)
+            completed = booking_complete_past(today=today)
         self.stdout.write(f"complete_bookings: {completed} bookings completed")

@@ -1,10 +1,9 @@
 import json
 
-from django.core.management.base import BaseCommand
 from django.core.serializers.json import DjangoJSONEncoder
 
-from apps.core.context import DbContext, db_context
 from apps.core.durations import parse_duration
+from apps.core.management.base import BaseCommand
 from apps.core.models import AuditLog
 
 
@@ -22,23 +21,22 @@ class Command(BaseCommand):
     def handle(self, *args, table, id, user, since, json: bool, limit, **options):
         from django.utils import timezone
 
-        with db_context(DbContext.for_command("audit")):
-            entries = AuditLog.objects.filter(table_name=table, record_id=id)
-            if user is not None:
-                entries = entries.filter(user_id=user)
-            if since is not None:
-                entries = entries.filter(timestamp__gte=timezone.now() - since)
-            rows = list(
-                entries.order_by("-timestamp", "-id").values(
-                    "timestamp",
-                    "action",
-                    "user_id",
-                    "actor",
-                    "ip_address",
-                    "changes",
-                    "request_id",
-                )[:limit]
-            )
+        entries = AuditLog.objects.filter(table_name=table, record_id=id)
+        if user is not None:
+            entries = entries.filter(user_id=user)
+        if since is not None:
+            entries = entries.filter(timestamp__gte=timezone.now() - since)
+        rows = list(
+            entries.order_by("-timestamp", "-id").values(
+                "timestamp",
+                "action",
+                "user_id",
+                "actor",
+                "ip_address",
+                "changes",
+                "request_id",
+            )[:limit]
+        )
         if json:
             for row in rows:
                 self.stdout.write(_dumps(row))

@@ -1,11 +1,11 @@
 import datetime as dt
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
 from apps.core.db.roles import as_owner
+from apps.core.management.base import BaseCommand
 
 PARTITIONS_SQL = """
 SELECT c.relname,

@@ -16,13 +16,14 @@ from dbbackup.db.base import get_connector
 from dbbackup.storage import get_storage
 from django.apps import apps as django_apps
 from django.conf import settings as django_settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from psycopg import sql
 
 from apps.core.backups import manifest, retention
 from apps.core.backups.connector import conninfo
 from apps.core.backups.restore import RestoreError, count_mismatches, fetch, restore_into
 from apps.core.locks import command_lock
+from apps.core.management.base import BaseCommand
 
 
 def smoke_queries() -> dict[str, str]:

@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from apps.core.backups import manifest, retention
 from apps.core.locks import command_lock
+from apps.core.management.base import FormattedHelp
 
 
-class Command(DbBackupCommand):
+class Command(FormattedHelp, DbBackupCommand):
     help = __doc__
 
     def handle(self, **options):

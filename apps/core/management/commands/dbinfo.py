@@ -17,11 +17,12 @@ havre_owner; otherwise their query texts read "<insufficient privilege>")."""
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import OperationalError, ProgrammingError, connection, transaction
 
 from apps.core.db.roles import as_owner
+from apps.core.management.base import BaseCommand
 
 QUERIES = {
     "tables": """

@@ -23,13 +23,14 @@ import psycopg
 from dbbackup.db.base import get_connector
 from dbbackup.storage import get_storage
 from django.core.files.storage import FileSystemStorage
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connections
 
 from apps.core.backups import retention
 from apps.core.backups.connector import BackupRoleError, assert_sees_every_row, conninfo
 from apps.core.backups.restore import RestoreError, count_mismatches, fetch, restore_into
 from apps.core.locks import command_lock
+from apps.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):

@@ -8,11 +8,12 @@ Reads the catalog as the owner; see apps/core/db/catalog.py for what is listed a
 object is assigned to an app."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from apps.core.db import catalog
 from apps.core.db.roles import as_owner
+from apps.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):

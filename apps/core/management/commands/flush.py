@@ -4,13 +4,11 @@ TRUNCATE ... CASCADE, so that tables Django does not manage but which reference 
 (listing_search, the public search projection) are emptied with them."""
 
 from django.core.management.commands.flush import Command as DjangoFlushCommand
-from django.db import DEFAULT_DB_ALIAS
 
-from apps.core.db.roles import as_owner
+from apps.core.management.base import FormattedHelp, RunsAsOwner
 
 
-class Command(DjangoFlushCommand):
+class Command(FormattedHelp, RunsAsOwner, DjangoFlushCommand):
     def execute(self, *args, **options):
         options["allow_cascade"] = True
-        with as_owner(options.get("database") or DEFAULT_DB_ALIAS):
-            return super().execute(*args, **options)
+        return super().execute(*args, **options)

@@ -3,11 +3,12 @@
 
 from argparse import ArgumentTypeError
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from apps.core.context import DbContext, db_context
 from apps.core.durations import parse_duration
+from apps.core.management.base import BaseCommand
 from apps.core.soft_delete import purge_in_batches, purge_plans
 
 SHOWN_KEPT_IDS = 20

@@ -12,9 +12,10 @@ import io
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from apps.core.locks import EX_TEMPFAIL, JobAlreadyRunning, job_lock
+from apps.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):

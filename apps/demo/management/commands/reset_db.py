@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 
 from apps.core.db.roles import as_owner
+from apps.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
