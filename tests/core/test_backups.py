@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
@@ -273,7 +274,51 @@ def test_a_failed_restore_changes_nothing(backup_dir, seeded, monkeypatch):
     assert snapshot() == before and schema() == schema_before
 
 
-def test_psql_stopping_at_once_does_not_leave_pg_restore_waiting(backup_dir, seeded, monkeypatch):
+@pytest.fixture
+def psql_exits_before_pg_restore_writes(tmp_path, monkeypatch):
+    """psql and pg_restore, the real ones, behind two wrappers first on PATH: pg_restore starts
+    only once psql has exited and closed its input. Whatever the machine's load, psql stops
+    before pg_restore's first write — by construction, not by timing."""
+    marker = tmp_path / "psql-exited"
+    wrappers = tmp_path / "bin"
+    wrappers.mkdir()
+    scripts = {
+        # Closing its own copy of the pipe first: when the marker appears, nobody reads it.
+        "psql": f'"{shutil.which("psql")}" "$@"\nstatus=$?\nexec 0<&-\ntouch "{marker}"\n'
+        "exit $status\n",
+        "pg_restore": f'while [ ! -e "{marker}" ]; do sleep 0.01; done\n'
+        f'exec "{shutil.which("pg_restore")}" "$@"\n',
+    }
+    for name, body in scripts.items():
+        script = wrappers / name
+        script.write_text("#!/bin/sh\n" + body)
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrappers}{os.pathsep}{os.environ['PATH']}")
+    return marker
+
+
+def restore_in_a_thread(*args) -> list[str]:
+    """Run dbrestore in a thread; the CommandError's message, or fail if it hangs."""
+    outcome = []
+
+    def run():
+        try:
+            call_command("dbrestore", "--noinput", *args, stdout=io.StringIO())
+        except CommandError as exc:
+            outcome.append(str(exc))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the restore is stuck"
+    return outcome
+
+
+def test_psql_stopping_at_once_does_not_leave_pg_restore_waiting(
+    backup_dir, seeded, monkeypatch, psql_exits_before_pg_restore_writes
+):
     """psql stops at its first statement while pg_restore still has far more than a pipe's
     worth of SQL to write: the restore must fail at once, not wait on the full pipe."""
     owner_sql(  # a few MB of COPY data: much more than the pipes and our copy buffer hold
@@ -284,27 +329,41 @@ def test_psql_stopping_at_once_does_not_leave_pg_restore_waiting(backup_dir, see
     name = latest(backup_dir)
     before = snapshot()
     monkeypatch.setattr(restore, "REPLACE_SCHEMA_SQL", b"SELECT 1 / 0;\n")
-    outcome = []
 
-    def run():
-        try:
-            call_command("dbrestore", "--noinput", "--input-filename", name)
-        except CommandError as exc:
-            outcome.append(str(exc))
-        finally:
-            connection.close()
+    [message] = restore_in_a_thread("--input-filename", name)
 
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(timeout=60)
-
-    assert not worker.is_alive(), "the restore is stuck"
-    assert (
-        outcome
-        and "rolled back, nothing changed" in outcome[0]
-        and "division by zero" in outcome[0]
-    )
+    assert psql_exits_before_pg_restore_writes.exists()
+    assert "rolled back, nothing changed" in message and "division by zero" in message
     assert snapshot() == before
+
+
+def test_psql_stopping_first_is_reported_even_when_pg_restore_fails_too(
+    backup_dir, seeded, monkeypatch, psql_exits_before_pg_restore_writes
+):
+    """Both fail — psql at its first statement, then pg_restore on a dump cut short: psql's
+    error, the first, is the one reported."""
+    backup()
+    name = latest(backup_dir)
+    path = backup_dir / name
+    dump = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(dump[: len(dump) // 2]))
+    (backup_dir / manifest.name_for(name)).unlink()
+    before = snapshot()
+    monkeypatch.setattr(restore, "REPLACE_SCHEMA_SQL", b"SELECT 1 / 0;\n")
+
+    [message] = restore_in_a_thread("--no-manifest-check", "--input-filename", name)
+
+    assert "rolled back, nothing changed" in message and "division by zero" in message
+    assert snapshot() == before
+
+
+def test_a_missing_input_path_is_named_as_missing(tmp_path):
+    missing = tmp_path / "missing.gz"
+
+    with pytest.raises(CommandError) as raised:
+        call_command("dbrestore", "--noinput", "--input-path", str(missing))
+
+    assert str(raised.value) == f"dbrestore: {missing} does not exist."
 
 
 def test_a_dump_that_breaks_off_half_way_changes_nothing(backup_dir, seeded):

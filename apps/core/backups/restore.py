@@ -83,11 +83,13 @@ def restore_into(
         "PGOPTIONS": f"-c lock_timeout={lock_timeout}",
     }
     # pg_restore turns the archive into SQL while psql runs it, through a pipe: no script file,
-    # both at work at once. psql commits only at the end of its input, so a pg_restore that
-    # fails half-way is answered by killing psql first: its transaction is rolled back.
+    # both at work at once. The transaction is ours: BEGIN first, COMMIT written only once
+    # pg_restore has converted the whole archive. psql stops at its first error
+    # (ON_ERROR_STOP); a psql whose input ends without COMMIT disconnects and PostgreSQL rolls
+    # the transaction back — so a failed conversion never commits half a dump.
     with tempfile.TemporaryFile() as convert_errors, tempfile.TemporaryFile() as load_errors:
         load = subprocess.Popen(  # noqa: S603 — fixed argv
-            ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1"],  # noqa: S607
+            ["psql", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1"],  # noqa: S607
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=load_errors, env=env,
         )  # fmt: skip
         if dump.suffix == ".gz":  # gunzip | pg_restore: the archive is read from the stream
@@ -106,38 +108,54 @@ def restore_into(
                 ["pg_restore", "--file=-", str(dump)],  # noqa: S607
                 stdout=subprocess.PIPE, stderr=convert_errors,
             )  # fmt: skip
-        psql_stopped = False
         try:
-            if replace_schema:
-                load.stdin.write(REPLACE_SCHEMA_SQL)
+            load.stdin.write(b"BEGIN;\n" + (REPLACE_SCHEMA_SQL if replace_schema else b""))
+            # psql starts on it now, not when pg_restore's first megabyte arrives.
+            load.stdin.flush()
             shutil.copyfileobj(convert.stdout, load.stdin, 1024 * 1024)
         except BrokenPipeError:
-            # psql stopped at an error and closed its input: its error is the reason, reported
-            # below. (pg_restore then dies of SIGPIPE, saying nothing, and psql may not be reaped
-            # yet: load.poll() cannot tell who stopped first.)
-            psql_stopped = True
+            pass  # psql stopped at an error and closed its input: its error is reported below
         # Closing our end lets a pg_restore still writing after psql stopped exit (SIGPIPE)
         # instead of waiting forever on a full pipe.
         convert.stdout.close()
         converted = convert.wait() == 0 and (unzip is None or unzip.wait() == 0)
-        if not converted and not psql_stopped:
-            # pg_restore failed with psql still waiting for the rest: stop psql before the end
-            # of its input, so that it never commits.
+        if converted:
+            with contextlib.suppress(BrokenPipeError):
+                load.stdin.write(b"COMMIT;\n")
+                load.stdin.flush()
+        elif load.poll() is None and not _reported_error(load_errors):
+            # psql is still waiting for the rest: stop it before the end of its input, so that
+            # the half-loaded transaction is rolled back (and psql reports no error of ours).
             load.kill()
-            load.wait()
-            convert_errors.seek(0)
-            raise RestoreError(
-                f"pg_restore could not read the dump, nothing changed: "
-                f"{convert_errors.read().decode()[-2000:].strip()}"
-            )
         with contextlib.suppress(BrokenPipeError):
             load.stdin.close()
-        if load.wait() != 0:
-            load_errors.seek(0)
+        returncode = load.wait()
+        # psql stopped by itself (at an error in what it had received, before or whatever
+        # pg_restore did): its error is the reason, whatever pg_restore's state.
+        if returncode > 0 or (returncode < 0 and _reported_error(load_errors)):
             raise RestoreError(
                 f"restore into {dbname} failed and was rolled back, nothing changed: "
-                f"{load_errors.read().decode()[-2000:].strip()}"
+                f"{_tail(load_errors)}"
             )
+        if not converted:
+            raise RestoreError(
+                f"pg_restore could not read the dump, nothing changed: {_tail(convert_errors)}"
+            )
+
+
+def _reported_error(errors) -> bool:
+    """Whether psql has written an error (it does before it stops at one)."""
+    text = _read(errors)
+    return b"ERROR:" in text or b"FATAL:" in text
+
+
+def _tail(errors) -> str:
+    return _read(errors).decode(errors="replace")[-2000:].strip()
+
+
+def _read(errors) -> bytes:
+    # pread: the child may still write to the file, through the same file offset.
+    return os.pread(errors.fileno(), os.fstat(errors.fileno()).st_size, 0)
 
 
 def count_mismatches(

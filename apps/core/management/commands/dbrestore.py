@@ -59,6 +59,9 @@ class Command(BaseCommand):
         dbname = settings["NAME"]
         if input_path:
             path = Path(input_path).resolve()
+            if not path.is_file():
+                what = "is a directory, not a backup file" if path.is_dir() else "does not exist"
+                raise CommandError(f"dbrestore: {path} {what}.")
             storage, name = FileSystemStorage(location=str(path.parent)), path.name
         else:
             storage = get_storage().storage
