@@ -7,6 +7,10 @@ user agent, request id and actor from transaction-local settings (`app.*`, writt
 Settings are transaction-local: they vanish at COMMIT/ROLLBACK, so nothing leaks to the next
 request that reuses the connection. Policies treat a missing or empty setting as "nobody",
 so forgetting the context hides private rows instead of exposing them.
+
+One exception, below these: a management command's connections carry `command:<name>` as
+session settings for the command's whole run (apps/core/commands.py); a context set here still
+wins inside its transaction.
 """
 
 from __future__ import annotations
