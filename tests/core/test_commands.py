@@ -18,8 +18,8 @@ from django.db import connection
 from apps.core import commands
 from apps.core.context import DbContext, current, db_context
 from apps.core.db import timeouts
+from tests import gunicorn
 from tests.factories import UserFactory
-from tests.gunicorn import test_database_url
 from tests.helpers import unused_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,7 +137,7 @@ def test_a_request_served_by_runserver_does_not_run_as_a_command():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.core.commands_probe",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": gunicorn.test_database_url(),
         "PYTHONPATH": str(ROOT),
     }
     server = subprocess.Popen(  # noqa: S603 — our own server, fixed arguments

@@ -21,8 +21,8 @@ from apps.accounts.models import User
 from apps.bookings.models import Booking
 from apps.core.context import DbContext, db_context
 from apps.listings.models import Listing
+from tests import gunicorn
 from tests.db import owner_connect
-from tests.gunicorn import test_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +38,7 @@ def manage_env(database_url: str | None = None) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url or test_database_url(),
+        "DATABASE_URL": database_url or gunicorn.test_database_url(),
         "PYTHONPATH": str(ROOT),
     }
 
@@ -127,33 +127,50 @@ def test_shell_sees_every_row_and_act_as_only_what_the_user_may(seeded):
     assert 'act_as("jane@example.com")' in result.stdout
 
 
-def test_dumpdata_then_loaddata_into_an_empty_database(seeded, tmp_path):
+def test_dumpdata_accounts_holds_every_seeded_user(seeded):
     dumped = manage("dumpdata", "accounts")
+
     assert dumped.returncode == 0, dumped.stderr
     rows = json.loads(dumped.stdout)
     emails = {row["fields"]["email"] for row in rows if row["model"] == "accounts.user"}
-    with owner_connect(autocommit=True) as conn:
-        seeded_emails = {email for (email,) in conn.execute("SELECT email FROM users")}
-    assert emails == seeded_emails and "admin@example.com" in emails
+    assert emails == seeded_emails() and "admin@example.com" in emails
 
+
+def seeded_emails() -> set[str]:
+    with owner_connect(autocommit=True) as conn:
+        return {email for (email,) in conn.execute("SELECT email FROM users")}
+
+
+def test_loaddata_of_the_dump_into_an_empty_database(seeded, tmp_path):
+    """The accounts with the staff groups they belong to (by natural key for their
+    permissions): what a fresh database needs to take them."""
+    dumped = manage("dumpdata", "accounts", "auth.group", "--natural-foreign")
+    assert dumped.returncode == 0, dumped.stderr
+    rows = json.loads(dumped.stdout)
+    fixture = tmp_path / "accounts.json"
+    fixture.write_text(dumped.stdout)
     empty = f"{connection.settings_dict['NAME']}_load_{secrets.token_hex(4)}"
-    url = test_database_url().rsplit("/", 1)[0] + f"/{empty}"
+    url = gunicorn.test_database_url().rsplit("/", 1)[0] + f"/{empty}"
     with owner_connect(autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{empty}"')
     try:
-        migrated = manage("migrate", "--noinput", "-v0", database_url=url)
-        assert migrated.returncode == 0, migrated.stderr
-        fixture = tmp_path / "accounts.json"
-        fixture.write_text(dumped.stdout)
+        # Migrated, then emptied of the data migrations' rows (the default tenant, the staff
+        # groups): an empty database.
+        for args in (("migrate", "--noinput", "-v0"), ("flush", "--noinput", "-v0")):
+            prepared = manage(*args, database_url=url)
+            assert prepared.returncode == 0, prepared.stderr
+
         loaded = manage("loaddata", str(fixture), database_url=url)
+
         assert loaded.returncode == 0, loaded.stderr
         assert f"Installed {len(rows)} object(s)" in loaded.stdout
-
         with psycopg.connect(url, autocommit=True) as conn:
             loaded_emails = {email for (email,) in conn.execute("SELECT email FROM users")}
+            staff_in_groups = conn.execute("SELECT count(*) FROM users_groups").fetchone()[0]
             # Django moved the sequence past the loaded ids (as the owner may).
             next_id = conn.execute("SELECT nextval('users_id_seq')").fetchone()[0]
-        assert loaded_emails == seeded_emails
+        assert loaded_emails == seeded_emails()
+        assert staff_in_groups == owner_scalar("SELECT count(*) FROM users_groups") > 0
         assert next_id > max(row["pk"] for row in rows if row["model"] == "accounts.user")
     finally:
         with owner_connect(autocommit=True) as conn:

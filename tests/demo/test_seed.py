@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from apps.accounts.models import User
@@ -100,3 +100,47 @@ def test_reference_only_creates_no_users():
     counts = row_counts()
     assert counts["categories"] and counts["amenities"] and counts["tags"]
     assert counts["listings"] == counts["bookings"] == 0
+
+
+def test_reset_passwords_gives_the_demo_accounts_new_ones_and_prints_them(capsys, settings):
+    settings.DEBUG = True
+    call_command("seed")
+    first = dict(
+        words for words in map(str.split, capsys.readouterr().out.splitlines()) if len(words) == 2
+    )
+
+    call_command("seed", "--reset-passwords")
+
+    printed = dict(
+        words
+        for words in map(str.split, capsys.readouterr().out.splitlines())
+        if len(words) == 2 and "@" in words[0]
+    )
+    assert printed.keys() == {email for email in first if "@" in email}
+    for email, password in printed.items():
+        user = User.objects.get(email=email)
+        assert user.check_password(password) and not user.check_password(first[email])
+
+
+def test_reset_passwords_takes_a_new_seed_variable(capsys, settings, monkeypatch):
+    settings.DEBUG = True
+    call_command("seed")
+    monkeypatch.setenv("SEED_ADMIN_PASSWORD", "a-new-admin-password")
+
+    call_command("seed", "--reset-passwords")
+
+    output = capsys.readouterr().out
+    assert User.objects.get(email="admin@example.com").check_password("a-new-admin-password")
+    assert "(from SEED_ADMIN_PASSWORD)" in output and "a-new-admin-password" not in output
+
+
+def test_reset_passwords_is_refused_with_debug_off(settings):
+    settings.DEBUG = False
+    call_command("seed")
+    admin = User.objects.get(email="admin@example.com")
+
+    with pytest.raises(CommandError, match="DEBUG off"):
+        call_command("seed", "--reset-passwords")
+
+    admin_now = User.objects.get(email="admin@example.com")
+    assert admin_now.password == admin.password

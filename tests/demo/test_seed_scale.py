@@ -3,9 +3,10 @@
 import itertools
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
+from apps.accounts.models import User
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
 from apps.demo.seeding_scale import ScaleSeeder
@@ -22,9 +23,40 @@ def scalar(query, params=()):
 
 
 @pytest.fixture
-def scaled(capsys):
+def scaled(capsys, settings):
+    settings.DEBUG = True  # a development database
     call_command("seed", "--scale", "400", "--random-seed", "7", "--no-progress")
     return capsys.readouterr().out
+
+
+def test_the_synthetic_accounts_password_is_generated_and_printed_once(scaled):
+    [line] = [line for line in scaled.splitlines() if "synthetic accounts:" in line]
+    password = line.split("password ", 1)[1].removesuffix(" (shown once)")
+    with db_context(DbContext.for_command("tests")):
+        owner, guest = (
+            User.objects.filter(email__startswith=kind, email__endswith="@scale.havre.test")
+            .order_by("id")
+            .first()
+            for kind in ("owner", "guest")
+        )
+    assert owner.check_password(password) and guest.check_password(password)
+    assert line.endswith("(shown once)")
+
+
+def test_scale_refuses_a_production_database_unless_forced(settings, monkeypatch, capsys):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG off.*--force"):
+        call_command("seed", "--scale", "5", "--no-progress")
+    assert scalar("SELECT count(*) FROM users WHERE email LIKE '%%@scale.havre.test'") == 0
+
+    monkeypatch.setenv("SEED_SCALE_PASSWORD", "a-chosen-scale-password")
+    call_command("seed", "--scale", "5", "--no-progress", "--force")
+
+    assert "password from SEED_SCALE_PASSWORD" in capsys.readouterr().out
+    with db_context(DbContext.for_command("tests")):
+        guest = User.objects.filter(email__endswith="@scale.havre.test").last()
+    assert guest.check_password("a-chosen-scale-password")
 
 
 def test_it_loads_every_table_in_realistic_proportions(scaled):
