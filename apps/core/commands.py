@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
-from apps.core.context import SETTING_NAMES, DbContext
+from apps.core.context import GET_SQL, SETTING_NAMES, DbContext
 from apps.core.db import timeouts
 
 # Commands that serve requests: each request sets its own context, none inherits a command's.
@@ -49,15 +49,12 @@ REFUSAL = (
     "connected directly to PostgreSQL (not through PgBouncer): python manage.py {name}"
 )
 
-_GET_SQL = (
-    "SELECT array_agg(current_setting(name, true) ORDER BY ord) "
-    "FROM unnest(%s::text[]) WITH ORDINALITY AS s(name, ord)"
-)
 _SET_SQL = (
     "SELECT set_config(name, value, %s) FROM unnest(%s::text[], %s::text[]) AS s(name, value)"
 )
 
-# The session settings of this process's connections, innermost last: each entry maps every
+# The session settings of this process's connections (process-wide: a command's threads open
+# connections as the command too), innermost last: each entry maps every
 # name of SETTING_NAMES to its value ("" for none). Empty: no command runs.
 _stack: list[dict[str, str]] = []
 _lock = threading.Lock()
@@ -152,7 +149,7 @@ def _open_connections():
 
 def _read(connection) -> dict[str, str]:
     with connection.cursor() as cursor:
-        cursor.execute(_GET_SQL, [list(SETTING_NAMES)])
+        cursor.execute(GET_SQL, [list(SETTING_NAMES)])
         values = cursor.fetchone()[0]
     return {name: value or "" for name, value in zip(SETTING_NAMES, values, strict=True)}
 

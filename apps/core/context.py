@@ -35,7 +35,7 @@ SETTING_NAMES = (
 _SET_SQL = (
     "SELECT set_config(name, value, true) FROM unnest(%s::text[], %s::text[]) AS s(name, value)"
 )
-_GET_SQL = (
+GET_SQL = (
     "SELECT array_agg(current_setting(name, true) ORDER BY ord) "
     "FROM unnest(%s::text[]) WITH ORDINALITY AS s(name, ord)"
 )
@@ -114,7 +114,7 @@ def db_context(context: DbContext, using: str = DEFAULT_DB_ALIAS) -> Iterator[No
         with connection.cursor() as cursor:
             previous = None
             if nested:
-                cursor.execute(_GET_SQL, [list(SETTING_NAMES)])
+                cursor.execute(GET_SQL, [list(SETTING_NAMES)])
                 previous = [value or "" for value in cursor.fetchone()[0]]
             _write(cursor, context.values())
         yield
@@ -148,6 +148,6 @@ def as_system(purpose: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
 def current(using: str = DEFAULT_DB_ALIAS) -> dict[str, str | None]:
     """The context PostgreSQL sees right now (for debugging and tests)."""
     with connections[using].cursor() as cursor:
-        cursor.execute(_GET_SQL, [list(SETTING_NAMES)])
+        cursor.execute(GET_SQL, [list(SETTING_NAMES)])
         values = cursor.fetchone()[0]
     return {name: (value or None) for name, value in zip(SETTING_NAMES, values, strict=True)}
