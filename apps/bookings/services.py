@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.bookings.errors import BookingConflict
 from apps.bookings.models import Booking, BookingStatus
+from apps.core import dates
 from apps.core.actors import require_signed_in
 from apps.core.dates import latest_check_in, max_advance_days
 from apps.core.errors import InvalidTransition, PermissionDenied
@@ -57,7 +58,7 @@ def booking_create(
         errors["listing"] = "No published listing with this id."
     elif guests > listing.max_guests:
         errors["guests"] = f"This listing hosts at most {listing.max_guests} guests."
-    if check_in < timezone.localdate():
+    if check_in < dates.today():
         errors["check_in"] = "The stay cannot start in the past."
     elif check_in > latest_check_in():
         errors["check_in"] = (
@@ -161,7 +162,7 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Bookin
 def booking_complete_past(*, today: dt.date | None = None) -> int:
     """Confirmed stays whose check-out day has come become completed; returns how many.
     Run it in a privileged context (a command's) to reach every booking."""
-    today = today or timezone.localdate()
+    today = today or dates.today()
     return Booking.objects.filter(status=BookingStatus.CONFIRMED, check_out__lte=today).update(
         status=BookingStatus.COMPLETED, updated_at=timezone.now()
     )

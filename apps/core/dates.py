@@ -20,18 +20,26 @@ EARLIEST_DATE = dt.date(1900, 1, 1)
 HORIZON_DAYS = 3660
 
 
+def today() -> dt.date:
+    """The day it is in UTC: PostgreSQL's CURRENT_DATE (Django's sessions run in UTC), which
+    the database's own date rules use. Not timezone.localdate(): TIME_ZONE is the zone the
+    back-office shows, and a Python rule must not disagree with its PostgreSQL twin near
+    midnight."""
+    return timezone.now().date()
+
+
 def max_advance_days() -> int:
     """How far ahead a stay may start (setting BOOKING_MAX_ADVANCE_DAYS)."""
     return settings.BOOKING_MAX_ADVANCE_DAYS
 
 
 def latest_check_in() -> dt.date:
-    return timezone.localdate() + dt.timedelta(days=max_advance_days())
+    return today() + dt.timedelta(days=max_advance_days())
 
 
 def validate_date_of_birth(value: dt.date) -> None:
     """A birth date is in the past, and not before 1900."""
-    if value >= timezone.localdate():
+    if value >= today():
         raise ValidationError("A date of birth is in the past.", code="date_in_future")
     if value < EARLIEST_DATE:
         raise ValidationError(
@@ -41,7 +49,7 @@ def validate_date_of_birth(value: dt.date) -> None:
 
 def validate_query_date(value: dt.date) -> None:
     """A date a search or calendar asks about: from 1900 to HORIZON_DAYS ahead."""
-    latest = timezone.localdate() + dt.timedelta(days=HORIZON_DAYS)
+    latest = today() + dt.timedelta(days=HORIZON_DAYS)
     if not EARLIEST_DATE <= value <= latest:
         raise ValidationError(
             f"Give a date between {EARLIEST_DATE.isoformat()} and {latest.isoformat()}.",

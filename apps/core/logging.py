@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import logging.config
+import time
 from collections.abc import Mapping
 
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -58,6 +59,13 @@ class SkipHandledClientErrors(logging.Filter):
         return getattr(record, "status_code", 500) >= 500
 
 
+class UtcFormatter(logging.Formatter):
+    """The plain line's time in UTC, whatever TIME_ZONE says: Django sets the process's TZ to
+    it, which would move asctime to the back-office's zone. (JSON lines are UTC already.)"""
+
+    converter = time.gmtime
+
+
 class JsonFormatter(_BaseJsonFormatter):
     """{"time", "level", "logger", "message", "pid", ...the record's extras, "exc_info"}."""
 
@@ -104,7 +112,10 @@ def logging_config(
         "disable_existing_loggers": False,
         "formatters": {
             "json": {"()": JsonFormatter},
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "plain": {
+                "()": UtcFormatter,
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            },
         },
         "filters": {
             "request_id": {"()": RequestIdFilter},

@@ -1,8 +1,11 @@
-"""The request's transaction and its database context."""
+"""The request's transaction and its database context; its time zone."""
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils import timezone
 
 from apps.core import context
 from apps.core.api.exceptions import error_body
@@ -104,3 +107,19 @@ class UnstorableInputMiddleware:
             if (path := unstorable_path(data)) is not None:
                 return path
         return None
+
+
+class TimeZoneMiddleware:
+    """The back-office shows times in the site's zone (TIME_ZONE, Django's default current
+    zone); every other response — the API, Swagger UI, health and metrics — reads and writes
+    UTC: ISO 8601 ending in "Z", naive input taken as UTC, as it was before TIME_ZONE moved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.admin_prefix = "/" + settings.ADMIN_URL.lstrip("/")
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.admin_prefix):
+            return self.get_response(request)
+        with timezone.override(dt.UTC):
+            return self.get_response(request)

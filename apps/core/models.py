@@ -1,8 +1,11 @@
 """Shared model building blocks and the audit log table."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -99,7 +102,7 @@ class AuditLog(models.Model):
     class Meta:
         db_table = "audit_logs"
         verbose_name = "audit log entry"
-        verbose_name_plural = "audit log"
+        verbose_name_plural = "audit log entries"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(action__in=AuditAction.values), name="audit_logs_action_valid"
@@ -112,9 +115,11 @@ class AuditLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.action} {self.table_name}#{self.record_id} at {self.timestamp:%Y-%m-%d %H:%M}"
-        )
+        # In the current zone (the admin's: TIME_ZONE), with its name: never a bare UTC time.
+        text = f"{self.action} {self.table_name}#{self.record_id}"
+        if not isinstance(self.timestamp, dt.datetime):  # unsaved: Now() until the insert
+            return text
+        return f"{text} at {timezone.localtime(self.timestamp):%Y-%m-%d %H:%M %Z}"
 
 
 class IdempotencyKey(models.Model):

@@ -24,6 +24,7 @@ from apps.accounts.groups import ensure_staff_groups
 from apps.accounts.models import User, UserRole, default_tenant
 from apps.accounts.services import user_create
 from apps.bookings.models import Booking, BookingStatus
+from apps.core import dates
 from apps.listings.models import (
     Amenity,
     Category,
@@ -143,7 +144,7 @@ def seed_demo_data(report: SeedReport) -> None:
                 ListingTag.objects.create(listing=listing, tag=tag, added_by=owner)
         listings[listing.slug] = listing
 
-    today = timezone.localdate()
+    today = dates.today()
     bookings: dict[tuple[str, str], Booking] = {}
     for item in demo["bookings"]:
         listing = listings[item["listing"]]
@@ -219,7 +220,7 @@ def seed_demo_stay(email: str) -> tuple[Booking, bool]:
         guest=guest,
         listing__in=listings,
         status=BookingStatus.COMPLETED,
-        check_out__lte=timezone.localdate(),
+        check_out__lte=dates.today(),
         review__isnull=True,
     )
     if (stay := stays.order_by("-check_out", "-id").first()) is not None:
@@ -227,7 +228,7 @@ def seed_demo_stay(email: str) -> tuple[Booking, bool]:
     listing = listings.order_by("id").first()
     if listing is None:
         raise DemoStayError("No demo listing to stay at: run `manage.py seed` first.")
-    check_out = timezone.localdate() - dt.timedelta(days=1)
+    check_out = dates.today() - dt.timedelta(days=1)
     stay = Booking.objects.create(
         listing=listing,
         guest=guest,

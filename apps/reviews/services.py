@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.bookings.models import Booking, BookingStatus
+from apps.core import dates
 from apps.core.actors import require_permission, require_signed_in
 from apps.core.errors import NotFound, PermissionDenied
 from apps.reviews.errors import ReviewExists
@@ -74,7 +75,7 @@ def review_create(
         raise PermissionDenied("Only the booking's guest reviews the stay.")
     if booking.status not in REVIEWABLE_STATUSES:
         raise ValidationError({"booking": "Only confirmed or completed stays can be reviewed."})
-    if booking.check_out > timezone.localdate():
+    if booking.check_out > dates.today():
         raise ValidationError({"booking": "Reviews open on the check-out day."})
     try:
         # A savepoint: a unique violation leaves the request's transaction usable.

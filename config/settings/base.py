@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.core.middleware.RequestContextMiddleware",
+    "apps.core.middleware.TimeZoneMiddleware",  # UTC but in the admin
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -163,9 +164,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- I18N ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The zone the back-office shows times in ("6 Dec 2026, 09:15 CET"). Only there: PostgreSQL
+# sessions, the API (ISO 8601, "Z"), "today" (apps.core.dates.today), backup names and log
+# lines stay UTC (apps.core.middleware.TimeZoneMiddleware, apps.core.logging.UtcFormatter).
+TIME_ZONE = env("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# How the admin writes dates and times (config/formats/en/formats.py): with the zone.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -410,7 +416,8 @@ DBBACKUP_CONNECTORS = {
 DBBACKUP_CONNECTOR_MAPPING = {"apps.core.db": "apps.core.backups.connector.PostgresBackupConnector"}
 DBBACKUP_DATABASES = ["default"]
 DBBACKUP_FILENAME_TEMPLATE = "{databasename}-{datetime}.{extension}"
-DBBACKUP_DATE_FORMAT = "%Y%m%dT%H%M%SZ"  # TIME_ZONE is UTC
+# Formats timezone.now(), which is UTC whatever TIME_ZONE says (apps/core/backups/connector.py).
+DBBACKUP_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 DBBACKUP_SEND_EMAIL = False
 # Retention is by age, not by count: dbbackup keeps the newest file and asks this filter
 # about every other one (apps/core/backups/retention.py).

@@ -11,6 +11,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# The suite's dates and times are UTC's, as before TIME_ZONE became the admin's zone: a test
+# computing "today" as Django's local date then agrees with PostgreSQL at every hour. Tests of
+# the site's zone set it themselves (tests/core/test_admin_readability.py, tests/e2e).
+TIME_ZONE = "UTC"
+
 # Serve static files from the apps (finders) without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 
