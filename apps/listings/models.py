@@ -262,7 +262,8 @@ class ListingTag(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.listing_id}:{self.tag_id}"
+        # Names, not ids: the listing's page labels each inline row with it.
+        return f"{self.tag} on {self.listing}"
 
 
 class ListingAmenity(models.Model):
@@ -279,7 +280,7 @@ class ListingAmenity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.listing_id}:{self.amenity_id}"
+        return f"{self.amenity} in {self.listing}"
 
 
 class ListingVersion(models.Model):
@@ -302,7 +303,7 @@ class ListingVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.listing_id} v{self.version}"
+        return f"v{self.version}: {self.title}"
 
 
 class ListingSearch(models.Model):
@@ -333,6 +334,7 @@ class ListingSearch(models.Model):
     class Meta:
         managed = False
         db_table = "listing_search"
+        verbose_name = "listing search row"
 
     def __str__(self) -> str:
         return f"search row of listing {self.listing_id}"
