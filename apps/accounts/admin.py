@@ -12,6 +12,8 @@ from apps.core.admin_tools import (
     SEARCH_CAP,
     EstimatedCountPaginator,
     audit_history_link,
+    breakable_email,
+    email_column,
     holds_permission,
     report,
     search_words,
@@ -64,7 +66,9 @@ class UserAdmin(DjangoUserAdmin):
     add_form = HavreUserCreationForm
     change_password_form = HavrePasswordChangeForm
     inlines = [ProfileInline]
-    list_display = ["email", "name", "role", "tenant", "is_verified", "is_active", "is_staff"]
+    list_display = [
+        "email_address", "name", "role", "tenant", "is_verified", "is_active", "is_staff",
+    ]  # fmt: skip
     list_filter = ["role", "tenant", "is_verified", "is_active", "is_staff"]
     list_select_related = ["tenant"]
     search_fields = ["email", "name"]  # substrings, answered by get_search_results
@@ -135,6 +139,10 @@ class UserAdmin(DjangoUserAdmin):
 
     has_moderate_permission = holds_permission("accounts.moderate_user")
 
+    @admin.display(description="Email", ordering="email")
+    def email_address(self, obj):
+        return breakable_email(obj.email)
+
     @admin.display(description="History")
     def audit_history(self, obj):
         if not obj.pk:
@@ -167,7 +175,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Read-only: tokens are issued by logging in (the key is shown once, to the client) and
     revoked here through the service, never edited."""
 
-    list_display = ["prefix", "name", "user", "created_at", "last_used_at", "expires_at"]
+    list_display = ["prefix", "name", "user_email", "created_at", "last_used_at", "expires_at"]
+    user_email = email_column("user", "User")
     list_select_related = ["user"]
     fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at"]
     readonly_fields = fields

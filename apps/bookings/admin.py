@@ -6,7 +6,9 @@ from apps.core.admin_tools import (
     AuditHistoryMixin,
     BigTableAdmin,
     action_with_reason,
+    email_column,
     holds_permission,
+    money,
 )
 from apps.core.errors import DomainError
 
@@ -14,14 +16,17 @@ from apps.core.errors import DomainError
 @admin.register(Booking)
 class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     list_display = [
-        "__str__", "guest", "status", "check_in", "check_out", "total", "created_at",
+        "__str__", "guest_email", "status", "check_in", "check_out", "total", "created_at",
     ]  # fmt: skip
     list_filter = ["status", "check_in", "check_out"]
     list_select_related = ["guest"]
     search_fields = ["=id", "=guest__email", "=listing__id"]
     autocomplete_fields = ["guest", "listing"]
-    readonly_fields = ["total_cents", "currency", "created_at", "audit_history"]
+    # The total is the booking service's to compute: shown as an amount, never edited.
+    exclude = ["total_cents", "currency"]
+    readonly_fields = ["total", "created_at", "audit_history"]
     actions = ["cancel"]
+    guest_email = email_column("guest", "Guest")
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -30,7 +35,7 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
 
     @admin.display(description="Total", ordering="total_cents")
     def total(self, obj):
-        return f"{obj.total_cents / 100:,.2f} {obj.currency}"
+        return money(obj.total_cents, obj.currency)
 
     @admin.action(description="Cancel selected bookings (with a reason)", permissions=["cancel"])
     def cancel(self, request, queryset):

@@ -2,6 +2,7 @@
 
 import operator
 import re
+from decimal import Decimal, InvalidOperation
 from functools import reduce
 
 from django import forms
@@ -10,12 +11,14 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models.constants import LOOKUP_SEP
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import smart_split, unescape_string_literal
 
 from apps.core.api.routers import MAX_ID
@@ -251,3 +254,165 @@ class ConditionFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         chosen = self.conditions.get(self.value())
         return queryset.filter(chosen[1]) if chosen else queryset
+
+
+def money(cents: int | None, currency: str) -> str:
+    """An amount of cents as people read it: "1,200.50 EUR"."""
+    return "—" if cents is None else f"{Decimal(cents) / 100:,.2f} {currency}"
+
+
+class CentsInput(forms.TextInput):
+    """The box of a MoneyField: the amount in currency units, the currency's code after it."""
+
+    currency = ""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "size": 12, **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        box = super().render(name, value, attrs, renderer)
+        return format_html('{} <span class="money-currency">{}</span>', box, self.currency)
+
+
+class MoneyField(forms.Field):
+    """A price typed in currency units ("120.50"), stored in cents (12050): at most two
+    decimals, between `min_cents` and `max_cents` (the model field's own bounds), with
+    messages in units rather than in cents."""
+
+    widget = CentsInput
+    default_error_messages = {
+        "invalid": "Enter an amount such as 120 or 120.50.",
+        "decimals": "Give at most two decimals (cents).",
+        "min_value": "The amount is at least %(limit)s.",
+        "max_value": "The amount is at most %(limit)s.",
+    }
+
+    def __init__(self, *, min_cents: int | None = None, max_cents: int | None = None, **kwargs):
+        self.min_cents, self.max_cents = min_cents, max_cents
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        # Cents from the instance; what the user typed (a string) is shown back as typed.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{Decimal(value) / 100:.2f}"
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value  # already cents (initial data)
+        text = str(value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not amount.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(self.error_messages["decimals"], code="decimals")
+        return int(amount * 100)
+
+    def validate(self, value):
+        super().validate(value)
+        currency = self.widget.currency
+        for bound, code, outside in (
+            (self.min_cents, "min_value", lambda limit: value < limit),
+            (self.max_cents, "max_value", lambda limit: value > limit),
+        ):
+            if value is not None and bound is not None and outside(bound):
+                raise ValidationError(
+                    self.error_messages[code], code=code, params={"limit": money(bound, currency)}
+                )
+
+
+def bounds_of(field: models.Field) -> tuple[int | None, int | None]:
+    """The (min, max) a model field's Min/MaxValueValidators set."""
+    low = high = None
+    for validator in field.validators:
+        if isinstance(validator, MinValueValidator):
+            low = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            high = validator.limit_value
+    return low, high
+
+
+class MoneyAdminMixin:
+    """Cents columns edited as amounts: `money_fields = {"price_cents": "currency"}` names each
+    cents field and the field holding its currency (the form shows the object's currency, or
+    the field's default on an add form)."""
+
+    money_fields: dict[str, str] = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.money_fields:
+            low, high = bounds_of(db_field)
+            return MoneyField(
+                label=db_field.verbose_name.removesuffix(" cents").capitalize(),
+                required=not db_field.blank,
+                min_cents=low,
+                max_cents=high,
+                help_text="In currency units; stored in cents.",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for name, currency_field in self.money_fields.items():
+            if name in form.base_fields:
+                currency = (
+                    getattr(obj, currency_field, None)
+                    or self.model._meta.get_field(currency_field).get_default()
+                )
+                widget = form.base_fields[name].widget
+                widget.currency = currency
+        return form
+
+
+# Listing photos are URLs their owners give, on any host: the pages that show them widen
+# img-src to https: (see apps/core/csp.py). Other schemes (http:, data:, javascript:) are
+# never put in an <img>: they are listed as text.
+def photo_thumbnails(urls, *, size: int, limit: int | None = None) -> str:
+    shown = [url for url in (urls or []) if str(url).startswith("https://")][:limit]
+    if not shown:
+        return "—"
+    return format_html_join(
+        "",
+        '<a href="{0}" rel="noopener noreferrer" target="_blank" class="photo-thumb">'
+        '<img src="{0}" alt="Photo {1}" width="{2}" height="{3}" loading="lazy" '
+        'referrerpolicy="no-referrer"></a>',
+        ((url, index, size, size * 3 // 4) for index, url in enumerate(shown, start=1)),
+    )
+
+
+def admin_change_url(admin_site, model, pk) -> str | None:
+    """The admin change page of a row, if its model is registered on the site."""
+    if model not in admin_site._registry:
+        return None
+    opts = model._meta
+    return reverse(f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[pk])
+
+
+def breakable_email(address: str) -> str:
+    """An e-mail address that may wrap before its "@" and its dots (<wbr>), so that a long one
+    does not make a changelist wider than the screen — and a short one never breaks."""
+    local, at, domain = address.partition("@")
+    if not at:
+        return address
+    return format_html(
+        "{}<wbr>@{}",
+        local,
+        format_html_join(mark_safe("<wbr>."), "{}", ((part,) for part in domain.split("."))),
+    )
+
+
+def email_column(field: str, description: str):
+    """A changelist column showing the e-mail address of the user in `field` (breakable)."""
+
+    @admin.display(description=description, ordering=field)
+    def column(modeladmin, obj):
+        user = getattr(obj, field)
+        return breakable_email(user.email) if user else "—"
+
+    column.__name__ = f"{field}_email"
+    return column

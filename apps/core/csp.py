@@ -33,3 +33,18 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 **(parts.update or {}),
             }
         return parts
+
+
+# What a page showing listing photos adds to img-src (the admin's listing pages). Photos are
+# URLs that owners give, on hosts of their choosing, so those pages load images from any
+# https: host — never http: (mixed content, and a photo's address is not ours to downgrade),
+# and never anything but images: scripts, styles and frames stay 'self'/nonce only. An image
+# cannot run code; what it can do is tell its host that someone viewed it, so the thumbnails
+# send no Referer (referrerpolicy="no-referrer") and the rest of the site keeps 'self' data:.
+REMOTE_IMAGES = {"img-src": ["https:"]}
+
+
+def allow_remote_images(response):
+    """Widen this response's img-src to https: images (django-csp merges the update)."""
+    response._csp_update = {**(getattr(response, "_csp_update", None) or {}), **REMOTE_IMAGES}
+    return response

@@ -9,10 +9,15 @@ from apps.core.admin_tools import (
     AuditHistoryMixin,
     BigTableAdmin,
     ConditionFilter,
+    MoneyAdminMixin,
     QueryInitialDataMixin,
+    email_column,
     holds_permission,
+    money,
+    photo_thumbnails,
     report,
 )
+from apps.core.csp import allow_remote_images
 from apps.core.errors import DomainError
 from apps.listings import services
 from apps.listings.models import (
@@ -72,6 +77,10 @@ class ListingAmenityInline(admin.TabularInline):
     autocomplete_fields = ["amenity"]
     extra = 0
 
+    def get_queryset(self, request):
+        # Each row is labelled with its __str__ (the amenity's and the listing's names).
+        return super().get_queryset(request).select_related("amenity", "listing")
+
 
 class ListingTagInline(admin.TabularInline):
     model = ListingTag
@@ -80,10 +89,13 @@ class ListingTagInline(admin.TabularInline):
     readonly_fields = ["added_at", "added_by"]
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tag", "listing", "added_by")
+
 
 class ListingVersionInline(admin.TabularInline):
     model = ListingVersion
-    fields = ["version", "title", "price_cents", "created_at", "created_by", "revert"]
+    fields = ["version", "title", "price", "created_at", "created_by", "revert"]
     readonly_fields = fields
     ordering = ["-version"]
     extra = 0
@@ -97,7 +109,11 @@ class ListingVersionInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
+        return super().get_queryset(request).select_related("created_by", "listing")
+
+    @admin.display(description="Price")
+    def price(self, obj):
+        return money(obj.price_cents, obj.listing.currency)
 
     @admin.display(description="")
     def revert(self, obj):
@@ -163,11 +179,16 @@ def moderation_action(
 
 
 @admin.register(Listing)
-class ListingAdmin(AuditHistoryMixin, BigTableAdmin):
+class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
+    # Fits 1280 px beside the filters (tests/e2e/test_admin_layout.py): deleted listings are
+    # found with the "deleted" filter, "inactive" is said in the status column, the rating's
+    # review count is on the listing's page.
     list_display = [
-        "title", "owner", "city", "status", "price", "is_active", "rating_avg", "created_at",
-        "deleted_at",
+        "thumbnail", "title", "owner_email", "city", "state", "price", "rating", "created_at",
     ]  # fmt: skip
+    list_display_links = ["title"]
+    money_fields = {"price_cents": "currency"}
+    owner_email = email_column("owner", "Owner")
     list_filter = ["status", "is_active", DeletedFilter, "category", "tenant", CityFilter]
     list_select_related = ["owner"]
     search_fields = ["title", "=owner__email", "=city"]
@@ -175,7 +196,7 @@ class ListingAdmin(AuditHistoryMixin, BigTableAdmin):
     inlines = [ListingAmenityInline, ListingTagInline, ListingVersionInline]
     readonly_fields = [
         "status", "rating_avg", "review_count", "created_at", "updated_at", "deleted_at",
-        "deleted_by", "audit_history",
+        "deleted_by", "audit_history", "photo_previews",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["title", "description", "owner", "category", "tenant", "status"]}),
@@ -184,7 +205,7 @@ class ListingAdmin(AuditHistoryMixin, BigTableAdmin):
         ]}),
         ("Place", {"fields": ["address", "city", "latitude", "longitude"]}),
         ("Publication", {"fields": [
-            "is_active", "slug", "meta_title", "meta_description", "photos",
+            "is_active", "slug", "meta_title", "meta_description", "photos", "photo_previews",
         ]}),
         ("Record", {"fields": [
             "rating_avg", "review_count", "created_at", "updated_at", "deleted_at", "deleted_by",
@@ -204,7 +225,32 @@ class ListingAdmin(AuditHistoryMixin, BigTableAdmin):
 
     @admin.display(description="Price", ordering="price_cents")
     def price(self, obj):
-        return f"{obj.price_cents / 100:,.2f} {obj.currency}"
+        return money(obj.price_cents, obj.currency)
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, obj):
+        status = obj.get_status_display()
+        return status if obj.is_active else format_html("{}<br>(inactive)", status)
+
+    @admin.display(description="Rating", ordering="rating_avg")
+    def rating(self, obj):
+        return "—" if obj.rating_avg is None else f"{obj.rating_avg:.1f}"
+
+    @admin.display(description="Photo")
+    def thumbnail(self, obj):
+        return photo_thumbnails(obj.photos, size=64, limit=1)
+
+    @admin.display(description="Previews")
+    def photo_previews(self, obj):
+        return photo_thumbnails(obj.photos, size=160)
+
+    # The pages that show photos load them from their hosts (apps/core/csp.py, REMOTE_IMAGES).
+    def changelist_view(self, request, extra_context=None):
+        return allow_remote_images(super().changelist_view(request, extra_context))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        return allow_remote_images(response)
 
     def response_change(self, request, obj):
         version_id = request.POST.get("_revert_to")

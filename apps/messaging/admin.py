@@ -5,6 +5,7 @@ from apps.core.admin_tools import (
     AuditHistoryMixin,
     BigTableAdmin,
     ConditionFilter,
+    email_column,
     holds_permission,
     report,
 )
@@ -23,7 +24,11 @@ class QueueFilter(ConditionFilter):
 
 @admin.register(Message)
 class MessageAdmin(AuditHistoryMixin, BigTableAdmin):
-    list_display = ["subject", "sender", "recipient", "is_spam", "reported_at", "created_at"]
+    list_display = [
+        "subject", "sender_email", "recipient_email", "is_spam", "reported_at", "created_at",
+    ]  # fmt: skip
+    sender_email = email_column("sender", "Sender")
+    recipient_email = email_column("recipient", "Recipient")
     list_filter = [QueueFilter, "is_spam", "is_read", "is_archived"]
     list_select_related = ["sender", "recipient"]
     search_fields = ["=sender__email", "=recipient__email", "subject"]

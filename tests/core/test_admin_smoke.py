@@ -50,9 +50,9 @@ def client(superuser):
     return client
 
 
-@pytest.fixture
-def world():
-    """At least one row of every registered model, each inline with a row of its own."""
+def admin_world() -> Listing:
+    """At least one row of every registered model, each inline with a row of its own (the
+    browser tests open every changelist on it too: tests/e2e/test_admin_layout.py)."""
     review = ReviewFactory(booking__listing__price_cents=15_000)
     listing, booking = review.listing, review.booking
     ProfileFactory(user=booking.guest)
@@ -64,6 +64,11 @@ def world():
     # Audit rows come from the database's triggers: the application role may not insert them.
     assert AuditLog.objects.filter(table_name="listings", record_id=listing.pk).exists()
     return listing
+
+
+@pytest.fixture
+def world():
+    return admin_world()
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
