@@ -53,3 +53,9 @@ clean:
 # havre_bench_small (10k), then prints every figure beside its raw baseline.
 bench: install db
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The staff guide's pictures (docs/staff-guide/*.png), retaken by the browser tests that show
+# them (docs/setup.md): commit the result.
+.PHONY: screenshots
+screenshots: db
+	STAFF_GUIDE_SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e/test_moderation.py tests/e2e/test_admin_layout.py -p no:randomly -q

@@ -5,14 +5,27 @@ on a machine without it these tests are skipped with the reason — except in CI
 missing browser is a failure.
 """
 
+import hashlib
 import os
+import re
 import shutil
+import struct
+import zlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# The staff guide's pictures (docs/staff-guide.md): written there, over the committed ones,
+# when STAFF_GUIDE_SCREENSHOTS=1 (`make screenshots`); otherwise under SCREENSHOTS like the rest.
+STAFF_GUIDE = ROOT / "docs" / "staff-guide.md"
+STAFF_GUIDE_IMAGES = ROOT / "docs" / "staff-guide"
+# The screen staff are assumed to have: every changelist fits it (test_admin_layout.py).
+VIEWPORT = {"width": 1280, "height": 800}
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -60,6 +73,13 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
+@pytest.fixture(autouse=True)
+def site_time_zone(settings):
+    """The browser sees the admin as deployed by default: times in Paris, with the zone's name
+    (the rest of the suite runs in UTC: config/settings/test.py)."""
+    settings.TIME_ZONE = "Europe/Paris"
+
+
 @pytest.fixture
 def browser_problems():
     """What went wrong in the browser during the test: CSP violations (securitypolicyviolation
@@ -68,10 +88,42 @@ def browser_problems():
     return []
 
 
+def placeholder_png(url: str, width: int = 160, height: int = 120) -> bytes:
+    """A plain PNG standing in for a remote photo, its colour drawn from the URL."""
+    red, green, blue = hashlib.sha256(url.encode()).digest()[:3]
+    row = b"\x00" + bytes((red // 2 + 96, green // 2 + 96, blue // 2 + 96)) * width
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def keep_on_loopback(route):
+    """Nothing the browser asks for leaves this machine: the live server's requests go through;
+    listing photos (owners' URLs on other hosts, shown as thumbnails) get a placeholder image;
+    anything else elsewhere is refused."""
+    request = route.request
+    if urlsplit(request.url).hostname in LOOPBACK:
+        route.continue_()
+    elif request.resource_type == "image":
+        route.fulfill(status=200, content_type="image/png", body=placeholder_png(request.url))
+    else:
+        route.abort()
+
+
 @pytest.fixture
 def page(browser, live_server, browser_problems):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
     context.set_default_timeout(15_000)
+    context.route("**/*", keep_on_loopback)
 
     def on_violation(source, violation):
         browser_problems.append(f"CSP violation on {source['frame'].url}: {violation}")
@@ -95,13 +147,22 @@ def page(browser, live_server, browser_problems):
     assert browser_problems == [], "\n".join(browser_problems)
 
 
+def staff_guide_images() -> set[str]:
+    """The names of the pictures docs/staff-guide.md shows (staff-guide/<name>.png)."""
+    return set(re.findall(r"\(staff-guide/([\w.-]+)\.png\)", STAFF_GUIDE.read_text()))
+
+
 @pytest.fixture
 def shoot(page, request):
-    """shoot("name") saves a full-page screenshot under tests/e2e/screenshots/ (ignored)."""
+    """shoot("name") saves a full-page screenshot under tests/e2e/screenshots/ (ignored); with
+    STAFF_GUIDE_SCREENSHOTS=1, a picture the staff guide shows goes to docs/staff-guide/."""
     SCREENSHOTS.mkdir(exist_ok=True)
+    for_guide = os.environ.get("STAFF_GUIDE_SCREENSHOTS") == "1"
+    guide_images = staff_guide_images() if for_guide else set()
 
     def take(name: str) -> Path:
-        path = SCREENSHOTS / f"{name}.png"
+        folder = STAFF_GUIDE_IMAGES if name in guide_images else SCREENSHOTS
+        path = folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 

@@ -1,37 +1,15 @@
 """A moderator's day in the back-office, in a real browser (screenshots: tests/e2e/screenshots)."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from apps.core.context import DbContext, db_context
 from apps.listings.models import Listing
 from apps.messaging.models import Message
 from apps.reviews.models import Review
-from tests.factories import ListingFactory, MessageFactory, ReviewFactory, UserFactory
-from tests.factories.accounts import DEFAULT_PASSWORD
+from tests.e2e.admin_pages import log_in, select_and_run, staff
+from tests.factories import ListingFactory, MessageFactory, ReviewFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def staff(email, group):
-    with db_context(DbContext.system("tests")):
-        user = UserFactory(email=email, name=email.split("@")[0].title(), staff=True)
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-def log_in(page, email):
-    page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
-
-
-def select_and_run(page, action_label):
-    page.check("input.action-select")
-    page.select_option("select[name=action]", label=action_label)
-    page.click("button[name=index]")
 
 
 def test_a_moderator_archives_marks_spam_hides_and_finds_it_all_in_the_audit_log(page, shoot):
