@@ -116,10 +116,9 @@ class TimeZoneMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.admin_prefix = "/" + settings.ADMIN_URL.lstrip("/")
 
     def __call__(self, request):
-        if request.path_info.startswith(self.admin_prefix):
+        if request.path_info.startswith("/" + settings.ADMIN_URL.lstrip("/")):
             return self.get_response(request)
         with timezone.override(dt.UTC):
             return self.get_response(request)
