@@ -107,7 +107,7 @@ class AuditLogAdmin(BigTableAdmin):
     def get_changelist(self, request, **kwargs):
         return AuditLogChangeList
 
-    @admin.display(description="Row", ordering="record_id")
+    @admin.display(description="Row")
     def row(self, obj):
         label = f"{obj.table_name} #{obj.record_id}"
         url = getattr(obj, "row_url", None)

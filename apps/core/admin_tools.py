@@ -307,7 +307,8 @@ class MoneyField(forms.Field):
             amount = Decimal(text)
         except InvalidOperation:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not amount.is_finite():
+        # Infinity, NaN, and amounts too large for any price (1e999999 would not even round).
+        if not amount.is_finite() or abs(amount) >= 10**15:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         if amount != amount.quantize(Decimal("0.01")):
             raise ValidationError(self.error_messages["decimals"], code="decimals")
