@@ -37,6 +37,9 @@ def test_a_moderator_archives_marks_spam_hides_and_finds_it_all_in_the_audit_log
     page.goto("/admin/messaging/message/?is_spam__exact=0")
     select_and_run(page, "Mark selected messages as spam")
     page.wait_for_selector("text=Marked as spam 1 of 1 selected.")
+    # It left the not-spam list: the spam queue shows it.
+    page.goto("/admin/messaging/message/?queue=spam")
+    page.wait_for_selector("#result_list >> text=Cheap watches, click here")
     shoot("moderation-04-message-spam")
 
     # Hide the review, which asks for a reason first.
