@@ -18,14 +18,13 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from apps.core import dates
 from apps.core.admin_tools import breakable_email
 from apps.core.backups.connector import PostgresBackupConnector
+from apps.core.logging import UtcFormatter
 from apps.core.models import AuditLog
 from apps.listings.models import Listing, ListingAmenity, ListingTag, Tag
-from config.log_formatters import UtcFormatter
 from tests.core.test_admin_smoke import admin_world
 from tests.factories import AmenityFactory, ListingFactory, TagFactory, UserFactory
 from tests.helpers import client_for
@@ -316,7 +315,7 @@ def test_listing_pages_show_photo_thumbnails_and_allow_https_images_only_there()
 
 def test_log_lines_keep_utc_times_in_the_site_zone(paris):
     plain = settings.LOGGING["formatters"]["plain"]
-    formatter_class = import_string(plain["()"])
+    formatter_class = plain["()"]
     formatter = formatter_class(plain["format"])
     record = logging.makeLogRecord({"msg": "hello", "created": 1_796_000_000.0})  # a winter day
 
