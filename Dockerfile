@@ -6,10 +6,14 @@
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY requirements.txt pyproject.toml README.md ./
 COPY config ./config
 COPY apps ./apps
-RUN pip wheel --wheel-dir /wheels .
+# The locked dependencies, every file's hash checked, then the project built by the locked
+# setuptools (no build isolation: nothing unpinned is fetched).
+RUN pip wheel --require-hashes --wheel-dir /wheels -r requirements.txt \
+    && pip install --no-index --no-deps /wheels/setuptools-*.whl \
+    && pip wheel --no-deps --no-build-isolation --wheel-dir /wheels .
 # supercronic runs ops/crontab in the cron service: a cron made for containers (no root, the
 # container's environment passed to jobs, their output on stdout). One binary per architecture,
 # chosen by TARGETARCH (BuildKit sets it; without it, the build machine's), each checked against
@@ -53,7 +57,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /wheels /wheels
 COPY --from=build /supercronic /usr/local/bin/supercronic
-RUN pip install /wheels/*.whl && rm -rf /wheels
+RUN pip install --no-index --no-deps /wheels/*.whl && rm -rf /wheels
 # The code belongs to root: the app user may write var/ (backups) and nothing else.
 # .dockerignore is an allow-list: the code, its templates and fixtures, manage.py and the
 # container scripts; no tests, bench, docs, .git, var or .env.

@@ -1,24 +1,26 @@
 # Two commands on a fresh machine: `make run` and `make test`. Everything else is a step of them.
-PYTHON ?= python3
+# PYTHON: the interpreter that makes .venv (3.11 or 3.12; unset: found, see scripts/install.sh).
+PYTHON ?=
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+# `make lock` resolves from the default package index alone, with hashes of its files: this
+# machine's pip configuration (mirrors, local wheels) must not leak into the lock.
+LOCK_ENV := env -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_FIND_LINKS -u PIP_CONSTRAINT \
+	-u PIP_NO_INDEX PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock"
+COMPILE := $(LOCK_ENV) $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--all-build-deps --strip-extras --no-emit-index-url --no-emit-find-links
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install db migrate seed lint format serve check-deploy bench clean
+.PHONY: run test install db migrate seed lint format serve check-deploy bench lock clean
 
 run: seed serve
 
 test: lint db
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-install: $(STAMP)
-
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
+install:
+	@PYTHON='$(PYTHON)' VENV='$(VENV)' sh scripts/install.sh
 
 db: install
 	$(PY) scripts/ensure_database.py
@@ -45,6 +47,13 @@ format: install
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$(openssl rand -hex 40) \
 	ALLOWED_HOSTS=havre.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+# The lock files, from pyproject.toml: requirements.txt (the image), requirements-dev.txt
+# (make install, CI), versions shared. Existing pins are kept; to move them:
+# make lock LOCK_ARGS=--upgrade (or LOCK_ARGS='--upgrade-package django').
+lock: install
+	$(COMPILE) $(LOCK_ARGS) -o requirements.txt pyproject.toml
+	$(COMPILE) $(LOCK_ARGS) --extra dev -c requirements.txt -o requirements-dev.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) var/static
