@@ -3,20 +3,26 @@
 PYTHON ?=
 VENV := .venv
 PY := $(VENV)/bin/python
+# The private PostgreSQL targets need no .venv (standard library only).
+SYSPY := $(if $(wildcard $(PY)),$(PY),python3)
+HOST ?= 127.0.0.1
+# `make run` serves on PORT (environment, .env, or `make run PORT=8001`); PORT unset: on the
+# first free port from 8000 (scripts/checkout.py serve prints it).
+
 # `make lock` resolves from the default package index alone, with hashes of its files: this
 # machine's pip configuration (mirrors, local wheels) must not leak into the lock.
 LOCK_ENV := env -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_FIND_LINKS -u PIP_CONSTRAINT \
 	-u PIP_NO_INDEX PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock"
 COMPILE := $(LOCK_ENV) $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
 	--all-build-deps --strip-extras --no-emit-index-url --no-emit-find-links
-HOST ?= 127.0.0.1
-PORT ?= 8000
 
-.PHONY: run test install db migrate seed lint format serve check-deploy bench lock clean
+.PHONY: run test install db db-start db-stop db-status migrate seed lint format serve \
+	check-deploy bench lock clean clean-all
 
 run: seed serve
 
-test: lint db
+# The database first: makemigrations --check (lint) reads it.
+test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 install:
@@ -25,6 +31,16 @@ install:
 db: install
 	$(PY) scripts/ensure_database.py
 
+# This checkout's private PostgreSQL server (var/postgres), when it has one.
+db-start:
+	@$(SYSPY) scripts/private_postgres.py start
+
+db-stop:
+	@$(SYSPY) scripts/private_postgres.py stop
+
+db-status:
+	@$(SYSPY) scripts/private_postgres.py status || true
+
 migrate: db
 	$(PY) manage.py migrate --noinput
 
@@ -32,9 +48,9 @@ seed: migrate
 	$(PY) manage.py seed
 
 serve: install
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) scripts/checkout.py serve --host $(HOST)
 
-lint: install
+lint: db
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
@@ -57,6 +73,12 @@ lock: install
 
 clean:
 	rm -rf $(VENV) var/static
+
+# Everything `make` made: .venv and var/ (the private PostgreSQL cluster, stopped first, and
+# its data; backups). .env stays: it names the database.
+clean-all:
+	@$(SYSPY) scripts/private_postgres.py stop
+	rm -rf $(VENV) var
 
 # The benchmark (README.md, "Performance"; docs/design.md, "Performance at scale"): builds/reuses databases havre_bench (1M listings) and
 # havre_bench_small (10k), then prints every figure beside its raw baseline.

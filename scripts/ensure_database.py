@@ -1,10 +1,17 @@
-"""Make sure a PostgreSQL server answers and the project's database exists.
+"""Make sure a PostgreSQL server answers and this checkout's database exists (`make db`).
 
 Order of preference:
-1. DATABASE_URL from the environment (or from .env);
-2. a server already answering on 127.0.0.1:5432 (user postgres);
-3. a server private to this checkout, started from the PostgreSQL binaries on the machine,
-   with its data under var/postgres and its own port; its URL is written to .env.
+1. DATABASE_URL from the environment (or from .env), as it is. When it names this checkout's
+   private cluster, that server is started if it is down (after a reboot, a kill -9, a stop);
+2. this checkout's private cluster when var/postgres holds one (chosen before: kept);
+3. a server already answering on 127.0.0.1:5432 (user postgres), unless HAVRE_PRIVATE_PG=1;
+4. a new cluster private to this checkout (scripts/private_postgres.py), under var/postgres,
+   on a port of its own.
+
+In cases 2 to 4 the checkout's own names (scripts/checkout.py) go to .env, each unless already
+set: DATABASE_URL=postgres://postgres@127.0.0.1:<port>/havre_<directory>_<hash>,
+TEST_DATABASE_NAME=test_havre_<directory>_<hash> and CACHE_KEY_PREFIX=havre_<directory>_<hash>,
+so that two clones never share a database or cached values.
 
 Prints the database URL it settled on (without password). Exits non-zero, saying what to
 install, when none of the above is possible.
@@ -12,10 +19,6 @@ install, when none of the above is possible.
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,36 +27,22 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV_FILE = ROOT / ".env"
-PRIVATE_DIR = ROOT / "var" / "postgres"
-PRIVATE_PORT = int(os.environ.get("HAVRE_PRIVATE_PG_PORT", "54329"))
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/havre"
-PRIVATE_URL = f"postgres://postgres@127.0.0.1:{PRIVATE_PORT}/havre"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout import complete_env_file, derived_names, setting  # noqa: E402
+from private_postgres import Cluster, redact, say  # noqa: E402
 
-
-def say(message: str) -> None:
-    print(f"[db] {message}", file=sys.stderr, flush=True)
-
-
-def url_from_env_file() -> str | None:
-    if not ENV_FILE.is_file():
-        return None
-    for line in ENV_FILE.read_text().splitlines():
-        if line.startswith("DATABASE_URL="):
-            return line.split("=", 1)[1].strip().strip("'\"")
-    return None
+MACHINE_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+WAIT_SECONDS = 15
 
 
 def with_dbname(url: str, dbname: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{dbname}"))
+    return urlunsplit(urlsplit(url)._replace(path=f"/{dbname}"))
 
 
 def conninfo(url: str) -> str:
     # psycopg does not know the "postgis://"/"pgsql://" aliases django-environ accepts.
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme="postgresql"))
+    return urlunsplit(urlsplit(url)._replace(scheme="postgresql"))
 
 
 def answers(url: str) -> bool:
@@ -64,85 +53,43 @@ def answers(url: str) -> bool:
         return False
 
 
-def find_bindir() -> Path | None:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    candidates += sorted(glob.glob("/usr/local/opt/postgresql*/bin/initdb"), reverse=True)
-    initdb = shutil.which("initdb")
-    if initdb:
-        candidates.append(initdb)
-    for candidate in candidates:
-        if os.access(candidate, os.X_OK):
-            return Path(candidate).parent
-    return None
+def names_private_cluster(url: str, cluster: Cluster) -> bool:
+    parts = urlsplit(url)
+    return cluster.exists() and parts.hostname in LOOPBACK and parts.port == cluster.port()
 
 
-def run_as_server_user(args: list[str]) -> None:
-    # initdb and postgres refuse to run as root; hand them to the postgres system user.
-    if os.geteuid() == 0:
-        if not shutil.which("runuser"):
-            sys.exit("[db] running as root without runuser: set DATABASE_URL instead.")
-        args = ["runuser", "-u", "postgres", "--", *args]
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)  # noqa: S603 (our own argv)
-
-
-def start_private_server() -> str:
-    bindir = find_bindir()
-    if bindir is None:
-        sys.exit(
-            "[db] No PostgreSQL server answers on 127.0.0.1:5432 and no PostgreSQL binaries "
-            "were found.\n"
-            "     Install PostgreSQL 15 or newer (Debian/Ubuntu: `apt-get install postgresql`; "
-            "macOS: `brew install postgresql@15`),\n"
-            "     or point DATABASE_URL at a server, e.g. "
-            "DATABASE_URL=postgres://user:password@host:5432/havre"
-        )
-    data = PRIVATE_DIR / "data"
-    run_dir = PRIVATE_DIR / "run"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
-        shutil.chown(PRIVATE_DIR, "postgres")
-        shutil.chown(run_dir, "postgres")
-    if not (data / "PG_VERSION").exists():
-        say(f"initialising a private PostgreSQL cluster in {data}")
-        run_as_server_user(
-            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8"]
-        )
-    private_url = PRIVATE_URL
-    if not answers(private_url):
-        say(f"starting the private PostgreSQL server on port {PRIVATE_PORT}")
-        run_as_server_user(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(PRIVATE_DIR / "server.log"),
-                "-w",
-                "-o",
-                f"-p {PRIVATE_PORT} -k {run_dir} -c listen_addresses=127.0.0.1",
-                "start",
-            ]
-        )
-    ENV_FILE.write_text(
-        "".join(
-            line + "\n"
-            for line in (ENV_FILE.read_text().splitlines() if ENV_FILE.exists() else [])
-            if not line.startswith("DATABASE_URL=")
-        )
-        + f"DATABASE_URL={private_url}\n"
-    )
-    say(f"wrote DATABASE_URL to {ENV_FILE.name}")
-    return private_url
+def choose_url(cluster: Cluster) -> str:
+    """Cases 2 to 4: the server, with this checkout's database name; written to .env."""
+    names = derived_names(cluster.root)
+    private_wanted = (setting("HAVRE_PRIVATE_PG", cluster.root) or "0") not in ("0", "")
+    if cluster.exists() or private_wanted or not answers(MACHINE_SERVER):
+        with cluster.lock():
+            if not cluster.exists():
+                cluster.create()
+            cluster.start()
+        server = f"postgres://postgres@127.0.0.1:{cluster.port()}"
+    else:
+        server = "postgres://postgres@127.0.0.1:5432"
+    url = f"{server}/{names.database}"
+    own = {
+        "DATABASE_URL": url,
+        "TEST_DATABASE_NAME": names.test_database,
+        # Cached look-ups hold ids of this database: another checkout's must not read them.
+        "CACHE_KEY_PREFIX": names.database,
+    }
+    written = complete_env_file(own, cluster.root)
+    if written:
+        say(f"wrote {', '.join(written)} to .env (this checkout's own names)")
+    return url
 
 
 def ensure_database(url: str) -> None:
     dbname = urlsplit(url).path.lstrip("/") or "havre"
-    for _ in range(30):
-        if answers(url):
-            break
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not answers(url):
+        if time.monotonic() > deadline:
+            sys.exit(f"[db] the server at {redact(url)} does not answer (`make db-status`).")
         time.sleep(1)
-    else:
-        sys.exit(f"[db] the server at {redact(url)} does not answer.")
     with psycopg.connect(conninfo(with_dbname(url, "postgres")), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
         if not exists:
@@ -150,18 +97,14 @@ def ensure_database(url: str) -> None:
             say(f"created database {dbname}")
 
 
-def redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        parts = parts._replace(netloc=netloc)
-    return urlunsplit(parts)
-
-
 def main() -> None:
-    url = os.environ.get("DATABASE_URL") or url_from_env_file()
+    cluster = Cluster()
+    url = setting("DATABASE_URL", cluster.root)
     if url is None:
-        url = DEFAULT_URL if answers(DEFAULT_URL) else start_private_server()
+        url = choose_url(cluster)
+    elif names_private_cluster(url, cluster):
+        with cluster.lock():
+            cluster.start()
     ensure_database(url)
     say(f"using {redact(url)}")
 
