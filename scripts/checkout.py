@@ -131,7 +131,8 @@ def serve(host: str) -> None:
         chosen, lock_fd = claim_serve_port(host, first)
         # The lock lives as long as runserver's main process, which inherits it.
         os.set_inheritable(lock_fd, True)
-        note = "" if chosen == first else f" ({first} to {chosen - 1} taken)"
+        taken = f"{first}" if chosen == first + 1 else f"{first} to {chosen - 1}"
+        note = "" if chosen == first else f" ({taken} taken)"
         print(f"[serve] http://{host}:{chosen}/{note}; PORT=<n> chooses", flush=True)
         port = str(chosen)
     elif not port_is_free(host, int(port)):

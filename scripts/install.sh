@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 LOCK=${LOCK:-requirements-dev.txt}
 STAMP=$VENV/.installed-stamp
-SUPPORTED="3.11 and 3.12"  # pyproject.toml: requires-python = ">=3.11,<3.13"
+SUPPORTED="3.11 or 3.12"  # pyproject.toml: requires-python = ">=3.11,<3.13"
 
 version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }
 supported() { case "$1" in 3.11 | 3.12) return 0 ;; *) return 1 ;; esac; }

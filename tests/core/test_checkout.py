@@ -225,7 +225,7 @@ def test_an_unsupported_python_is_refused_before_any_venv(checkouts):
         check=False,
     )
     assert done.returncode == 1
-    assert "is Python 3.13; Havre needs Python 3.11 and 3.12" in done.stderr
+    assert "is Python 3.13; Havre needs Python 3.11 or 3.12" in done.stderr
     assert not (root / ".venv").exists()
 
 
