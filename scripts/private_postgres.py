@@ -195,6 +195,8 @@ class Cluster:
 
     def _choose_port(self) -> int:
         wanted = setting("HAVRE_PRIVATE_PG_PORT", self.root)
+        if wanted and not port_is_free("127.0.0.1", int(wanted)):
+            sys.exit(f"[db] HAVRE_PRIVATE_PG_PORT={wanted} is taken: choose another.")
         if wanted:
             return int(wanted)
         first = derived_names(self.root).private_port

@@ -175,6 +175,13 @@ def test_private_cluster_start_stop_status_restart_and_clean_all(checkouts):
     status = make(root, "db-status")
     assert f"port {port}, running" in status.stdout and "(answers)" in status.stdout
 
+    # A second checkout asked for the same port is refused, never handed the first's server.
+    other = checkouts()
+    (other / ".env").write_text(f"HAVRE_PRIVATE_PG=1\nHAVRE_PRIVATE_PG_PORT={port}\n")
+    refused = script(other, "ensure_database.py")
+    assert refused.returncode != 0 and f"HAVRE_PRIVATE_PG_PORT={port} is taken" in refused.stderr
+    assert not (other / "var" / "postgres" / "data").exists()
+
     stopped = make(root, "db-stop")
     assert stopped.returncode == 0, stopped.stderr
     assert not listening(port)
