@@ -263,4 +263,4 @@ def test_lock_files_pin_what_pyproject_asks_and_what_is_installed():
         assert text.count("==") <= text.count("--hash=sha256:")
     # make install installs the lock: .venv holds exactly these versions.
     installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
-    assert {name: installed.get(name) for name in dev} == dev
+    assert {name: installed.get(name) for name in dev} == dev, "make install"
