@@ -54,6 +54,15 @@ def find_bindir(version: str = "*") -> Path | None:
     return None
 
 
+def run_as_server_user(args: list[str], check: bool = True) -> subprocess.CompletedProcess:
+    """initdb, pg_ctl and postgres refuse root: as root, they run as the postgres user."""
+    if os.geteuid() == 0:
+        if not shutil.which("runuser"):
+            sys.exit("[db] running as root without runuser: set DATABASE_URL instead.")
+        args = ["runuser", "-u", "postgres", "--", *args]
+    return subprocess.run(args, check=check, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
 class Cluster:
     def __init__(self, root: Path = ROOT):
         self.root = Path(root)
@@ -114,7 +123,7 @@ class Cluster:
             for path in (self.dir, self.run_dir):
                 shutil.chown(path, "postgres")
         say(f"initialising a private PostgreSQL cluster in {self.data} (port {port})")
-        self._run_as_server_user(
+        run_as_server_user(
             [str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust"]
             + ["-E", "UTF8", "--locale=C.UTF-8"]
         )
@@ -215,17 +224,9 @@ class Cluster:
             )
 
     def _pg_ctl(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
-        return self._run_as_server_user(
+        return run_as_server_user(
             [str(self._bindir() / "pg_ctl"), "-D", str(self.data), *args], check
         )
-
-    @staticmethod
-    def _run_as_server_user(args: list[str], check: bool = True) -> subprocess.CompletedProcess:
-        if os.geteuid() == 0:
-            if not shutil.which("runuser"):
-                sys.exit("[db] running as root without runuser: set DATABASE_URL instead.")
-            args = ["runuser", "-u", "postgres", "--", *args]
-        return subprocess.run(args, check=check, stdout=subprocess.DEVNULL)  # noqa: S603
 
 
 def wait_until(condition, seconds: float) -> bool:

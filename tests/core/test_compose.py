@@ -21,7 +21,7 @@ import yaml
 from django.conf import settings
 from environ import Env
 
-from scripts.ensure_database import find_bindir, run_as_server_user
+from scripts.private_postgres import find_bindir, run_as_server_user
 from tests.helpers import unused_port
 
 ROOT = Path(settings.BASE_DIR)
