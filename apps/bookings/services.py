@@ -17,6 +17,7 @@ from apps.core.actors import require_signed_in
 from apps.core.dates import latest_check_in, max_advance_days
 from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.listings.models import Listing, ListingStatus
+from apps.notifications.services import notify
 
 DEFAULT_MAX_NIGHTS = 90
 OVERLAP_CONSTRAINT = "bookings_no_overlap"
@@ -76,7 +77,7 @@ def booking_create(
     try:
         # A savepoint: after the violation the request's transaction stays usable.
         with transaction.atomic():
-            return Booking.objects.create(
+            booking = Booking.objects.create(
                 listing=listing,
                 guest=actor,
                 tenant_id=listing.tenant_id,
@@ -87,6 +88,21 @@ def booking_create(
                 total_cents=nights * listing.price_cents,
                 currency=listing.currency,
             )
+            # The host's e-mail is queued in this transaction: no booking, no e-mail.
+            notify(
+                recipient_id=listing.owner_id,
+                kind="booking_requested",
+                event_key=f"booking:{booking.pk}:requested",
+                data={
+                    "booking_id": booking.pk,
+                    "listing_title": listing.title,
+                    "guest_name": actor.name,
+                    "check_in": check_in.isoformat(),
+                    "check_out": check_out.isoformat(),
+                    "guests": guests,
+                },
+            )
+            return booking
     except IntegrityError as exc:
         if _is_overlap(exc):
             raise BookingConflict() from exc

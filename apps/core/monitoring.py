@@ -176,7 +176,21 @@ def metrics(request):
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 
 
+# Collectors read at scrape time, registered by higher apps (the job queue's depth, say): core
+# names none of them.
+_scrape_collectors: list = []
+
+
+def register_scrape_collector(collector) -> None:
+    """Add a prometheus collector whose collect() runs at every /metrics scrape (in the web
+    process that answers it). Keep it to one cheap query: scrapes come every few seconds."""
+    if collector not in _scrape_collectors:
+        _scrape_collectors.append(collector)
+
+
 def _health_registry() -> CollectorRegistry:
     registry = CollectorRegistry()
     registry.register(_HealthCollector())
+    for collector in _scrape_collectors:
+        registry.register(collector)
     return registry

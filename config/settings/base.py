@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "corsheaders",
     "dbbackup",
     "csp",
+    # The job queue's tables and SQL functions (procrastinate's migrations); apps.jobs wraps it.
+    "procrastinate.contrib.django",
+    "apps.jobs",
+    "apps.notifications",
     "apps.accounts",
     "apps.listings",
     "apps.bookings",
@@ -385,6 +389,8 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+# procrastinate logs its task registration at INFO on every start: noise.
+LOGGING["loggers"]["procrastinate.blueprints"] = {"level": "WARNING", "propagate": True}
 LOGGING_CONFIG = "apps.core.logging.configure"  # dictConfig, and warnings as records
 
 # --- Error tracking (apps/core/error_tracking.py): Sentry, off unless SENTRY_DSN is set ------
@@ -455,6 +461,39 @@ else:
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 CSRF_FAILURE_VIEW = "apps.core.api.views.csrf_failure"
+
+# --- E-mail (apps/notifications; docs/setup.md, "E-mail") ----------------------------------
+# EMAIL_URL: smtp://user:password@host:25, smtp+tls://…:587 (STARTTLS), smtps://…:465 (TLS),
+# consolemail:// (the default: e-mails are printed by the process that sends them, the worker).
+# Passwords in the URL are percent-encoded.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
+    if _email.get(_key) is not None:
+        globals()[_key] = _email[_key]
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+# Seconds an SMTP connection or answer may take: a hung server fails the job, which retries.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Havre <no-reply@havre.localhost>")
+SERVER_EMAIL = env("SERVER_EMAIL", default="havre@havre.localhost")
+# The right-hand side of our Message-IDs (<notification.<id>@…>); by default DEFAULT_FROM_EMAIL's
+# domain.
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="")
+
+# --- Job queue (apps/jobs, procrastinate; docs/database.md, "The job queue") ------------------
+# Tasks live in each app's tasks.py (autodiscovered). A failed job is tried again after
+# JOBS_RETRY_BASE_SECONDS, then twice as long at each failure (at most JOBS_RETRY_MAX_SECONDS),
+# JOBS_RETRY_MAX_ATTEMPTS attempts in all; then it stays failed (the admin can retry it).
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
+JOBS_RETRY_BASE_SECONDS = env.float("JOBS_RETRY_BASE_SECONDS", default=30)
+JOBS_RETRY_MAX_SECONDS = env.float("JOBS_RETRY_MAX_SECONDS", default=6 * 60 * 60)
+JOBS_RETRY_MAX_ATTEMPTS = env.int("JOBS_RETRY_MAX_ATTEMPTS", default=10)
+# Jobs a worker process runs at once (threads); `manage.py worker --concurrency` overrides.
+JOBS_WORKER_CONCURRENCY = env.int("JOBS_WORKER_CONCURRENCY", default=4)
+# A worker is woken by NOTIFY when a job is deferred; it also looks for due jobs (retries,
+# jobs scheduled for later) this often, in seconds.
+JOBS_WORKER_POLL_SECONDS = env.float("JOBS_WORKER_POLL_SECONDS", default=5)
 
 # --- Bookings ---
 BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=90)

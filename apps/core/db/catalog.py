@@ -430,6 +430,16 @@ def table_apps() -> dict[str, str]:
     return owners
 
 
+def claimed_prefixes() -> dict[str, str]:
+    """Name prefix → app, for a third-party library's functions an app runs and governs
+    (AppConfig.database_function_prefixes: the job queue's `procrastinate_…`)."""
+    return {
+        prefix: config.label
+        for config in django_apps.get_app_configs()
+        for prefix in getattr(config, "database_function_prefixes", ())
+    }
+
+
 def claimed_functions() -> dict[str, str]:
     """Function name → app, for the functions an app's AppConfig claims (database_functions)."""
     return {
@@ -444,6 +454,9 @@ def app_by_name(name: str, tables: dict[str, str]) -> str:
     claimed = claimed_functions()
     if name in claimed:
         return claimed[name]
+    for prefix, app in claimed_prefixes().items():
+        if name.startswith(prefix):
+            return app
     if name.startswith(CORE_FUNCTION_PREFIXES):
         return "core"
     prefixes = {}

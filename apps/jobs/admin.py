@@ -1,0 +1,76 @@
+"""The job queue in the back office: every job with its state, attempts and last error; failed
+jobs can be retried. Read-only otherwise (procrastinate's own admin is replaced by this one)."""
+
+from django.contrib import admin
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from apps.core.admin_tools import holds_permission, report
+from apps.jobs import selectors, services
+
+if admin.site.is_registered(ProcrastinateJob):
+    admin.site.unregister(ProcrastinateJob)
+
+
+@admin.register(ProcrastinateJob)
+class JobAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "task_name",
+        "queue_name",
+        "status",
+        "attempts",
+        "scheduled_at",
+        "last_failed_at",
+        "short_error",
+    ]
+    list_filter = ["status", "queue_name", "task_name"]
+    search_fields = ["=id", "task_name"]
+    ordering = ["-id"]
+    fields = [
+        "id",
+        "task_name",
+        "queue_name",
+        "status",
+        "attempts",
+        "scheduled_at",
+        "args",
+        "lock",
+        "queueing_lock",
+        "priority",
+        "last_failed_at",
+        "last_error",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def get_queryset(self, request):
+        return selectors.jobs_with_last_error()
+
+    @admin.display(description="last failed at")
+    def last_failed_at(self, job):
+        return job.last_failed_at
+
+    @admin.display(description="last error")
+    def last_error(self, job):
+        return job.last_error or "—"
+
+    @admin.display(description="last error")
+    def short_error(self, job):
+        return (job.last_error or "")[:120]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    has_retry_permission = holds_permission(services.RETRY_PERMISSION)
+
+    @admin.action(description="Retry the selected failed jobs now", permissions=["retry"])
+    def retry(self, request, queryset):
+        ids = list(queryset.values_list("id", flat=True))
+        retried = services.jobs_retry(job_ids=ids, actor=request.user)
+        report(self, request, "Queued another attempt of", retried, len(ids))
