@@ -47,7 +47,10 @@ migrate: db
 seed: migrate
 	$(PY) manage.py seed
 
+# The job queue's worker runs beside the server (e-mails print here: EMAIL_URL=consolemail://)
+# and stops with it.
 serve: install
+	$(PY) manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) scripts/checkout.py serve --host $(HOST)
 
 lint: db

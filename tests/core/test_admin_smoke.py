@@ -14,6 +14,7 @@ from apps.listings.models import Listing, ListingAmenity, ListingTag
 from apps.listings.services import listing_soft_delete
 from apps.messaging.models import Message
 from apps.messaging.services import message_soft_delete
+from apps.notifications.services import notify
 from tests.factories import (
     AmenityFactory,
     CategoryFactory,
@@ -61,6 +62,8 @@ def admin_world() -> Listing:
     CategoryFactory(parent=CategoryFactory())
     MessageFactory(sender=booking.guest, recipient=listing.owner, listing=listing, booking=booking)
     token_for(booking.guest)
+    # A notification to the host, and its send job in the queue (the jobs admin).
+    notify(recipient_id=listing.owner_id, kind="test_email", event_key="admin-smoke", data={})
     # Audit rows come from the database's triggers: the application role may not insert them.
     assert AuditLog.objects.filter(table_name="listings", record_id=listing.pk).exists()
     return listing
