@@ -37,7 +37,7 @@ SAMPLE_ENV = {
     "BACKUP_DB_PASSWORD": BACKUP_PASSWORD,
 }
 SECRETS = ("SECRET_KEY", "POSTGRES_PASSWORD", "APP_DB_PASSWORD", "BACKUP_DB_PASSWORD")
-LONG_RUNNING = ("db", "redis", "web", "cron")
+LONG_RUNNING = ("db", "redis", "web", "worker", "cron")
 # The containers' /bin/sh runs the entry point and the scripts; here, the machine's.
 SH = shutil.which("sh")
 
@@ -98,14 +98,18 @@ def published(port) -> tuple[str, str, str]:
 
 def test_the_stack_renders_with_a_sample_env_and_passes_secrets_through_verbatim(config):
     services = config["services"]
-    assert set(services) == {"db", "redis", "migrate", "web", "cron", "restore"}
+    assert set(services) == {"db", "redis", "migrate", "web", "worker", "cron", "restore"}
     assert services["db"]["environment"]["POSTGRES_PASSWORD"] == OWNER_PASSWORD
-    for name in ("migrate", "web", "cron", "restore"):
+    for name in ("migrate", "web", "worker", "cron", "restore"):
         environment = services[name]["environment"]
         assert environment["DATABASE_PASSWORD"] == APP_PASSWORD
         assert environment["SECRET_KEY"] == SAMPLE_ENV["SECRET_KEY"]
-        # Passwords travel on their own; a URL is only ever built by the entry point.
-        assert not {key for key in environment if key.endswith("_URL")} - {"REDIS_URL"}
+        # Passwords travel on their own; a database URL is only ever built by the entry point
+        # (EMAIL_URL is passed as the operator wrote it, percent-encoded).
+        assert not {key for key in environment if key.endswith("_URL")} - {
+            "REDIS_URL",
+            "EMAIL_URL",
+        }
 
 
 @pytest.mark.parametrize("secret", SECRETS)
@@ -135,7 +139,7 @@ def test_services_restart_and_start_after_one_migration(config):
         assert services[name]["restart"] == "unless-stopped", name
     for name in ("migrate", "restore"):
         assert services[name]["restart"] == "no", name
-    for name in ("web", "cron"):
+    for name in ("web", "worker", "cron"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert depends["db"]["condition"] == "service_healthy", name
@@ -157,6 +161,9 @@ def test_each_service_holds_only_the_credentials_it_needs(config):
     web = services["web"]["environment"]
     assert web["DATABASE_USER"] == web["DATABASE_APP_ROLE"] == "app_user"
     assert not {key for key in web if key.startswith(("MIGRATION_", "BACKUP_DATABASE_"))}
+    worker = services["worker"]["environment"]
+    assert worker["DATABASE_USER"] == worker["DATABASE_APP_ROLE"] == "app_user"
+    assert not {key for key in worker if key.startswith(("MIGRATION_", "BACKUP_DATABASE_"))}
     assert services["cron"]["environment"]["BACKUP_DATABASE_USER"] == "havre_backup"
     assert services["cron"]["environment"]["MIGRATION_DATABASE_USER"] == "havre"
     # Restoring replaces the schema: the owner's work.
