@@ -51,9 +51,7 @@ def test_a_user_context_cannot_change_delete_or_take_a_job(job):
             pytest.raises((InternalError, ProgrammingError), match="not found"),
             transaction.atomic(),
         ):
-            execute(
-                "SELECT procrastinate_retry_job_v2(%s, now(), NULL, NULL, NULL)", [job]
-            )
+            execute("SELECT procrastinate_retry_job_v2(%s, now(), NULL, NULL, NULL)", [job])
 
     with db_context(DbContext.system("jobs")):
         assert execute(
