@@ -78,11 +78,28 @@ def test_the_retry_action_queues_a_failed_job_again(failed_job):
     assert job_status(failed_job) == ("todo", 4)
 
 
+def scraped(client) -> dict[str, float]:
+    """The queue's samples on /metrics, by name and labels."""
+    lines = client.get("/metrics").content.decode().splitlines()
+    return {
+        name: float(value)
+        for name, value in (line.rsplit(" ", 1) for line in lines)
+        if name.startswith("havre_jobs")
+    }
+
+
 def test_metrics_count_the_jobs_by_state(client, failed_job):
-    send_notification.defer(notification_id=8)
+    # Other tests' committed jobs may sit in the queue: count what this one adds.
+    before = scraped(client)
+    retrying = send_notification.defer(notification_id=8)
+    send_notification.defer(notification_id=9)
+    with db_context(DbContext.system("jobs")):
+        execute("UPDATE procrastinate_jobs SET attempts = 1 WHERE id = %s", [retrying])
 
-    body = client.get("/metrics").content.decode()
+    after = scraped(client)
 
-    assert 'havre_jobs{state="todo"} 1.0' in body
-    assert 'havre_jobs{state="failed"} 1.0' in body
-    assert "havre_jobs_retrying 0.0" in body
+    assert before['havre_jobs{state="failed"}'] >= 1
+    assert after['havre_jobs{state="todo"}'] == before['havre_jobs{state="todo"}'] + 2
+    assert after["havre_jobs_retrying"] == before["havre_jobs_retrying"] + 1
+    assert after['havre_jobs{state="failed"}'] == before['havre_jobs{state="failed"}']
+    assert 'havre_jobs{state="doing"}' in after
