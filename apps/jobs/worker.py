@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from procrastinate import PsycopgConnector
+from procrastinate import App, PsycopgConnector
+from procrastinate.contrib.django import procrastinate_app
 from psycopg import sql
 
 WORKER_ACTOR = "system:jobs"
@@ -39,3 +40,19 @@ def worker_connector(*, concurrency: int, using: str = DEFAULT_DB_ALIAS) -> Psyc
     return PsycopgConnector(
         kwargs=params, configure=configure, min_size=1, max_size=concurrency + 2
     )
+
+
+def worker_app(*, concurrency: int) -> App:
+    """An app for the worker: the Django app's tasks and worker defaults (Django's connection
+    clean-up around each job) on the worker's own pool. The Django app keeps Django's
+    connector, so a job that defers another one does it in its own transaction, as a request
+    does (procrastinate's `replace_connector` would swap it for the pool's)."""
+    django_app = procrastinate_app.current_app
+    app = App(
+        connector=worker_connector(concurrency=concurrency),
+        import_paths=django_app.import_paths,
+        worker_defaults=django_app.worker_defaults,
+    )
+    app.tasks = django_app.tasks
+    app.periodic_registry = django_app.periodic_registry
+    return app

@@ -8,9 +8,8 @@ Run as many as you like, on as many machines: each job is taken by one worker on
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from procrastinate.contrib.django import app
 
-from apps.jobs.worker import worker_connector
+from apps.jobs.worker import worker_app
 
 
 class Command(BaseCommand):
@@ -36,13 +35,12 @@ class Command(BaseCommand):
             f"worker: queues={','.join(queues) if queues else 'all'} concurrency={concurrency}"
         )
         self.stdout.flush()
-        with app.replace_connector(worker_connector(concurrency=concurrency)):
-            app.run_worker(
-                queues=queues,
-                concurrency=concurrency,
-                name=name,
-                wait=not once,
-                install_signal_handlers=True,
-                fetch_job_polling_interval=settings.JOBS_WORKER_POLL_SECONDS,
-            )
+        worker_app(concurrency=concurrency).run_worker(
+            queues=queues,
+            concurrency=concurrency,
+            name=name,
+            wait=not once,
+            install_signal_handlers=True,
+            fetch_job_polling_interval=settings.JOBS_WORKER_POLL_SECONDS,
+        )
         self.stdout.write("worker: stopped")
