@@ -6,7 +6,13 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin_tools import BigTableAdmin, admin_change_url, breakable_email, filter_int
+from apps.core.admin_tools import (
+    BigTableAdmin,
+    ReadOnlyAdminMixin,
+    admin_change_url,
+    breakable_email,
+    filter_int,
+)
 from apps.core.models import AuditLog
 
 
@@ -86,7 +92,7 @@ class AuditLogChangeList(ChangeList):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(BigTableAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, BigTableAdmin):
     """The audit trail: written by PostgreSQL triggers, read-only for everybody here."""
 
     # Fits 1280 px beside the filters (tests/e2e/test_admin_layout.py): the audited row is one
@@ -133,15 +139,6 @@ class AuditLogAdmin(BigTableAdmin):
         if search_term and not search_term.strip().isdigit():
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Changes")
     def changes_table(self, obj):

@@ -232,6 +232,20 @@ class AuditHistoryMixin:
         return audit_history_link(self.model._meta.db_table, obj.pk) if obj.pk else "—"
 
 
+class ReadOnlyAdminMixin:
+    """A record the back office shows and never writes (the audit trail, the job queue): no
+    add, change or delete, whatever the user's permissions; actions may still act."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def holds_permission(permission: str):
     """A ModelAdmin `has_<name>_permission(self, request)` for the actions declared with
     `permissions=[name]`: the staff user holds `permission` ("app_label.codename")."""

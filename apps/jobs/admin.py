@@ -4,7 +4,7 @@ jobs can be retried. Read-only otherwise (procrastinate's own admin is replaced 
 from django.contrib import admin
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from apps.core.admin_tools import holds_permission, report
+from apps.core.admin_tools import ReadOnlyAdminMixin, holds_permission, report
 from apps.jobs import selectors, services
 
 if admin.site.is_registered(ProcrastinateJob):
@@ -12,7 +12,7 @@ if admin.site.is_registered(ProcrastinateJob):
 
 
 @admin.register(ProcrastinateJob)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "task_name",
@@ -57,15 +57,6 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description="last error")
     def short_error(self, job):
         return (job.last_error or "")[:120]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     has_retry_permission = holds_permission(services.RETRY_PERMISSION)
 

@@ -12,28 +12,20 @@ from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import psycopg
 from django.conf import settings
-from django.db import connection
 
+from tests.db import login_session
 from tests.gunicorn import test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def owner_sql(query: str, params=()):
-    """Raw SQL on a connection of its own as the login user (the owner in development, so
-    row-level security, enabled but not forced on the queue, does not apply): what is committed."""
-    db = connection.settings_dict
-    with psycopg.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        autocommit=True,
-    ) as conn:
-        cursor = conn.execute(query, params)
+    """Raw SQL in a session of its own as the login role (the owner in development, so
+    row-level security, enabled but not forced on the queue, does not apply): what is
+    committed, as another session sees it."""
+    with login_session() as session:
+        cursor = session.execute(query, params)
         return cursor.fetchall() if cursor.description else cursor.rowcount
 
 
