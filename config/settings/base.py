@@ -463,9 +463,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=102
 CSRF_FAILURE_VIEW = "apps.core.api.views.csrf_failure"
 
 # --- E-mail (apps/notifications; docs/setup.md, "E-mail") ----------------------------------
-# EMAIL_URL: smtp://user:password@host:25, smtp+tls://…:587 (STARTTLS), smtps://…:465 (TLS),
-# consolemail:// (the default: e-mails are printed by the process that sends them, the worker).
-# Passwords in the URL are percent-encoded.
+# EMAIL_URL: smtp://user:password@host:25, smtp+tls://…:587 (STARTTLS), smtp+ssl://…:465
+# (implicit TLS; django-environ reads smtps:// as STARTTLS), consolemail:// (the default:
+# e-mails are printed by the process that sends them, the worker). Passwords percent-encoded.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
