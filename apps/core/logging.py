@@ -155,5 +155,7 @@ def logging_config(
         "django.request": {"filters": ["handled_client_errors"], "propagate": True},
         "django.db.backends": {"level": "INFO", "propagate": True},
         "havre": {"level": level, "propagate": True},
+        # The job queue's library announces its task registration at INFO in every process.
+        "procrastinate.blueprints": {"level": "WARNING", "propagate": True},
     }
     return config

@@ -389,8 +389,6 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
-# procrastinate logs its task registration at INFO on every start: noise.
-LOGGING["loggers"]["procrastinate.blueprints"] = {"level": "WARNING", "propagate": True}
 LOGGING_CONFIG = "apps.core.logging.configure"  # dictConfig, and warnings as records
 
 # --- Error tracking (apps/core/error_tracking.py): Sentry, off unless SENTRY_DSN is set ------
