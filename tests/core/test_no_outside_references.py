@@ -8,7 +8,8 @@ from django.conf import settings
 
 OUTSIDE = re.compile(
     # "the staff guide's" is docs/staff-guide.md, in the repository.
-    r"the guide|(?<!staff )guide's|design guide|issue note|see the issue|\(issue:|issue #\d", re.IGNORECASE
+    r"the guide|(?<!staff )guide's|design guide|issue note|see the issue|\(issue:|issue #\d",
+    re.IGNORECASE,
 )
 WHERE = ["apps", "config", "docs", "Makefile", "pyproject.toml", "README.md"]
 TEXT = {".py", ".md", ".sql", ".toml", ".cfg", ".txt", ".html", ""}
