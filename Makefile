@@ -17,7 +17,7 @@ COMPILE := $(LOCK_ENV) $(VENV)/bin/pip-compile --quiet --generate-hashes --allow
 	--all-build-deps --strip-extras --no-emit-index-url --no-emit-find-links
 
 .PHONY: run test install db db-start db-stop db-status migrate seed lint format serve \
-	check-deploy bench lock clean clean-all
+	check-deploy bench lock clean clean-all messages
 
 run: seed serve
 
@@ -58,6 +58,13 @@ lint: db
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Translations (docs/setup.md, "Languages"), gettext needed: collects our strings into
+# locale/fr/LC_MESSAGES/django.po (translate the new entries there) and compiles django.mo.
+# Both are committed; tests/i18n fails on an untranslated, fuzzy or stale entry.
+messages: install
+	$(PY) manage.py makemessages --locale fr --no-obsolete --ignore 'node_modules/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --locale fr --ignore '.venv' --ignore 'node_modules'
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -3,6 +3,8 @@
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.accounts import login_limits
 
@@ -29,11 +31,16 @@ class LimitedAdminAuthenticationForm(AdminAuthenticationForm):
     def _refusal_message(refusal) -> str:
         if isinstance(refusal, login_limits.LoginLocked):
             minutes = max(1, round(refusal.wait / 60))
-            return (
+            return ngettext(
                 "Too many failed logins for this account or from this address. "
-                f"Try again in {minutes} minute{'s' if minutes > 1 else ''}."
-            )
-        return "Logins are paused for a moment (the login limiter is unavailable). Try again soon."
+                "Try again in %(count)d minute.",
+                "Too many failed logins for this account or from this address. "
+                "Try again in %(count)d minutes.",
+                minutes,
+            ) % {"count": minutes}
+        return _(
+            "Logins are paused for a moment (the login limiter is unavailable). Try again soon."
+        )
 
 
 class HavreAdminSite(AdminSite):

@@ -25,6 +25,7 @@ import logging
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
 from apps.core.api.throttling import CacheUnavailable, RedisScript
@@ -36,13 +37,13 @@ UNAVAILABLE_RETRY_AFTER = 30  # seconds: the client tries again once Redis may b
 
 
 class LoginLocked(exceptions.Throttled):
-    default_detail = "Too many failed logins for this account or from this address."
+    default_detail = _("Too many failed logins for this account or from this address.")
 
 
 class LoginLimiterUnavailable(exceptions.APIException):
     status_code = 503
     default_code = "throttle_unavailable"
-    default_detail = "Logins are paused: the login limiter is unavailable. Try again shortly."
+    default_detail = _("Logins are paused: the login limiter is unavailable. Try again shortly.")
 
     def __init__(self):
         super().__init__()

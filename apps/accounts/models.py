@@ -11,9 +11,12 @@ from django.db.models import Value
 from django.db.models.expressions import Col
 from django.db.models.functions import Now, Upper
 from django.db.models.lookups import Exact, IExact
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.countries import ISO_3166_ALPHA2
 from apps.core.dates import EARLIEST_DATE, validate_date_of_birth
+from apps.core.i18n import language_codes
 from apps.core.models import TimeStampedModel
 
 
@@ -24,6 +27,8 @@ class Tenant(TimeStampedModel):
 
     class Meta:
         db_table = "tenants"
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -34,9 +39,15 @@ def default_tenant() -> Tenant:
     return Tenant.objects.get(slug=settings.DEFAULT_TENANT_SLUG)
 
 
+# preferences.language: one of LANGUAGES' codes (the API and the admin speak it to the user).
+LANGUAGE_CHOICE_MESSAGE = format_lazy(
+    _("Choose one of: {choices}."), choices=", ".join(language_codes())
+)
+
+
 class UserRole(models.TextChoices):
-    GUEST = "guest", "Guest"
-    OWNER = "owner", "Owner"
+    GUEST = "guest", _("Guest")
+    OWNER = "owner", _("Owner")
 
 
 class UserEmailField(models.EmailField):
@@ -104,7 +115,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         max_length=20,
         blank=True,
         null=True,
-        validators=[RegexValidator(r"^\+?[0-9 ().-]{6,20}$", "Enter a valid phone number.")],
+        validators=[RegexValidator(r"^\+?[0-9 ().-]{6,20}$", _("Enter a valid phone number."))],
     )
     date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     profile_image = models.URLField(max_length=255, null=True, blank=True)
@@ -137,6 +148,8 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
 
     class Meta:
         db_table = "users"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         permissions = [("moderate_user", "Can verify and deactivate users")]
         constraints = [
             models.UniqueConstraint(
@@ -157,6 +170,12 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
                 condition=models.Q(date_of_birth__gte=EARLIEST_DATE),
                 name="users_date_of_birth_since_1900",
             ),
+            # The language the API and the admin speak to the user (apps.core.i18n).
+            models.CheckConstraint(
+                condition=~models.Q(preferences__has_key="language")
+                | models.Q(preferences__language__in=language_codes()),
+                name="users_preferences_language_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["role"], name="users_role_idx"),
@@ -176,10 +195,14 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     FIELD_CONSTRAINTS = {
         "users_country_iso_3166_alpha2": (
             "country",
-            "Enter an ISO 3166-1 alpha-2 country code, e.g. FR (null for none).",
+            _("Enter an ISO 3166-1 alpha-2 country code, e.g. FR (null for none)."),
         ),
-        "users_role_valid": ("role", "Enter a known role."),
-        "users_date_of_birth_since_1900": ("date_of_birth", "Enter a date from 1900 on."),
+        "users_role_valid": ("role", _("Enter a known role.")),
+        "users_date_of_birth_since_1900": ("date_of_birth", _("Enter a date from 1900 on.")),
+        "users_preferences_language_valid": (
+            "preferences",
+            format_lazy("language: {}", LANGUAGE_CHOICE_MESSAGE),
+        ),
     }
 
     def validate_constraints(self, exclude=None):
@@ -197,7 +220,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
                 constraint.validate(type(self), self, exclude=exclude)
             except ValidationError:
                 errors.setdefault(field, []).append(ValidationError(message, code="invalid"))
-        fields = {field for field, _ in self.FIELD_CONSTRAINTS.values()}
+        fields = {field for field, _message in self.FIELD_CONSTRAINTS.values()}
         try:
             super().validate_constraints(exclude=exclude | fields)
         except ValidationError as exc:
@@ -216,9 +239,11 @@ class Profile(TimeStampedModel):
 
     class Meta:
         db_table = "profiles"
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
 
     def __str__(self) -> str:
-        return f"Profile of {self.user}"
+        return _("Profile of %(user)s") % {"user": self.user}
 
 
 # --- API tokens ---------------------------------------------------------------------------
@@ -256,7 +281,8 @@ class ApiToken(models.Model):
 
     class Meta:
         db_table = "api_tokens"
-        verbose_name = "API token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at", "-id"]
         permissions = [("revoke_apitoken", "Can revoke API tokens")]
         constraints = [

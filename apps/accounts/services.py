@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts import selectors
 from apps.accounts.errors import TokenNotFound
@@ -37,7 +38,10 @@ MODERATE = "accounts.moderate_user"
 def _check_self_or_change_user(*, user: User, actor: User) -> None:
     """The user acts on their own account; staff on another's only with accounts.change_user."""
     if actor.pk != user.pk and not actor.has_perm(CHANGE_USER):
-        raise PermissionDenied(f"Only the user or staff holding {CHANGE_USER} may do this.")
+        raise PermissionDenied(
+            _("Only the user or staff holding %(permission)s may do this.")
+            % {"permission": CHANGE_USER}
+        )
 
 
 @transaction.atomic
@@ -72,7 +76,7 @@ def user_create(
 def user_register(*, email: str, password: str, name: str, role: str, tenant_id: int) -> User:
     """Sign-up from the API: a guest or owner account in the request's tenant."""
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "A user with this e-mail address already exists."})
+        raise ValidationError({"email": _("A user with this e-mail address already exists.")})
     return user_create(
         email=email,
         password=password,
@@ -94,7 +98,7 @@ def user_update(*, user: User, data: dict[str, Any], actor: User) -> User:
         user.full_clean(exclude=["password"])
         user.save(update_fields=[*data.keys(), "updated_at"])
     if profile_data:
-        profile, _ = Profile.objects.get_or_create(user=user)
+        profile, _created = Profile.objects.get_or_create(user=user)
         for field, value in profile_data.items():
             setattr(profile, field, value)
         profile.save(update_fields=[*profile_data.keys(), "updated_at"])
@@ -128,9 +132,9 @@ def user_change_password(
     sessions other than the caller's end by themselves (the session's auth hash changes; the
     view keeps the caller's with update_session_auth_hash)."""
     if actor.pk != user.pk:
-        raise PermissionDenied("Only the account's holder changes its password.")
+        raise PermissionDenied(_("Only the account's holder changes its password."))
     if not user.check_password(current_password):
-        raise ValidationError({"current_password": "This is not your current password."})
+        raise ValidationError({"current_password": _("This is not your current password.")})
     try:
         validate_password(new_password, user=user)
     except ValidationError as exc:
@@ -225,7 +229,7 @@ def tokens_revoke(*, tokens: QuerySet[ApiToken], actor: User) -> int:
     """Delete `tokens`: the actor's own, or anyone's with the revoke permission (staff)."""
     if not may_revoke_others_tokens(actor):
         tokens = tokens.filter(user=actor)
-    deleted, _ = tokens.delete()
+    deleted, _per_model = tokens.delete()
     return deleted
 
 
@@ -233,7 +237,7 @@ def tokens_purge_expired(*, now: dt.datetime, batch_size: int) -> int:
     """Delete at most `batch_size` expired tokens, those expired longest first; how many. In a
     privileged context (a command's) to reach every user's."""
     batch = selectors.tokens_expired(now=now).order_by("expires_at").values("pk")
-    deleted, _ = ApiToken.objects.filter(pk__in=batch[:batch_size]).delete()
+    deleted, _per_model = ApiToken.objects.filter(pk__in=batch[:batch_size]).delete()
     return deleted
 
 

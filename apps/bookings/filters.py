@@ -7,6 +7,7 @@ dates", which a check-in range cannot (a long stay that began before `from`).
 """
 
 from django import forms
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 
 from apps.bookings.models import BookingStatus
@@ -21,7 +22,7 @@ class BookingListForm(forms.Form):
         data = super().clean()
         start, end = data.get("from"), data.get("to")
         if start and end and end <= start:
-            raise forms.ValidationError({"to": "Must be after from."})
+            raise forms.ValidationError({"to": _("Must be after from.")})
         return data
 
 

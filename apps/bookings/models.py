@@ -5,17 +5,18 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.db.functions import DateRange
 from apps.core.models import TimeStampedModel
 
 
 class BookingStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    CONFIRMED = "confirmed", "Confirmed"
-    DECLINED = "declined", "Declined"
-    CANCELLED = "cancelled", "Cancelled"
-    COMPLETED = "completed", "Completed"
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
 
 
 EARLIEST_STAY = dt.date(2000, 1, 1)
@@ -50,6 +51,8 @@ class Booking(TimeStampedModel):
 
     class Meta:
         db_table = "bookings"
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         permissions = [("cancel_booking", "Can cancel bookings on behalf of their parties")]
         constraints = [
             models.CheckConstraint(
@@ -82,7 +85,7 @@ class Booking(TimeStampedModel):
                 ],
                 condition=Q(status__in=BLOCKING_STATUSES),
                 violation_error_code="booking_conflict",
-                violation_error_message="These dates overlap another booking of this listing.",
+                violation_error_message=_("These dates overlap another booking of this listing."),
             ),
         ]
         indexes = [

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.bookings.errors import BookingConflict
@@ -52,25 +53,26 @@ def booking_create(
         .first()
     )
     if listing is not None and listing.owner_id == actor.pk:
-        raise PermissionDenied("You cannot book your own listing.")
+        raise PermissionDenied(_("You cannot book your own listing."))
 
     errors = {}
     if listing is None:
-        errors["listing"] = "No published listing with this id."
+        errors["listing"] = _("No published listing with this id.")
     elif guests > listing.max_guests:
-        errors["guests"] = f"This listing hosts at most {listing.max_guests} guests."
+        errors["guests"] = _("This listing hosts at most %(count)d guests.") % {
+            "count": listing.max_guests
+        }
     if check_in < dates.today():
-        errors["check_in"] = "The stay cannot start in the past."
+        errors["check_in"] = _("The stay cannot start in the past.")
     elif check_in > latest_check_in():
-        errors["check_in"] = (
-            f"A stay starts at most {max_advance_days()} days ahead "
-            f"(on {latest_check_in().isoformat()} at the latest)."
-        )
+        errors["check_in"] = _(
+            "A stay starts at most %(days)d days ahead (on %(date)s at the latest)."
+        ) % {"days": max_advance_days(), "date": latest_check_in().isoformat()}
     nights = (check_out - check_in).days
     if nights < 1:
-        errors["check_out"] = "Check-out must be after check-in."
+        errors["check_out"] = _("Check-out must be after check-in.")
     elif nights > max_nights():
-        errors["check_out"] = f"A stay lasts at most {max_nights()} nights."
+        errors["check_out"] = _("A stay lasts at most %(count)d nights.") % {"count": max_nights()}
     if errors:
         raise ValidationError(errors)
 
@@ -128,7 +130,9 @@ def _lock(booking: Booking, actor: User) -> tuple[str, bool, bool]:
 
 def _move(booking: Booking, *, status: str, to: str, allowed_from, **changes) -> Booking:
     if status not in allowed_from:
-        raise InvalidTransition(f"A {status} booking cannot become {to}.")
+        raise InvalidTransition(
+            _("A %(status)s booking cannot become %(to)s.") % {"status": status, "to": to}
+        )
     booking.status = to
     for field, value in changes.items():
         setattr(booking, field, value)
@@ -141,7 +145,7 @@ def booking_confirm(*, booking: Booking, actor: User) -> Booking:
     """The host accepts a pending booking."""
     status, _is_guest, is_host = _lock(booking, actor)
     if not is_host:
-        raise PermissionDenied("Only the host confirms a booking.")
+        raise PermissionDenied(_("Only the host confirms a booking."))
     return _move(
         booking, status=status, to=BookingStatus.CONFIRMED, allowed_from=[BookingStatus.PENDING]
     )
@@ -152,7 +156,7 @@ def booking_decline(*, booking: Booking, actor: User) -> Booking:
     """The host refuses a pending booking; its nights are free again."""
     status, _is_guest, is_host = _lock(booking, actor)
     if not is_host:
-        raise PermissionDenied("Only the host declines a booking.")
+        raise PermissionDenied(_("Only the host declines a booking."))
     return _move(
         booking, status=status, to=BookingStatus.DECLINED, allowed_from=[BookingStatus.PENDING]
     )
@@ -164,7 +168,7 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Bookin
     `bookings.cancel_booking` (the admin's action), on behalf of either party."""
     status, is_guest, is_host = _lock(booking, actor)
     if not (is_guest or is_host or actor.has_perm("bookings.cancel_booking")):
-        raise PermissionDenied("Only the guest or the host cancels a booking.")
+        raise PermissionDenied(_("Only the guest or the host cancels a booking."))
     return _move(
         booking,
         status=status,

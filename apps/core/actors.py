@@ -4,6 +4,8 @@ Each service decides its own rule (the owner, the guest, the host...); staff rea
 people's objects only through a Django permission (superusers hold all of them), never through
 `is_staff` alone. Refusals are apps.core.errors.PermissionDenied (403)."""
 
+from django.utils.translation import gettext as _
+
 from apps.core.errors import PermissionDenied
 
 
@@ -15,7 +17,7 @@ def is_signed_in(actor) -> bool:
 def require_signed_in(actor) -> None:
     """Actions any user may take for themself (book, write): refused to anonymous callers."""
     if not is_signed_in(actor):
-        raise PermissionDenied("Sign in to do this.")
+        raise PermissionDenied(_("Sign in to do this."))
 
 
 def holds(actor, permission: str) -> bool:
@@ -26,4 +28,6 @@ def holds(actor, permission: str) -> bool:
 def require_permission(actor, permission: str) -> None:
     """Staff-only actions: refused unless `actor` holds `permission`."""
     if not holds(actor, permission):
-        raise PermissionDenied(f"Only staff holding {permission} may do this.")
+        raise PermissionDenied(
+            _("Only staff holding %(permission)s may do this.") % {"permission": permission}
+        )

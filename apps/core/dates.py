@@ -11,6 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # The earliest date anyone may give us: births, stays and searches alike.
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -40,10 +41,11 @@ def latest_check_in() -> dt.date:
 def validate_date_of_birth(value: dt.date) -> None:
     """A birth date is in the past, and not before 1900."""
     if value >= today():
-        raise ValidationError("A date of birth is in the past.", code="date_in_future")
+        raise ValidationError(_("A date of birth is in the past."), code="date_in_future")
     if value < EARLIEST_DATE:
         raise ValidationError(
-            f"A date of birth is on or after {EARLIEST_DATE.isoformat()}.", code="date_too_early"
+            _("A date of birth is on or after %(date)s.") % {"date": EARLIEST_DATE.isoformat()},
+            code="date_too_early",
         )
 
 
@@ -52,6 +54,7 @@ def validate_query_date(value: dt.date) -> None:
     latest = today() + dt.timedelta(days=HORIZON_DAYS)
     if not EARLIEST_DATE <= value <= latest:
         raise ValidationError(
-            f"Give a date between {EARLIEST_DATE.isoformat()} and {latest.isoformat()}.",
+            _("Give a date between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()},
             code="date_out_of_range",
         )

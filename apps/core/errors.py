@@ -4,11 +4,13 @@ handler turns every one of them into {"error": {"code", "message", "fields"}}.
 This module keeps the generic ones; an app's own (each with its stable code) live in
 apps/<app>/errors.py as subclasses of these."""
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     status_code = 400
     code = "invalid"
-    default_message = "The request could not be processed."
+    default_message = _("The request could not be processed.")
 
     def __init__(self, message: str | None = None, *, fields: dict | None = None):
         self.message = message or self.default_message
@@ -19,32 +21,32 @@ class DomainError(Exception):
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"
-    default_message = "Not found."
+    default_message = _("Not found.")
 
 
 class PermissionDenied(DomainError):
     status_code = 403
     code = "permission_denied"
-    default_message = "You may not do this."
+    default_message = _("You may not do this.")
 
 
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
-    default_message = "This conflicts with the current state."
+    default_message = _("This conflicts with the current state.")
 
 
 class InvalidTransition(Conflict):
     """A state machine's step from a status that does not allow it (bookings, listings)."""
 
     code = "invalid_transition"
-    default_message = "This action is not allowed in the current status."
+    default_message = _("This action is not allowed in the current status.")
 
 
 class IdempotencyKeyReused(DomainError):
     status_code = 422
     code = "idempotency_key_reused"
-    default_message = "This Idempotency-Key was already used with a different request."
+    default_message = _("This Idempotency-Key was already used with a different request.")
 
 
 class InvalidCursor(DomainError):
@@ -52,7 +54,7 @@ class InvalidCursor(DomainError):
 
     status_code = 400
     code = "invalid_cursor"
-    default_message = "Invalid cursor."
+    default_message = _("Invalid cursor.")
 
     def __init__(self, message: str | None = None):
         super().__init__(message, fields={"cursor": [message or self.default_message]})

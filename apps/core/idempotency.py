@@ -33,6 +33,7 @@ from functools import wraps
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -118,7 +119,9 @@ def idempotent(view_method):
         if not key or not request.user.is_authenticated:
             return view_method(self, request, *args, **kwargs)
         if len(key) > MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
-            raise ValidationError({HEADER: [f"At most {MAX_KEY_LENGTH} printable characters."]})
+            raise ValidationError(
+                {HEADER: [_("At most %(count)d printable characters.") % {"count": MAX_KEY_LENGTH}]}
+            )
 
         fingerprint = request_fingerprint(request)
         record, claimed = _claim(
@@ -166,7 +169,7 @@ def idempotency_keys_purge_expired(
     if batch_size is not None:
         batch = expired.order_by("created_at").values("pk")[:batch_size]
         expired = IdempotencyKey.objects.filter(pk__in=batch)
-    deleted, _ = expired.delete()
+    deleted, _per_model = expired.delete()
     return deleted
 
 

@@ -5,12 +5,14 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.utils import timezone
 
 from apps.core import context
 from apps.core.api.exceptions import error_body
 from apps.core.api.parsers import UNSTORABLE_MESSAGE, unstorable_error, unstorable_path
 from apps.core.client_ip import client_ip
+from apps.core.i18n import activate_request_language
 from apps.core.monitoring import request_id_for
 from apps.core.tenancy import resolve_tenant_id
 
@@ -72,6 +74,17 @@ class RequestContextMiddleware:
             user = request.user
             user.is_authenticated  # noqa: B018 (forces the lazy look-up here)
         return user
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (Content-Language, Vary: Accept-Language on the response),
+    choosing the signed-in user's preferences.language first (apps.core.i18n). Below
+    RequestContextMiddleware, which has looked the session's user up: reading it costs no
+    query. Health probes and metrics (CONTEXT_EXEMPT_PATHS) never look a user up."""
+
+    def process_request(self, request):
+        exempt = request.path_info.startswith(settings.CONTEXT_EXEMPT_PATHS)
+        activate_request_language(request, None if exempt else getattr(request, "user", None))
 
 
 class UnstorableInputMiddleware:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
@@ -101,8 +102,8 @@ class AuditLog(models.Model):
 
     class Meta:
         db_table = "audit_logs"
-        verbose_name = "audit log entry"
-        verbose_name_plural = "audit log entries"
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(action__in=AuditAction.values), name="audit_logs_action_valid"
@@ -136,6 +137,8 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         db_table = "idempotency_keys"
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_keys_user_key_unique")
         ]

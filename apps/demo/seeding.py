@@ -59,17 +59,20 @@ def seed_reference_data(report: SeedReport) -> None:
     for item in _load("categories.json"):
         parent = Category.objects.get(slug=item["parent"]) if item["parent"] else None
         _, created = Category.objects.get_or_create(
-            slug=item["slug"], defaults={"name": item["name"], "parent": parent}
+            slug=item["slug"],
+            defaults={"name_fr": item["name_fr"], "name_en": item["name_en"], "parent": parent},
         )
         report.add("categories", created)
     for item in _load("amenities.json"):
         _, created = Amenity.objects.get_or_create(
-            name=item["name"],
-            defaults={k: item[k] for k in ("icon", "category", "description")},
+            name_en=item["name_en"],
+            defaults={k: item[k] for k in ("name_fr", "icon", "category", "description")},
         )
         report.add("amenities", created)
     for item in _load("tags.json"):
-        _, created = Tag.objects.get_or_create(slug=item["slug"], defaults={"name": item["name"]})
+        _, created = Tag.objects.get_or_create(
+            slug=item["slug"], defaults={"name_fr": item["name_fr"], "name_en": item["name_en"]}
+        )
         report.add("tags", created)
 
 
@@ -138,7 +141,7 @@ def seed_demo_data(report: SeedReport) -> None:
         )
         report.add("listings", created)
         if created:
-            for amenity in Amenity.objects.filter(name__in=amenity_names):
+            for amenity in Amenity.objects.filter(name_en__in=amenity_names):
                 ListingAmenity.objects.create(listing=listing, amenity=amenity)
             for tag in Tag.objects.filter(slug__in=tag_slugs):
                 ListingTag.objects.create(listing=listing, tag=tag, added_by=owner)

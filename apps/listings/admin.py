@@ -19,6 +19,7 @@ from apps.core.admin_tools import (
 )
 from apps.core.csp import allow_remote_images
 from apps.core.errors import DomainError
+from apps.core.i18n import current_language
 from apps.listings import services
 from apps.listings.models import (
     Amenity,
@@ -35,19 +36,22 @@ from apps.listings.models import (
 @admin.register(Category)
 class CategoryAdmin(QueryInitialDataMixin, admin.ModelAdmin):
     list_display = ["indented_name", "slug", "parent"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name_fr", "name_en", "slug"]
     autocomplete_fields = ["parent"]
-    prepopulated_fields = {"slug": ["name"]}
+    prepopulated_fields = {"slug": ["name_fr"]}
     list_select_related = ["parent"]
 
     def get_queryset(self, request):
         # Tree order: each category right under its parent, computed in the same query.
+        # Names in the admin's language.
         path = RawSQL(
             "(WITH RECURSIVE t(id, path) AS ("
-            " SELECT id, ARRAY[name::text] FROM categories WHERE parent_id IS NULL"
-            " UNION ALL SELECT c.id, t.path || c.name::text FROM categories c"
+            " SELECT id, ARRAY[CASE WHEN %s = 'en' THEN name_en ELSE name_fr END::text]"
+            " FROM categories WHERE parent_id IS NULL"
+            " UNION ALL SELECT c.id, t.path || CASE WHEN %s = 'en' THEN c.name_en"
+            " ELSE c.name_fr END::text FROM categories c"
             " JOIN t ON c.parent_id = t.id) SELECT path FROM t WHERE t.id = categories.id)",
-            [],
+            [current_language()] * 2,
             output_field=ArrayField(models.TextField()),
         )
         return super().get_queryset(request).annotate(tree_path=path).order_by("tree_path")
@@ -60,16 +64,16 @@ class CategoryAdmin(QueryInitialDataMixin, admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
+    list_display = ["name_fr", "name_en", "slug", "created_at"]
+    search_fields = ["name_fr", "name_en", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
 
 
 @admin.register(Amenity)
 class AmenityAdmin(admin.ModelAdmin):
-    list_display = ["name", "category", "icon"]
+    list_display = ["name_fr", "name_en", "category", "icon"]
     list_filter = ["category"]
-    search_fields = ["name"]
+    search_fields = ["name_fr", "name_en"]
 
 
 class ListingAmenityInline(admin.TabularInline):

@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Now
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
+from apps.core.i18n import TranslatedNameMixin
 from apps.core.models import SoftDeleteModel, TimeStampedModel, acting_user_field
 
 # Text search configuration shared by the generated column and every query against it.
@@ -34,8 +36,18 @@ class CategoryQuerySet(models.QuerySet):
         )
 
 
-class Category(TimeStampedModel):
-    name = models.CharField(max_length=100)
+def names_present(table: str) -> models.CheckConstraint:
+    """Reference data is named in every language of LANGUAGES, never blank in one."""
+    return models.CheckConstraint(
+        condition=Q(name_fr__regex=r"\S") & Q(name_en__regex=r"\S"), name=f"{table}_names_present"
+    )
+
+
+class Category(TranslatedNameMixin, TimeStampedModel):
+    """`name` is the active language's (name_fr, name_en: apps.core.i18n)."""
+
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
     slug = models.SlugField(max_length=120, unique=True)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
@@ -45,36 +57,46 @@ class Category(TimeStampedModel):
 
     class Meta:
         db_table = "categories"
-        verbose_name_plural = "categories"
-        ordering = ["name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name_fr"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["parent", "name"],
-                name="categories_parent_name_unique",
-                nulls_distinct=False,
+            *(
+                models.UniqueConstraint(
+                    fields=["parent", f"name_{language}"],
+                    name=f"categories_parent_name_{language}_unique",
+                    nulls_distinct=False,
+                )
+                for language in ("fr", "en")
             ),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="categories_not_own_parent"),
+            names_present("categories"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Tag(models.Model):
-    name = models.CharField(max_length=50, unique=True)
+class Tag(TranslatedNameMixin, models.Model):
+    name_fr = models.CharField(_("name (French)"), max_length=50, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=50, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
         db_table = "tags"
-        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name_fr"]
+        constraints = [names_present("tags")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Amenity(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+class Amenity(TranslatedNameMixin, models.Model):
+    name_fr = models.CharField(_("name (French)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, unique=True)
     icon = models.CharField(max_length=50)
     category = models.CharField(max_length=50)
     description = models.TextField(null=True, blank=True)
@@ -82,18 +104,20 @@ class Amenity(models.Model):
 
     class Meta:
         db_table = "amenities"
-        verbose_name_plural = "amenities"
-        ordering = ["category", "name"]
+        verbose_name = _("amenity")
+        verbose_name_plural = _("amenities")
+        ordering = ["category", "name_fr"]
         indexes = [models.Index(fields=["category"], name="amenities_category_idx")]
+        constraints = [names_present("amenities")]
 
     def __str__(self) -> str:
         return self.name
 
 
 class ListingStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    ARCHIVED = "archived", "Archived"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
 
 
 def coordinate_field(bound: int) -> models.DecimalField:
@@ -174,6 +198,8 @@ class Listing(TimeStampedModel, SoftDeleteModel):
 
     class Meta:
         db_table = "listings"
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
         permissions = [
             (
                 "moderate_listing",
@@ -257,6 +283,8 @@ class ListingTag(models.Model):
 
     class Meta:
         db_table = "listing_tags"
+        verbose_name = _("listing tag")
+        verbose_name_plural = _("listing tags")
         constraints = [
             models.UniqueConstraint(fields=["listing", "tag"], name="listing_tags_unique_pair")
         ]
@@ -272,7 +300,8 @@ class ListingAmenity(models.Model):
 
     class Meta:
         db_table = "listing_amenities"
-        verbose_name_plural = "listing amenities"
+        verbose_name = _("listing amenity")
+        verbose_name_plural = _("listing amenities")
         constraints = [
             models.UniqueConstraint(
                 fields=["listing", "amenity"], name="listing_amenities_unique_pair"
@@ -294,6 +323,8 @@ class ListingVersion(models.Model):
 
     class Meta:
         db_table = "listing_versions"
+        verbose_name = _("listing version")
+        verbose_name_plural = _("listing versions")
         ordering = ["listing", "-version"]
         constraints = [
             models.UniqueConstraint(

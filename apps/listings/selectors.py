@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Exists, F, FloatField, JSONField, Out
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
+from apps.core.i18n import current_language, localized
 from apps.listings.models import (
     SEARCH_CONFIG,
     Amenity,
@@ -38,18 +39,25 @@ RELEVANCE = "relevance"
 # An owner's listings, newest first.
 MINE_ORDERING = ("-created_at", "-id")
 
-# A listing's amenities and tags as {"amenities": [...], "tags": [...]}, from a function whose
-# plan PostgreSQL keeps (migration 0010): a page of listings with its relations is one query,
-# no prefetch round trips, no model instances.
-RELATIONS_JSON = RawSQL("listing_relations(listings.id)", [], output_field=JSONField())
-RELATIONS = {
-    "owner_name": F("owner__name"),
-    "category_name": F("category__name"),
-    "category_slug": F("category__slug"),
-    "relations": RELATIONS_JSON,
-}
+
+def relations() -> dict:
+    """A listing's related names, in the active language (apps.core.i18n). Amenities and tags
+    come as {"amenities": [...], "tags": [...]} from a function whose plan PostgreSQL keeps
+    (migrations 0010, 0015): a page of listings with its relations is one query, no prefetch
+    round trips, no model instances."""
+    language = current_language()
+    return {
+        "owner_name": F("owner__name"),
+        "category_name": F(localized("category__name", language)),
+        "category_slug": F("category__slug"),
+        "relations": RawSQL(
+            "listing_relations(listings.id, %s)", [language], output_field=JSONField()
+        ),
+    }
+
+
 # What a search result shows (the big text columns stay out) and what a whole listing shows;
-# rows come as dicts with RELATIONS, for apps/listings/api/serializers.py.
+# rows come as dicts with relations(), for apps/listings/api/serializers.py.
 CARD_FIELDS = (
     "id", "title", "price_cents", "currency", "city", "beds", "baths", "max_guests",
     "latitude", "longitude", "photos", "rating_avg", "review_count", "created_at",
@@ -157,7 +165,7 @@ def listing_cards(ids: list[int]) -> list[dict]:
     row-level security."""
     rows = {
         row["id"]: row
-        for row in Listing.objects.filter(id__in=ids).values(*CARD_FIELDS, **RELATIONS)
+        for row in Listing.objects.filter(id__in=ids).values(*CARD_FIELDS, **relations())
     }
     return [rows[i] for i in ids if i in rows]
 
@@ -170,7 +178,7 @@ def listing_detail(*, pk: int) -> dict | None:
 
 def listing_rows(queryset: QuerySet) -> QuerySet:
     """Whole listings with their relations, as dict rows (one query)."""
-    return queryset.values(*DETAIL_FIELDS, **RELATIONS)
+    return queryset.values(*DETAIL_FIELDS, **relations())
 
 
 def listing_visible_queryset() -> QuerySet:
@@ -209,18 +217,21 @@ def listing_booked_ranges(*, listing: Listing, start: dt.date, end: dt.date) -> 
 
 
 def amenity_list() -> QuerySet:
-    return Amenity.objects.order_by("category", "name").only("id", "name", "icon", "category")
+    return Amenity.objects.order_by("category", localized("name")).only(
+        "id", "name_fr", "name_en", "icon", "category"
+    )
 
 
 def tag_list() -> QuerySet:
-    return Tag.objects.order_by("name").only("id", "name", "slug")
+    return Tag.objects.order_by(localized("name")).only("id", "name_fr", "name_en", "slug")
 
 
 def category_tree() -> list[dict]:
-    """All categories as a nested tree, from one query."""
+    """All categories as a nested tree, from one query, named in the active language."""
+    name = localized("name")
     nodes = {
         c["id"]: {**c, "children": []}
-        for c in Category.objects.order_by("name").values("id", "name", "slug", "parent_id")
+        for c in Category.objects.order_by(name).values("id", "slug", "parent_id", name=F(name))
     }
     roots = []
     for node in nodes.values():

@@ -4,6 +4,7 @@ checks its actor first (row-level security underneath is the last word)."""
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User, UserRole
 from apps.core.actors import is_signed_in, require_permission, require_signed_in
@@ -30,7 +31,10 @@ def listing_check_actor(*, listing: Listing, actor: Actor, permission: str) -> N
     anyone else (another owner, staff without it, anonymous) is refused."""
     require_signed_in(actor)
     if listing.owner_id != actor.pk and not actor.has_perm(permission):
-        raise PermissionDenied(f"Only the listing's owner or staff holding {permission} may.")
+        raise PermissionDenied(
+            _("Only the listing's owner or staff holding %(permission)s may.")
+            % {"permission": permission}
+        )
 
 
 @transaction.atomic
@@ -56,7 +60,7 @@ def listing_revert_to_version(
     as the next version, so history only grows."""
     listing_check_actor(listing=listing, actor=actor, permission=CHANGE)
     if version.listing_id != listing.pk:
-        raise ValidationError({"version": "This version belongs to another listing."})
+        raise ValidationError({"version": _("This version belongs to another listing.")})
     listing.title = version.title
     listing.description = version.description
     listing.price_cents = version.price_cents
@@ -73,7 +77,9 @@ ARCHIVABLE_FROM = (ListingStatus.DRAFT, ListingStatus.PUBLISHED)
 def listing_publish(*, listing: Listing, actor: Actor) -> Listing:
     listing_check_actor(listing=listing, actor=actor, permission=MODERATE)
     if listing.status not in PUBLISHABLE_FROM:
-        raise InvalidTransition(f"A {listing.status} listing cannot be published.")
+        raise InvalidTransition(
+            _("A %(status)s listing cannot be published.") % {"status": listing.status}
+        )
     listing.status = ListingStatus.PUBLISHED
     listing.save(update_fields=["status", "updated_at"])
     return listing
@@ -83,7 +89,9 @@ def listing_publish(*, listing: Listing, actor: Actor) -> Listing:
 def listing_archive(*, listing: Listing, actor: Actor) -> Listing:
     listing_check_actor(listing=listing, actor=actor, permission=MODERATE)
     if listing.status not in ARCHIVABLE_FROM:
-        raise InvalidTransition(f"A {listing.status} listing cannot be archived.")
+        raise InvalidTransition(
+            _("A %(status)s listing cannot be archived.") % {"status": listing.status}
+        )
     listing.status = ListingStatus.ARCHIVED
     listing.save(update_fields=["status", "updated_at"])
     return listing
@@ -128,7 +136,7 @@ def listing_create(*, owner: User, data: dict) -> Listing:
     """A new listing is always a draft of its owner, in the owner's tenant; only owner
     accounts have listings (the owner is the actor: nobody creates one for someone else)."""
     if not (is_signed_in(owner) and owner.role == UserRole.OWNER):
-        raise PermissionDenied("Only owner accounts may do this.")
+        raise PermissionDenied(_("Only owner accounts may do this."))
     data = dict(data)
     amenities, tags = data.pop("amenities", None), data.pop("tags", None)
     listing = Listing(owner=owner, tenant_id=owner.tenant_id, status=ListingStatus.DRAFT, **data)

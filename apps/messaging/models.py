@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import SoftDeleteModel, TimeStampedModel
 
@@ -39,6 +40,8 @@ class Message(TimeStampedModel, SoftDeleteModel):
 
     class Meta:
         db_table = "messages"
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         permissions = [("moderate_message", "Can mark messages as spam or not spam")]
         constraints = [
             models.CheckConstraint(

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.bookings.models import Booking
@@ -21,7 +22,7 @@ DELETE_ANY = "messaging.delete_message"
 def message_soft_delete(*, message: Message, actor: User) -> Message:
     """Its sender or recipient deletes it for both (or staff holding messaging.delete_message)."""
     if actor.pk not in (message.sender_id, message.recipient_id) and not actor.has_perm(DELETE_ANY):
-        raise PermissionDenied("Only the sender or the recipient deletes a message.")
+        raise PermissionDenied(_("Only the sender or the recipient deletes a message."))
     soft_delete(message, actor)
     return message
 
@@ -60,17 +61,17 @@ def message_send(
         .first()
     )
     if recipient is None:
-        errors["recipient"] = "No such user."
+        errors["recipient"] = _("No such user.")
     elif recipient.pk == actor.pk:
-        errors["recipient"] = "You cannot message yourself."
+        errors["recipient"] = _("You cannot message yourself.")
     if not (subject or "").strip():
-        errors["subject"] = "Write a subject."
+        errors["subject"] = _("Write a subject.")
     if not (content or "").strip():
-        errors["content"] = "Write a message."
+        errors["content"] = _("Write a message.")
     if listing_id is not None and not Listing.objects.filter(pk=listing_id).exists():
-        errors["listing"] = "No such listing."
+        errors["listing"] = _("No such listing.")
     if booking_id is not None and not Booking.objects.filter(pk=booking_id).exists():
-        errors["booking"] = "No such booking."
+        errors["booking"] = _("No such booking.")
     if errors:
         raise ValidationError(errors)
     return Message.objects.create(
@@ -87,7 +88,7 @@ def message_send(
 
 def _recipient_only(message: Message, actor: User) -> None:
     if message.recipient_id != actor.pk:
-        raise PermissionDenied("Only the recipient can do this.")
+        raise PermissionDenied(_("Only the recipient can do this."))
 
 
 @transaction.atomic

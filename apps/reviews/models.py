@@ -2,6 +2,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel, acting_user_field
 
@@ -28,6 +29,8 @@ class Review(TimeStampedModel):
 
     class Meta:
         db_table = "reviews"
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         permissions = [("moderate_review", "Can hide and unhide reviews")]
         constraints = [
             models.CheckConstraint(

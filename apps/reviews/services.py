@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.bookings.models import Booking, BookingStatus
@@ -21,7 +22,7 @@ def review_hide(*, review: Review, reason: str, actor: User) -> Review:
     require_permission(actor, MODERATE)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"hidden_reason": "Say why the review is hidden."})
+        raise ValidationError({"hidden_reason": _("Say why the review is hidden.")})
     review.is_hidden = True
     review.hidden_reason = reason
     review.hidden_at = timezone.now()
@@ -70,13 +71,13 @@ def review_create(
         .first()
     )
     if booking is None:  # row-level security: not theirs to see, or no such booking
-        raise NotFound("No such booking.")
+        raise NotFound(_("No such booking."))
     if booking.guest_id != actor.pk:
-        raise PermissionDenied("Only the booking's guest reviews the stay.")
+        raise PermissionDenied(_("Only the booking's guest reviews the stay."))
     if booking.status not in REVIEWABLE_STATUSES:
-        raise ValidationError({"booking": "Only confirmed or completed stays can be reviewed."})
+        raise ValidationError({"booking": _("Only confirmed or completed stays can be reviewed.")})
     if booking.check_out > dates.today():
-        raise ValidationError({"booking": "Reviews open on the check-out day."})
+        raise ValidationError({"booking": _("Reviews open on the check-out day.")})
     try:
         # A savepoint: a unique violation leaves the request's transaction usable.
         with transaction.atomic():
@@ -100,9 +101,9 @@ def review_update(*, review: Review, changes: dict, actor: User) -> Review:
     """Its author changes the rating, comment or photos of their review."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: "This field cannot be changed." for field in unknown})
+        raise ValidationError({field: _("This field cannot be changed.") for field in unknown})
     if not Booking.objects.filter(pk=review.booking_id, guest_id=actor.pk).exists():
-        raise PermissionDenied("Only its author changes a review.")
+        raise PermissionDenied(_("Only its author changes a review."))
     if changes:
         for field, value in changes.items():
             setattr(review, field, value)

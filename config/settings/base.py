@@ -70,6 +70,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.core.middleware.RequestContextMiddleware",
     "apps.core.middleware.TimeZoneMiddleware",  # UTC but in the admin
+    # After the user is known (above): the signed-in user's preferences.language, else
+    # Accept-Language, else LANGUAGE_CODE; sets Content-Language and Vary: Accept-Language.
+    # The API's token users are known later, in the view: their authentication activates
+    # their language (apps/core/api/authentication.py).
+    "apps.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -166,8 +171,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- I18N ---------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# --- I18N (docs/setup.md, "Languages") ----------------------------------------------------
+# French first: a French product. Every string of ours is translated (locale/fr/); reference
+# data (categories, amenities, tags) carries a name per language.
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+LANGUAGE_CODE = env("LANGUAGE_CODE", default="fr")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # The zone the back-office shows times in ("6 Dec 2026, 09:15 CET"). Only there: PostgreSQL
 # sessions, the API (ISO 8601, "Z"), "today" (apps.core.dates.today), backup names and log
 # lines stay UTC (apps.core.middleware.TimeZoneMiddleware, apps.core.logging.UtcFormatter).

@@ -39,3 +39,7 @@ LOGIN_FAILURE_LIMIT = LOGIN_FAILURE_IP_LIMIT = 100000
 # The tests read the JSON lines (tests/core/test_logging.py), whatever a developer's .env says.
 LOG_FORMAT = "json"
 LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405
+
+# The suite asserts messages in English unless a test asks for another language
+# (Accept-Language, preferences.language: tests/i18n/); the product's default is French.
+LANGUAGE_CODE = "en"

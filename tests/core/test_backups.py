@@ -322,7 +322,7 @@ def test_psql_stopping_at_once_does_not_leave_pg_restore_waiting(
     """psql stops at its first statement while pg_restore still has far more than a pipe's
     worth of SQL to write: the restore must fail at once, not wait on the full pipe."""
     owner_sql(  # a few MB of COPY data: much more than the pipes and our copy buffer hold
-        "INSERT INTO tags (name, slug) SELECT 'tag ' || i, 'tag-' || i"
+        "INSERT INTO tags (name_fr, name_en, slug) SELECT 'tag ' || i, 'tag ' || i, 'tag-' || i"
         " FROM generate_series(1, 100000) AS i"
     )
     backup()

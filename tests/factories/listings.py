@@ -12,7 +12,11 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Category
 
-    name = factory.Sequence(lambda n: f"Category {n}")
+    class Params:
+        name = factory.Sequence(lambda n: f"Category {n}")  # both languages' unless given
+
+    name_fr = factory.SelfAttribute("name")
+    name_en = factory.SelfAttribute("name")
     slug = factory.LazyAttribute(lambda o: slugify(o.name))
     parent = None
 
@@ -21,7 +25,11 @@ class TagFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tag
 
-    name = factory.Sequence(lambda n: f"tag {n}")
+    class Params:
+        name = factory.Sequence(lambda n: f"tag {n}")
+
+    name_fr = factory.SelfAttribute("name")
+    name_en = factory.SelfAttribute("name")
     slug = factory.LazyAttribute(lambda o: slugify(o.name))
 
 
@@ -29,7 +37,11 @@ class AmenityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Amenity
 
-    name = factory.Sequence(lambda n: f"Amenity {n}")
+    class Params:
+        name = factory.Sequence(lambda n: f"Amenity {n}")
+
+    name_fr = factory.SelfAttribute("name")
+    name_en = factory.SelfAttribute("name")
     icon = "star"
     category = "comfort"
 

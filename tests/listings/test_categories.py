@@ -53,8 +53,8 @@ def test_it_composes_with_other_filters_in_the_same_query(tree, django_assert_nu
     with django_assert_num_queries(1):
         found = list(
             Category.objects.with_descendants(tree["Homes"].pk)
-            .filter(name__startswith="S")
-            .values_list("name", flat=True)
+            .filter(name_en__startswith="S")
+            .values_list("name_en", flat=True)
         )
 
     assert found == ["Studios"]

@@ -172,7 +172,8 @@ def test_a_new_category_naming_itself_as_parent_is_refused_by_the_check_constrai
 
     with refused("categories_not_own_parent"):
         execute(
-            "INSERT INTO categories (id, name, slug, parent_id) VALUES (%s, 'Loop', 'loop', %s)",
+            "INSERT INTO categories (id, name_fr, name_en, slug, parent_id)"
+            " VALUES (%s, 'Boucle', 'Loop', 'loop', %s)",
             [new_id, new_id],
         )
 
@@ -208,7 +209,7 @@ def test_moving_a_subtree_elsewhere_is_allowed():
     Category.objects.filter(pk=a.pk).update(parent=b)  # A is no longer B's ancestor
 
     assert Category.objects.get(pk=a.pk).parent == Category.objects.get(pk=b.pk)
-    assert set(Category.objects.with_descendants(other.pk).values_list("name", flat=True)) == {
+    assert set(Category.objects.with_descendants(other.pk).values_list("name_en", flat=True)) == {
         "Other",
         "B",
         "C",
@@ -217,15 +218,19 @@ def test_moving_a_subtree_elsewhere_is_allowed():
 
 
 def test_sibling_categories_have_distinct_names_top_level_ones_included():
-    root = CategoryFactory(name="Homes", slug="homes")
-    CategoryFactory(name="Flats", slug="flats", parent=root)
+    root = CategoryFactory(name_fr="Logements", name_en="Homes", slug="homes")
+    CategoryFactory(name_fr="Appartements", name_en="Flats", slug="flats", parent=root)
 
-    with refused("categories_parent_name_unique"):
-        CategoryFactory(name="Flats", slug="flats-2", parent=root)
+    # In each language.
+    with refused("categories_parent_name_fr_unique"):
+        CategoryFactory(name_fr="Appartements", name_en="Apartments", slug="flats-2", parent=root)
+    with refused("categories_parent_name_en_unique"):
+        CategoryFactory(name_fr="Appartements 2", name_en="Flats", slug="flats-2", parent=root)
     # Two top-level categories share the NULL parent (NULLS NOT DISTINCT).
-    with refused("categories_parent_name_unique"):
-        CategoryFactory(name="Homes", slug="homes-2")
-    CategoryFactory(name="Flats", slug="flats-3")  # same name, another parent
+    with refused("categories_parent_name_fr_unique"):
+        CategoryFactory(name_fr="Logements", name_en="Houses", slug="homes-2")
+    # Same names, another parent.
+    CategoryFactory(name_fr="Appartements", name_en="Flats", slug="flats-3")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
 from apps.listings.api.pagination import _after
 from apps.listings.models import Listing
-from apps.listings.selectors import CARD_FIELDS, RELATIONS, listing_search
+from apps.listings.selectors import CARD_FIELDS, listing_search, relations
 from tests.db import assert_plans_use
 from tests.factories import UserFactory
 from tests.factories.listings import listings_of
@@ -98,7 +98,7 @@ def test_a_deep_cursor_page_starts_inside_the_index(many_listings):
 def test_the_page_of_cards_is_read_by_primary_key(many_listings):
     with db_context(DbContext(tenant_id=many_listings.tenant_id)):
         ids = [row["listing_id"] for row in listing_search()[:20]]
-        text = Listing.objects.filter(id__in=ids).values(*CARD_FIELDS, **RELATIONS).explain()
+        text = Listing.objects.filter(id__in=ids).values(*CARD_FIELDS, **relations()).explain()
     assert "listings_pkey" in text, text
 
 

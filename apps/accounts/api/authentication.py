@@ -1,6 +1,7 @@
 """API keys (apps.accounts.models.ApiToken) as DRF authentication, and their OpenAPI scheme."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 
@@ -12,10 +13,10 @@ class ApiTokenAuthentication(KeyAuthentication):
     def authenticate_key(self, key: str, request):
         token = selectors.token_for_key(key)
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         now = timezone.now()
         if token.expires_at <= now:
-            raise exceptions.AuthenticationFailed("This token has expired: log in again.")
+            raise exceptions.AuthenticationFailed(_("This token has expired: log in again."))
         services.token_touch(token=token, now=now)
         return token.user, token
 

@@ -2,10 +2,13 @@ import json
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.accounts.models import ApiToken, Profile, User, UserRole
+from apps.accounts.models import LANGUAGE_CHOICE_MESSAGE, ApiToken, Profile, User, UserRole
 from apps.core.api.serializers import RejectUnknownFieldsMixin
+from apps.core.i18n import language_codes
 
 PASSWORD_CHANGE_PATH = "/api/v1/users/me/password/"  # noqa: S105 (a path, not a secret)
 
@@ -22,8 +25,10 @@ class UserSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     field) is a 400 naming it."""
 
     refused_fields = {
-        "password": f"Change the password with POST {PASSWORD_CHANGE_PATH} "
-        "(current_password, new_password)."
+        "password": format_lazy(
+            _("Change the password with POST {path} (current_password, new_password)."),
+            path=PASSWORD_CHANGE_PATH,
+        )
     }
 
     profile = ProfileSerializer(required=False, allow_null=True)
@@ -35,8 +40,9 @@ class UserSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         required=False,
         help_text="ISO 3166-1 alpha-2 code, e.g. FR; null for none.",
         error_messages={
-            "invalid_choice": '"{input}" is not an ISO 3166-1 alpha-2 country code (e.g. FR); '
-            "send null for none."
+            "invalid_choice": _(
+                '"{input}" is not an ISO 3166-1 alpha-2 country code (e.g. FR); send null for none.'
+            )
         },
     )
 
@@ -73,9 +79,13 @@ class UserSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
 
     def validate_preferences(self, value):
         if not isinstance(value, dict):
-            raise serializers.ValidationError("Preferences are a JSON object.")
+            raise serializers.ValidationError(_("Preferences are a JSON object."))
         if len(json.dumps(value)) > 10_000:
-            raise serializers.ValidationError("Preferences are limited to 10 kB.")
+            raise serializers.ValidationError(_("Preferences are limited to 10 kB."))
+        if "language" in value and value["language"] not in language_codes():
+            # The language the API and the admin speak to this user (apps.core.i18n); the
+            # database refuses any other value too (users_preferences_language_valid).
+            raise serializers.ValidationError({"language": [LANGUAGE_CHOICE_MESSAGE]})
         return value
 
 

@@ -3,12 +3,15 @@
 Django's middleware runs before DRF authenticates a token, so the request's database context
 holds an anonymous user until here. The key is looked up as the system actor `system:auth`
 (the tables of keys show nothing to anyone else); once it is accepted, the context is set
-again, for the user, for the rest of the request's transaction.
+again, for the user, for the rest of the request's transaction, and the user's language
+(preferences.language) is activated for the rest of the request.
 """
 
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from apps.core import context
+from apps.core.i18n import activate_request_language
 from apps.core.middleware import request_context
 
 
@@ -29,16 +32,20 @@ class KeyAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() not in keywords:
             return None  # no key offered: nothing to look up (anonymous, session)
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid Authorization header: one key expected.")
+            raise exceptions.AuthenticationFailed(
+                _("Invalid Authorization header: one key expected.")
+            )
         try:
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from None
         if len(key) > self.max_key_length:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         with context.db_context(context.DbContext.system("auth")):
             user, auth = self.authenticate_key(key, request)
         context.apply(request_context(request._request, user))
+        # The middleware chose the language before the key was known: the user's own now.
+        activate_request_language(request._request, user)
         return user, auth
 
     def authenticate_header(self, request):

@@ -7,6 +7,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, ProgrammingError, connections
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -41,7 +42,7 @@ def error_body(status_code: int, message: str, *, code: str | None = None, field
     return {
         "error": {
             "code": code or _CODES.get(status_code, "error"),
-            "message": message,
+            "message": str(message),  # a lazy translation, in the request's language
             "fields": fields or {},
         }
     }
@@ -117,13 +118,13 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, RequestDataTooBig):
         rollback_request()
-        return Response(error_body(413, "The request body is too large."), status=413)
+        return Response(error_body(413, _("The request body is too large.")), status=413)
     refused_fields = _insufficient_privilege(exc)
     if refused_fields is not None:
         rollback_request()
         logger.warning("database refused a privileged change: %s", exc.__cause__.diag.column_name)
         return Response(
-            error_body(403, "You may not change this.", fields=refused_fields), status=403
+            error_body(403, _("You may not change this."), fields=refused_fields), status=403
         )
     if isinstance(exc, IntegrityError):
         # A rule PostgreSQL enforces that the input validation did not anticipate: the
@@ -134,8 +135,10 @@ def exception_handler(exc, context):
         return Response(
             error_body(
                 409,
-                "This request conflicts with a rule of the data"
-                + (f" ({constraint})." if constraint else "."),
+                _("This request conflicts with a rule of the data (%(constraint)s).")
+                % {"constraint": constraint}
+                if constraint
+                else _("This request conflicts with a rule of the data."),
                 code="constraint_violation",
             ),
             status=409,
@@ -152,7 +155,7 @@ def exception_handler(exc, context):
         logger.exception("unhandled API error", exc_info=exc)
         rollback_request()
         return Response(
-            error_body(500, "An unexpected error occurred. It has been logged."),
+            error_body(500, _("An unexpected error occurred. It has been logged.")),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
@@ -167,7 +170,7 @@ def exception_handler(exc, context):
         detail = _flatten(exc.detail)
         if isinstance(detail, dict):
             fields = detail
-            message = "Some fields are invalid."
+            message = _("Some fields are invalid.")
             non_field = fields.pop("non_field_errors", None)
             if non_field:
                 message = non_field[0] if isinstance(non_field, list) else str(non_field)

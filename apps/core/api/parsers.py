@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from itertools import accumulate
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError, ValidationError
 
@@ -31,7 +32,9 @@ _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-UNSTORABLE_MESSAGE = "Text may not contain NUL (\\u0000) or unpaired surrogates (\\ud800-\\udfff)."
+UNSTORABLE_MESSAGE = _(
+    "Text may not contain NUL (\\u0000) or unpaired surrogates (\\ud800-\\udfff)."
+)
 
 
 def json_depth(text: str) -> int:
@@ -97,13 +100,18 @@ class JSONParser(parsers.JSONParser):
         try:
             text = stream.read().decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise ParseError(f"JSON parse error - the body is not valid {encoding}.") from exc
+            raise ParseError(
+                _("JSON parse error - the body is not valid %(encoding)s.") % {"encoding": encoding}
+            ) from exc
         if json_depth(text) > MAX_JSON_DEPTH:
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
+            raise ParseError(
+                _("JSON parse error - nested deeper than %(depth)d levels.")
+                % {"depth": MAX_JSON_DEPTH}
+            )
         try:
             data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
         except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from exc
         reject_unstorable(data)
         return data
 

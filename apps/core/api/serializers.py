@@ -1,5 +1,6 @@
 from collections.abc import Mapping
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.core.api.routers import MAX_ID
@@ -22,7 +23,7 @@ class RejectUnknownFieldsMixin:
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             refused = {
-                name: [self.refused_fields.get(name, "This field cannot be set.")]
+                name: [self.refused_fields.get(name, _("This field cannot be set."))]
                 for name in sorted(set(data) - writable)
             }
         try:
@@ -39,7 +40,7 @@ class RejectUnknownFieldsMixin:
 class HttpUrlField(serializers.URLField):
     """http(s) URLs only (no javascript:, data:, ftp:...)."""
 
-    default_error_messages = {"invalid": "Enter an http:// or https:// URL."}
+    default_error_messages = {"invalid": _("Enter an http:// or https:// URL.")}
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -83,7 +84,7 @@ class PrimaryKeyListField(BoundedListField):
     is checked in ONE set-based query, whatever the length of the list (DRF's
     PrimaryKeyRelatedField(many=True) runs one SELECT per item)."""
 
-    default_error_messages = {"does_not_exist": "Unknown ids: {ids}."}
+    default_error_messages = {"does_not_exist": _("Unknown ids: {ids}.")}
 
     def __init__(self, *, queryset, max_length: int, **kwargs):
         self.queryset = queryset

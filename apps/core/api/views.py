@@ -5,6 +5,7 @@ import sys
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -23,7 +24,7 @@ def _is_api(request) -> bool:
 @csrf_exempt
 def api_not_found(request, *args, **kwargs):
     """Unknown /api/ paths answer the API's JSON 404, never Django's HTML page."""
-    return JsonResponse(error_body(404, "Not found."), status=404)
+    return JsonResponse(error_body(404, _("Not found.")), status=404)
 
 
 class ApiRootView(APIView):
@@ -60,13 +61,13 @@ class ApiRootView(APIView):
 
 def bad_request(request, exception=None):
     if _is_api(request):
-        return JsonResponse(error_body(400, "Bad request."), status=400)
+        return JsonResponse(error_body(400, _("Bad request.")), status=400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception=None):
     if _is_api(request):
-        return JsonResponse(error_body(403, "You may not do this."), status=403)
+        return JsonResponse(error_body(403, _("You may not do this.")), status=403)
     return defaults.permission_denied(request, exception)
 
 
@@ -84,14 +85,16 @@ def server_error(request):
         return database_unavailable(request, failure)
     if _is_api(request):
         return JsonResponse(
-            error_body(500, "An unexpected error occurred. It has been logged."), status=500
+            error_body(500, _("An unexpected error occurred. It has been logged.")), status=500
         )
     return defaults.server_error(request)
 
 
 def csrf_failure(request, reason=""):
     if _is_api(request):
-        return JsonResponse(error_body(403, f"CSRF check failed: {reason}"), status=403)
+        return JsonResponse(
+            error_body(403, _("CSRF check failed: %(reason)s") % {"reason": reason}), status=403
+        )
     return csrf.csrf_failure(request, reason)
 
 

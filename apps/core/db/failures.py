@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import Error, InterfaceError, OperationalError
+from django.utils.translation import gettext_lazy as _
 
 QUERY_CANCELED = "57014"  # statement_timeout (or a cancel request)
 # Class 08: connection exceptions; 53: insufficient resources (too many connections, out of
@@ -38,15 +39,15 @@ class DatabaseFailure:
 
 
 TIMEOUT = DatabaseFailure(
-    "database_timeout", "The database took too long to answer. Try again in a moment."
+    "database_timeout", _("The database took too long to answer. Try again in a moment.")
 )
 UNAVAILABLE = DatabaseFailure(
-    "database_unavailable", "The database is unavailable. Try again in a moment."
+    "database_unavailable", _("The database is unavailable. Try again in a moment.")
 )
 
 RACE = DatabaseFailure(
     "concurrent_update",
-    "Another request changed the same data at the same moment; nothing was saved. Try again.",
+    _("Another request changed the same data at the same moment; nothing was saved. Try again."),
     status=409,
 )
 

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.core.api.serializers import (
@@ -69,7 +70,7 @@ class ListingCardSerializer(serializers.ModelSerializer):
 
     def to_representation(self, row):
         # The hot path of every read: a plain dict from a selector's row (selectors.CARD_FIELDS
-        # and RELATIONS), same fields and formats as the declared ones — DRF's field-by-field
+        # and relations()), same fields and formats as the declared ones — DRF's field-by-field
         # machinery and model instances cost more than the query.
         return listing_card(row)
 
@@ -218,7 +219,7 @@ class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
             raise serializers.ValidationError(
                 {
                     "longitude" if lng is None else "latitude": [
-                        "Give latitude and longitude together."
+                        _("Give latitude and longitude together.")
                     ]
                 }
             )
@@ -247,9 +248,9 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["to"] <= attrs["from"]:
-            raise serializers.ValidationError({"to": ["Must be after from."]})
+            raise serializers.ValidationError({"to": [_("Must be after from.")]})
         if (attrs["to"] - attrs["from"]).days > 366:
-            raise serializers.ValidationError({"to": ["Ask for at most a year at once."]})
+            raise serializers.ValidationError({"to": [_("Ask for at most a year at once.")]})
         return attrs
 
 

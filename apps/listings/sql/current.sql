@@ -30,29 +30,32 @@ END;
 $function$;
 COMMENT ON FUNCTION categories_prevent_cycle() IS 'Refuses a category parent that would make the category tree a cycle.';
 
--- [function] listing_relations(target bigint) — A listing's amenities and tags as one JSON value, so that a list page costs one query.
-CREATE OR REPLACE FUNCTION public.listing_relations(target bigint)
+-- [function] listing_relations(target bigint, lang text) — A listing's amenities and tags, named in lang (en, else French), as one JSON value, so that a list page costs one query.
+CREATE OR REPLACE FUNCTION public.listing_relations(target bigint, lang text)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE PARALLEL SAFE
 AS $function$
 BEGIN
+    -- Names in `lang` ('en'; French otherwise), ordered in that language.
     RETURN jsonb_build_object(
         'amenities', (
-            SELECT COALESCE(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name,
+            SELECT COALESCE(jsonb_agg(jsonb_build_object('id', a.id, 'name', n.name,
                                                          'icon', a.icon, 'category', a.category)
-                                      ORDER BY a.category, a.name), '[]')
-            FROM listing_amenities la JOIN amenities a ON a.id = la.amenity_id
+                                      ORDER BY a.category, n.name), '[]')
+            FROM listing_amenities la JOIN amenities a ON a.id = la.amenity_id,
+                 LATERAL (SELECT CASE WHEN lang = 'en' THEN a.name_en ELSE a.name_fr END) n(name)
             WHERE la.listing_id = target),
         'tags', (
-            SELECT COALESCE(jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name,
+            SELECT COALESCE(jsonb_agg(jsonb_build_object('id', t.id, 'name', n.name,
                                                          'slug', t.slug)
-                                      ORDER BY t.name), '[]')
-            FROM listing_tags lt JOIN tags t ON t.id = lt.tag_id
+                                      ORDER BY n.name), '[]')
+            FROM listing_tags lt JOIN tags t ON t.id = lt.tag_id,
+                 LATERAL (SELECT CASE WHEN lang = 'en' THEN t.name_en ELSE t.name_fr END) n(name)
             WHERE lt.listing_id = target));
 END;
 $function$;
-COMMENT ON FUNCTION listing_relations(target bigint) IS 'A listing''s amenities and tags as one JSON value, so that a list page costs one query.';
+COMMENT ON FUNCTION listing_relations(target bigint, lang text) IS 'A listing''s amenities and tags, named in lang (en, else French), as one JSON value, so that a list page costs one query.';
 
 -- [function] listing_search_sync() — Keeps listing_search, the published listings' search projection, in step with listings.
 CREATE OR REPLACE FUNCTION public.listing_search_sync()

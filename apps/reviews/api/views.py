@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -77,7 +78,7 @@ class ReviewViewSet(viewsets.GenericViewSet):
         elif request.user.is_authenticated:
             queryset = selectors.review_list_of_author(user=request.user)
         else:
-            raise ValidationError({"listing": ["Give a listing id."]})
+            raise ValidationError({"listing": [_("Give a listing id.")]})
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(ReviewSerializer(page, many=True).data)
 
