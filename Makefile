@@ -63,7 +63,8 @@ lint: db
 # locale/fr/LC_MESSAGES/django.po (translate the new entries there) and compiles django.mo.
 # Both are committed; tests/i18n fails on an untranslated, fuzzy or stale entry.
 messages: install
-	$(PY) manage.py makemessages --locale fr --no-obsolete --ignore 'node_modules/*' --ignore 'var/*'
+	$(PY) manage.py makemessages --locale fr --no-obsolete --ignore 'tests/*' \
+		--ignore 'node_modules/*' --ignore 'var/*'
 	$(PY) manage.py compilemessages --locale fr --ignore '.venv' --ignore 'node_modules'
 
 format: install

@@ -31,9 +31,12 @@ def preferred_language(user) -> str | None:
 
 def activate_request_language(request, user=None) -> str:
     """Activates the language this request speaks (see the module's docstring)."""
-    language = preferred_language(user) or translation.get_language_from_request(request)
-    translation.activate(language)
+    preferred = preferred_language(user)
+    translation.activate(preferred or translation.get_language_from_request(request))
     request.LANGUAGE_CODE = translation.get_language()
+    # The response then depends on who asks, not only on Accept-Language (LanguageMiddleware
+    # adds Vary: Cookie, Authorization).
+    request.language_from_user = preferred is not None
     return request.LANGUAGE_CODE
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from apps.core import context
 from apps.core.api.exceptions import error_body
@@ -85,6 +86,13 @@ class LanguageMiddleware(LocaleMiddleware):
     def process_request(self, request):
         exempt = request.path_info.startswith(settings.CONTEXT_EXEMPT_PATHS)
         activate_request_language(request, None if exempt else getattr(request, "user", None))
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if getattr(request, "language_from_user", False):
+            # Spoken in the user's language: a shared cache must not serve it to others.
+            patch_vary_headers(response, ("Cookie", "Authorization"))
+        return response
 
 
 class UnstorableInputMiddleware:

@@ -43,6 +43,14 @@ def names_present(table: str) -> models.CheckConstraint:
     )
 
 
+def names_unique(table: str) -> list[models.UniqueConstraint]:
+    """No two rows share a name, in either language."""
+    return [
+        models.UniqueConstraint(fields=[f"name_{language}"], name=f"{table}_name_{language}_unique")
+        for language in ("fr", "en")
+    ]
+
+
 class Category(TranslatedNameMixin, TimeStampedModel):
     """`name` is the active language's (name_fr, name_en: apps.core.i18n)."""
 
@@ -78,8 +86,8 @@ class Category(TranslatedNameMixin, TimeStampedModel):
 
 
 class Tag(TranslatedNameMixin, models.Model):
-    name_fr = models.CharField(_("name (French)"), max_length=50, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=50, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
 
@@ -88,15 +96,15 @@ class Tag(TranslatedNameMixin, models.Model):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
         ordering = ["name_fr"]
-        constraints = [names_present("tags")]
+        constraints = [*names_unique("tags"), names_present("tags")]
 
     def __str__(self) -> str:
         return self.name
 
 
 class Amenity(TranslatedNameMixin, models.Model):
-    name_fr = models.CharField(_("name (French)"), max_length=100, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=100, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
     icon = models.CharField(max_length=50)
     category = models.CharField(max_length=50)
     description = models.TextField(null=True, blank=True)
@@ -108,7 +116,7 @@ class Amenity(TranslatedNameMixin, models.Model):
         verbose_name_plural = _("amenities")
         ordering = ["category", "name_fr"]
         indexes = [models.Index(fields=["category"], name="amenities_category_idx")]
-        constraints = [names_present("amenities")]
+        constraints = [*names_unique("amenities"), names_present("amenities")]
 
     def __str__(self) -> str:
         return self.name

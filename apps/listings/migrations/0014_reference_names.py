@@ -165,22 +165,22 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="amenity",
             name="name_fr",
-            field=models.CharField(max_length=100, unique=True, verbose_name="name (French)"),
+            field=models.CharField(max_length=100, verbose_name="name (French)"),
         ),
         migrations.AlterField(
             model_name="amenity",
             name="name_en",
-            field=models.CharField(max_length=100, unique=True, verbose_name="name (English)"),
+            field=models.CharField(max_length=100, verbose_name="name (English)"),
         ),
         migrations.AlterField(
             model_name="tag",
             name="name_fr",
-            field=models.CharField(max_length=50, unique=True, verbose_name="name (French)"),
+            field=models.CharField(max_length=50, verbose_name="name (French)"),
         ),
         migrations.AlterField(
             model_name="tag",
             name="name_en",
-            field=models.CharField(max_length=50, unique=True, verbose_name="name (English)"),
+            field=models.CharField(max_length=50, verbose_name="name (English)"),
         ),
         migrations.AddConstraint(
             model_name="category",
@@ -197,6 +197,16 @@ class Migration(migrations.Migration):
                 name="categories_parent_name_en_unique",
                 nulls_distinct=False,
             ),
+        ),
+        *(
+            migrations.AddConstraint(
+                model_name=model,
+                constraint=models.UniqueConstraint(
+                    fields=(f"name_{language}",), name=f"{table}_name_{language}_unique"
+                ),
+            )
+            for model, table in (("amenity", "amenities"), ("tag", "tags"))
+            for language in ("fr", "en")
         ),
         migrations.AddConstraint(model_name="category", constraint=names_present("categories")),
         migrations.AddConstraint(model_name="amenity", constraint=names_present("amenities")),
