@@ -21,19 +21,34 @@ class OwnerSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+# Categories, amenities and tags are named in both languages (name_fr, name_en); the API shows
+# one `name`, the request's language's (docs/setup.md, "Languages").
+NAME_HELP = "In the request's language: the user's preferences.language, else Accept-Language."
+
+
+def name_field() -> serializers.CharField:
+    return serializers.CharField(read_only=True, help_text=NAME_HELP)
+
+
 class CategoryBriefSerializer(serializers.ModelSerializer):
+    name = name_field()
+
     class Meta:
         model = Category
         fields = ["id", "name", "slug"]
 
 
 class AmenitySerializer(serializers.ModelSerializer):
+    name = name_field()
+
     class Meta:
         model = Amenity
         fields = ["id", "name", "icon", "category"]
 
 
 class TagSerializer(serializers.ModelSerializer):
+    name = name_field()
+
     class Meta:
         model = Tag
         fields = ["id", "name", "slug"]
@@ -41,7 +56,7 @@ class TagSerializer(serializers.ModelSerializer):
 
 class CategoryTreeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text=NAME_HELP)
     slug = serializers.CharField()
     parent_id = serializers.IntegerField(allow_null=True)
     children = serializers.ListField(child=serializers.DictField())
