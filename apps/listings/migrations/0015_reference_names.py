@@ -127,7 +127,7 @@ def names_present(table: str) -> models.CheckConstraint:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("listings", "0013_staff_listing_writes")]
+    dependencies = [("listings", "0014_listing_search_verbose_name")]
 
     operations = [
         migrations.RemoveConstraint(model_name="category", name="categories_parent_name_unique"),
