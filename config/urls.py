@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import monitoring
 from apps.core import views as core_views
 from apps.core.api.views import api_not_found
 
-admin.site.site_header = "Havre back-office"
-admin.site.site_title = "Havre admin"
-admin.site.index_title = "Marketplace administration"
+admin.site.site_header = _("Havre back-office")
+admin.site.site_title = _("Havre admin")
+admin.site.index_title = _("Marketplace administration")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -5,6 +5,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserCreationForm
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.accounts import selectors, services
 from apps.accounts.models import ApiToken, Profile, Tenant, User
@@ -80,7 +82,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password", "name", "role", "tenant", "audit_history"]}),
         (
-            "Profile",
+            _("Profile"),
             {
                 "fields": [
                     "phone",
@@ -94,8 +96,8 @@ class UserAdmin(DjangoUserAdmin):
                 ]
             },
         ),  # fmt: skip
-        ("Status", {"fields": ["is_verified", "is_active", "last_login", "created_at"]}),
-        ("Permissions", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Status"), {"fields": ["is_verified", "is_active", "last_login", "created_at"]}),
+        (_("Permissions"), {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
     ]
     add_fieldsets = [
         (
@@ -139,35 +141,37 @@ class UserAdmin(DjangoUserAdmin):
 
     has_moderate_permission = holds_permission("accounts.moderate_user")
 
-    @admin.display(description="Email", ordering="email")
+    @admin.display(description=_("Email"), ordering="email")
     def email_address(self, obj):
         return breakable_email(obj.email)
 
-    @admin.display(description="History")
+    @admin.display(description=_("History"))
     def audit_history(self, obj):
         if not obj.pk:
             return "—"
         by_user = reverse("admin:core_auditlog_changelist") + f"?user={obj.pk}"
         return format_html(
-            '{} · <a href="{}">Changes made by this user</a>',
+            '{} · <a href="{}">{}</a>',
             audit_history_link("users", obj.pk),
             by_user,
+            _("Changes made by this user"),
         )
 
-    @admin.action(description="Verify selected users", permissions=["moderate"])
+    @admin.action(description=_("Verify selected users"), permissions=["moderate"])
     def verify(self, request, queryset):
         report(
             self,
             request,
-            "Verified",
+            pgettext_lazy("users", "Verified %(changed)d of %(selected)d selected."),
             services.users_verify(users=queryset, actor=request.user),
             queryset.count(),
         )
 
-    @admin.action(description="Deactivate selected users", permissions=["moderate"])
+    @admin.action(description=_("Deactivate selected users"), permissions=["moderate"])
     def deactivate(self, request, queryset):
         changed = services.users_deactivate(users=queryset, actor=request.user)
-        report(self, request, "Deactivated", changed, queryset.count())
+        done = pgettext_lazy("users", "Deactivated %(changed)d of %(selected)d selected.")
+        report(self, request, done, changed, queryset.count())
 
 
 @admin.register(ApiToken)
@@ -176,14 +180,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
     revoked here through the service, never edited."""
 
     list_display = ["prefix", "name", "user_email", "created_at", "last_used_at", "expires_at"]
-    user_email = email_column("user", "User")
+    user_email = email_column("user", _("User"))
     list_select_related = ["user"]
     fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at"]
     readonly_fields = fields
     # Exact e-mail, answered by the unique index on users.email_key (UserEmailField), or a
     # token's prefix.
     search_fields = ["=user__email", "=prefix"]
-    search_help_text = "Exact e-mail address, or a token's prefix (hvr_...)"
+    search_help_text = _("Exact e-mail address, or a token's prefix (hvr_...)")
     ordering = ["-created_at"]
     show_full_result_count = False
     actions = ["revoke"]
@@ -200,8 +204,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_revoke_permission(self, request):
         return services.may_revoke_others_tokens(request.user)
 
-    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    @admin.action(description=_("Revoke selected tokens"), permissions=["revoke"])
     def revoke(self, request, queryset):
         selected = queryset.count()  # before: the revoked rows are gone afterwards
         revoked = services.tokens_revoke(tokens=queryset, actor=request.user)
-        report(self, request, "Revoked", revoked, selected)
+        done = pgettext_lazy("tokens", "Revoked %(changed)d of %(selected)d selected.")
+        report(self, request, done, revoked, selected)

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from apps.bookings import services
 from apps.bookings.models import Booking
@@ -26,18 +27,18 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     exclude = ["total_cents", "currency"]
     readonly_fields = ["total", "created_at", "audit_history"]
     actions = ["cancel"]
-    guest_email = email_column("guest", "Guest")
+    guest_email = email_column("guest", _("Guest"))
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     has_cancel_permission = holds_permission("bookings.cancel_booking")
 
-    @admin.display(description="Total", ordering="total_cents")
+    @admin.display(description=_("Total"), ordering="total_cents")
     def total(self, obj):
         return money(obj.total_cents, obj.currency)
 
-    @admin.action(description="Cancel selected bookings (with a reason)", permissions=["cancel"])
+    @admin.action(description=_("Cancel selected bookings (with a reason)"), permissions=["cancel"])
     def cancel(self, request, queryset):
         def apply(booking, reason):
             try:
@@ -46,4 +47,4 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
                 self.message_user(request, f"{booking}: {exc}", messages.WARNING)
                 return None
 
-        return action_with_reason(self, request, queryset, title="Cancel bookings", apply=apply)
+        return action_with_reason(self, request, queryset, title=_("Cancel bookings"), apply=apply)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin_tools import (
     BigTableAdmin,
@@ -29,7 +30,7 @@ def audited_tables() -> list[str]:
 class TableFilter(admin.SimpleListFilter):
     """The audited tables are known: no DISTINCT over millions of audit rows to list them."""
 
-    title = "table"
+    title = _("table")
     parameter_name = "table_name"
 
     def lookups(self, request, model_admin):
@@ -43,7 +44,7 @@ class StaffFilter(admin.SimpleListFilter):
     """Who did it, among staff (the usual question). Any other user: their admin page links
     to ?user=<id>. Listing every user present in millions of rows would be a query of its own."""
 
-    title = "user"
+    title = _("user")
     parameter_name = "user"
 
     def lookups(self, request, model_admin):
@@ -113,23 +114,23 @@ class AuditLogAdmin(ReadOnlyAdminMixin, BigTableAdmin):
     def get_changelist(self, request, **kwargs):
         return AuditLogChangeList
 
-    @admin.display(description="Row")
+    @admin.display(description=_("Row"))
     def row(self, obj):
         label = f"{obj.table_name} #{obj.record_id}"
         url = getattr(obj, "row_url", None)
         return format_html('<a href="{}">{}</a>', url, label) if url else label
 
-    @admin.display(description="Who", ordering="user")
+    @admin.display(description=_("Who"), ordering="user")
     def who(self, obj):
         return breakable_email(obj.user.email) if obj.user_id and obj.user else obj.actor or "—"
 
-    @admin.display(description="Audited row")
+    @admin.display(description=_("Audited row"))
     def audited_row(self, obj):
         model = model_of_table(obj.table_name)
         if model is None or model not in self.admin_site._registry:
-            return "— (not in the back-office)"
+            return _("— (not in the back-office)")
         if obj.record_id not in existing_ids(model, [obj.record_id]):
-            return "— (deleted)"
+            return _("— (deleted)")
         url = admin_change_url(self.admin_site, model, obj.record_id)
         return format_html(
             '<a href="{}">{} #{}</a>', url, model._meta.verbose_name.capitalize(), obj.record_id
@@ -140,7 +141,7 @@ class AuditLogAdmin(ReadOnlyAdminMixin, BigTableAdmin):
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
 
-    @admin.display(description="Changes")
+    @admin.display(description=_("Changes"))
     def changes_table(self, obj):
         if not obj.changes:
             return "—"
@@ -153,16 +154,19 @@ class AuditLogAdmin(ReadOnlyAdminMixin, BigTableAdmin):
             ),
         )
         return format_html(
-            '<table class="audit-changes"><thead><tr><th>Column</th><th>Before</th>'
-            "<th>After</th></tr></thead><tbody>{}</tbody></table>",
+            '<table class="audit-changes"><thead><tr><th>{}</th><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("Column"),
+            _("Before"),
+            _("After"),
             rows,
         )
 
-    @admin.display(description="Old data")
+    @admin.display(description=_("Old data"))
     def old_data_pretty(self, obj):
         return _pretty(obj.old_data)
 
-    @admin.display(description="New data")
+    @admin.display(description=_("New data"))
     def new_data_pretty(self, obj):
         return _pretty(obj.new_data)
 

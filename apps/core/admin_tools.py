@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.api.routers import MAX_ID
 
@@ -138,7 +139,10 @@ def filter_int(value: str, *, low: int = 1, high: int = MAX_ID) -> int:
     """A list filter's whole-number parameter. Anything else raises IncorrectLookupParameters,
     which the changelist answers with its own "?e=1" redirect instead of a 500."""
     if not (value.isascii() and value.isdigit()) or not low <= int(value[:20]) <= high:
-        raise IncorrectLookupParameters(f"{value[:20]!r} is not a number from {low} to {high}.")
+        raise IncorrectLookupParameters(
+            _("%(value)r is not a number from %(low)d to %(high)d.")
+            % {"value": value[:20], "low": low, "high": high}
+        )
     return int(value)
 
 
@@ -177,7 +181,7 @@ class BigTableAdmin(IndexedSearchMixin, QueryInitialDataMixin, admin.ModelAdmin)
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason", widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000
     )
 
 
@@ -191,7 +195,10 @@ def action_with_reason(modeladmin, request, queryset, *, title, apply):
             for obj in queryset:
                 changed += int(bool(apply(obj, form.cleaned_data["reason"])))
             modeladmin.message_user(
-                request, f"{title}: {changed} of {len(queryset)} changed.", messages.SUCCESS
+                request,
+                _("%(title)s: %(changed)d of %(selected)d changed.")
+                % {"title": title, "changed": changed, "selected": len(queryset)},
+                messages.SUCCESS,
             )
             return None
     else:
@@ -211,9 +218,12 @@ def action_with_reason(modeladmin, request, queryset, *, title, apply):
     )
 
 
-def report(modeladmin, request, verb: str, changed: int, selected: int) -> None:
+def report(modeladmin, request, done: str, changed: int, selected: int) -> None:
+    """`done` is the translated sentence, with %(changed)d and %(selected)d: "Published
+    %(changed)d of %(selected)d selected." (a whole sentence per action, for the grammar of
+    each language)."""
     level = messages.SUCCESS if changed else messages.WARNING
-    modeladmin.message_user(request, f"{verb} {changed} of {selected} selected.", level)
+    modeladmin.message_user(request, done % {"changed": changed, "selected": selected}, level)
 
 
 def audit_history_link(table: str, record_id) -> str:
@@ -227,7 +237,7 @@ class AuditHistoryMixin:
     """For the admin of an audited table: a "History" field (list it in readonly_fields) that
     links to the row's audit trail."""
 
-    @admin.display(description="History")
+    @admin.display(description=_("History"))
     def audit_history(self, obj):
         return audit_history_link(self.model._meta.db_table, obj.pk) if obj.pk else "—"
 
@@ -295,10 +305,10 @@ class MoneyField(forms.Field):
 
     widget = CentsInput
     default_error_messages = {
-        "invalid": "Enter an amount such as 120 or 120.50.",
-        "decimals": "Give at most two decimals (cents).",
-        "min_value": "The amount is at least %(limit)s.",
-        "max_value": "The amount is at most %(limit)s.",
+        "invalid": _("Enter an amount such as 120 or 120.50."),
+        "decimals": _("Give at most two decimals (cents)."),
+        "min_value": _("The amount is at least %(limit)s."),
+        "max_value": _("The amount is at most %(limit)s."),
     }
 
     def __init__(self, *, min_cents: int | None = None, max_cents: int | None = None, **kwargs):
@@ -367,7 +377,7 @@ class MoneyAdminMixin:
                 required=not db_field.blank,
                 min_cents=low,
                 max_cents=high,
-                help_text="In currency units; stored in cents.",
+                help_text=_("In currency units; stored in cents."),
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.admin_tools import (
     AuditHistoryMixin,
@@ -56,7 +58,7 @@ class CategoryAdmin(QueryInitialDataMixin, admin.ModelAdmin):
         )
         return super().get_queryset(request).annotate(tree_path=path).order_by("tree_path")
 
-    @admin.display(description="Name")
+    @admin.display(description=_("Name"))
     def indented_name(self, obj):
         depth = len(getattr(obj, "tree_path", None) or [obj.name]) - 1
         return format_html("{}{}", "— " * depth, obj.name)
@@ -115,25 +117,25 @@ class ListingVersionInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by", "listing")
 
-    @admin.display(description="Price")
+    @admin.display(description=_("Price"))
     def price(self, obj):
         return money(obj.price_cents, obj.listing.currency)
 
     @admin.display(description="")
     def revert(self, obj):
         return format_html(
-            '<button type="submit" name="_revert_to" value="{}" class="button">'
-            "Revert to this version</button>",
+            '<button type="submit" name="_revert_to" value="{}" class="button">{}</button>',
             obj.pk,
+            _("Revert to this version"),
         )
 
 
 class DeletedFilter(ConditionFilter):
-    title = "deleted"
+    title = _("deleted")
     parameter_name = "deleted"
     conditions = {
-        "no": ("Not deleted", models.Q(deleted_at__isnull=True)),
-        "yes": ("Deleted", models.Q(deleted_at__isnull=False)),
+        "no": (_("Not deleted"), models.Q(deleted_at__isnull=True)),
+        "yes": (_("Deleted"), models.Q(deleted_at__isnull=False)),
     }
 
 
@@ -141,7 +143,7 @@ class CityFilter(admin.SimpleListFilter):
     """The cities in use, read by a loose index scan on (city, status): one index probe per
     distinct city instead of a DISTINCT over every listing."""
 
-    title = "city"
+    title = _("city")
     parameter_name = "city"
 
     def lookups(self, request, model_admin):
@@ -160,13 +162,13 @@ class CityFilter(admin.SimpleListFilter):
 
 
 def moderation_action(
-    verb: str, past: str, service: str, *, skip_status=None, name=None, **options
+    name: str, description: str, done: str, service: str, *, skip_status=None, **options
 ):
-    """The ListingAdmin action "<verb> selected listings": services.<service>(listing=…,
-    actor=the staff user, **options) on each selected listing (but those already in
-    `skip_status`), reported as "<past> n of m selected"."""
+    """The ListingAdmin action `name` ("Publish selected listings"): services.<service>(
+    listing=…, actor=the staff user, **options) on each selected listing (but those already in
+    `skip_status`), reported by `done` ("Published %(changed)d of %(selected)d selected.")."""
 
-    @admin.action(description=f"{verb.capitalize()} selected listings", permissions=["moderate"])
+    @admin.action(description=description, permissions=["moderate"])
     def action(modeladmin, request, queryset):
         if skip_status is not None:
             queryset = queryset.exclude(status=skip_status)
@@ -174,11 +176,11 @@ def moderation_action(
         modeladmin._apply(
             request,
             queryset,
-            past,
+            done,
             lambda listing: apply(listing=listing, actor=request.user, **options),
         )
 
-    action.__name__ = name or verb
+    action.__name__ = name
     return action
 
 
@@ -192,7 +194,7 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
     ]  # fmt: skip
     list_display_links = ["title"]
     money_fields = {"price_cents": "currency"}
-    owner_email = email_column("owner", "Owner")
+    owner_email = email_column("owner", _("Owner"))
     list_filter = ["status", "is_active", DeletedFilter, "category", "tenant", CityFilter]
     list_select_related = ["owner"]
     search_fields = ["title", "=owner__email", "=city"]
@@ -204,14 +206,14 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["title", "description", "owner", "category", "tenant", "status"]}),
-        ("Price and capacity", {"fields": [
+        (_("Price and capacity"), {"fields": [
             "price_cents", "currency", "beds", "baths", "max_guests", "area", "floor",
         ]}),
-        ("Place", {"fields": ["address", "city", "latitude", "longitude"]}),
-        ("Publication", {"fields": [
+        (_("Place"), {"fields": ["address", "city", "latitude", "longitude"]}),
+        (_("Publication"), {"fields": [
             "is_active", "slug", "meta_title", "meta_description", "photos", "photo_previews",
         ]}),
-        ("Record", {"fields": [
+        (_("Record"), {"fields": [
             "rating_avg", "review_count", "created_at", "updated_at", "deleted_at", "deleted_by",
             "audit_history",
         ]}),
@@ -227,24 +229,24 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
 
     has_moderate_permission = holds_permission("listings.moderate_listing")
 
-    @admin.display(description="Price", ordering="price_cents")
+    @admin.display(description=_("Price"), ordering="price_cents")
     def price(self, obj):
         return money(obj.price_cents, obj.currency)
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def state(self, obj):
         status = obj.get_status_display()
-        return status if obj.is_active else format_html("{}<br>(inactive)", status)
+        return status if obj.is_active else format_html("{}<br>({})", status, _("inactive"))
 
-    @admin.display(description="Rating", ordering="rating_avg")
+    @admin.display(description=_("Rating"), ordering="rating_avg")
     def rating(self, obj):
         return "—" if obj.rating_avg is None else f"{obj.rating_avg:.1f}"
 
-    @admin.display(description="Photo")
+    @admin.display(description=_("Photo"))
     def thumbnail(self, obj):
         return photo_thumbnails(obj.photos, size=64, limit=1)
 
-    @admin.display(description="Previews")
+    @admin.display(description=_("Previews"))
     def photo_previews(self, obj):
         return photo_thumbnails(obj.photos, size=160)
 
@@ -261,11 +263,13 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
         if version_id:
             version = ListingVersion.objects.get(pk=version_id, listing=obj)
             services.listing_revert_to_version(listing=obj, version=version, actor=request.user)
-            self.message_user(request, f"Reverted to version {version.version}.")
+            self.message_user(
+                request, _("Reverted to version %(version)d.") % {"version": version.version}
+            )
             return self.response_post_save_change(request, obj)
         return super().response_change(request, obj)
 
-    def _apply(self, request, queryset, verb, change):
+    def _apply(self, request, queryset, done, change):
         changed = 0
         for listing in queryset:
             try:
@@ -274,16 +278,38 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
                 changed += int(before != (listing.status, listing.is_active, listing.deleted_at))
             except (DomainError, ValidationError) as exc:
                 self.message_user(request, f"{listing}: {exc}", messages.WARNING)
-        report(self, request, verb, changed, len(queryset))
+        report(self, request, done, changed, len(queryset))
 
     publish = moderation_action(
-        "publish", "Published", "listing_publish", skip_status=ListingStatus.PUBLISHED
+        "publish",
+        _("Publish selected listings"),
+        pgettext_lazy("listings", "Published %(changed)d of %(selected)d selected."),
+        "listing_publish",
+        skip_status=ListingStatus.PUBLISHED,
     )
     archive = moderation_action(
-        "archive", "Archived", "listing_archive", skip_status=ListingStatus.ARCHIVED
+        "archive",
+        _("Archive selected listings"),
+        pgettext_lazy("listings", "Archived %(changed)d of %(selected)d selected."),
+        "listing_archive",
+        skip_status=ListingStatus.ARCHIVED,
     )
-    deactivate = moderation_action("deactivate", "Deactivated", "listing_set_active", active=False)
+    deactivate = moderation_action(
+        "deactivate",
+        _("Deactivate selected listings"),
+        pgettext_lazy("listings", "Deactivated %(changed)d of %(selected)d selected."),
+        "listing_set_active",
+        active=False,
+    )
     soft_delete = moderation_action(
-        "soft-delete", "Deleted", "listing_soft_delete", name="soft_delete"
+        "soft_delete",
+        _("Soft-delete selected listings"),
+        pgettext_lazy("listings", "Deleted %(changed)d of %(selected)d selected."),
+        "listing_soft_delete",
     )
-    restore = moderation_action("restore", "Restored", "listing_restore")
+    restore = moderation_action(
+        "restore",
+        _("Restore selected listings"),
+        pgettext_lazy("listings", "Restored %(changed)d of %(selected)d selected."),
+        "listing_restore",
+    )

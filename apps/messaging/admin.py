@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin_tools import (
     AuditHistoryMixin,
@@ -14,11 +15,11 @@ from apps.messaging.models import Message
 
 
 class QueueFilter(ConditionFilter):
-    title = "moderation queue"
+    title = _("moderation queue")
     parameter_name = "queue"
     conditions = {
-        "spam": ("Marked as spam", Q(is_spam=True)),
-        "reported": ("Reported by a recipient", Q(reported_at__isnull=False)),
+        "spam": (_("Marked as spam"), Q(is_spam=True)),
+        "reported": (_("Reported by a recipient"), Q(reported_at__isnull=False)),
     }
 
 
@@ -27,8 +28,8 @@ class MessageAdmin(AuditHistoryMixin, BigTableAdmin):
     list_display = [
         "subject", "sender_email", "recipient_email", "is_spam", "reported_at", "created_at",
     ]  # fmt: skip
-    sender_email = email_column("sender", "Sender")
-    recipient_email = email_column("recipient", "Recipient")
+    sender_email = email_column("sender", _("Sender"))
+    recipient_email = email_column("recipient", _("Recipient"))
     list_filter = [QueueFilter, "is_spam", "is_read", "is_archived"]
     list_select_related = ["sender", "recipient"]
     search_fields = ["=sender__email", "=recipient__email", "subject"]
@@ -51,14 +52,16 @@ class MessageAdmin(AuditHistoryMixin, BigTableAdmin):
 
     has_moderate_permission = holds_permission("messaging.moderate_message")
 
-    @admin.action(description="Mark selected messages as spam", permissions=["moderate"])
+    @admin.action(description=_("Mark selected messages as spam"), permissions=["moderate"])
     def mark_spam(self, request, queryset):
         selected = queryset.count()
         changed = services.messages_mark_spam(messages=queryset, is_spam=True, actor=request.user)
-        report(self, request, "Marked as spam", changed, selected)
+        done = _("Marked %(changed)d of %(selected)d selected as spam.")
+        report(self, request, done, changed, selected)
 
-    @admin.action(description="Mark selected messages as not spam", permissions=["moderate"])
+    @admin.action(description=_("Mark selected messages as not spam"), permissions=["moderate"])
     def mark_not_spam(self, request, queryset):
         selected = queryset.count()
         changed = services.messages_mark_spam(messages=queryset, is_spam=False, actor=request.user)
-        report(self, request, "Marked as not spam", changed, selected)
+        done = _("Marked %(changed)d of %(selected)d selected as not spam.")
+        report(self, request, done, changed, selected)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin_tools import (
     AuditHistoryMixin,
@@ -15,7 +16,7 @@ from apps.reviews.models import Review
 class RatingFilter(admin.SimpleListFilter):
     """Static choices: no SELECT DISTINCT over every review to list five numbers."""
 
-    title = "rating"
+    title = _("rating")
     parameter_name = "rating"
 
     def lookups(self, request, model_admin):
@@ -45,21 +46,22 @@ class ReviewAdmin(AuditHistoryMixin, BigTableAdmin):
 
     has_moderate_permission = holds_permission("reviews.moderate_review")
 
-    @admin.action(description="Hide selected reviews (with a reason)", permissions=["moderate"])
+    @admin.action(description=_("Hide selected reviews (with a reason)"), permissions=["moderate"])
     def hide(self, request, queryset):
         return action_with_reason(
             self,
             request,
             queryset,
-            title="Hide reviews",
+            title=_("Hide reviews"),
             apply=lambda review, reason: services.review_hide(
                 review=review, reason=reason, actor=request.user
             ),
         )
 
-    @admin.action(description="Unhide selected reviews", permissions=["moderate"])
+    @admin.action(description=_("Unhide selected reviews"), permissions=["moderate"])
     def unhide(self, request, queryset):
         hidden = list(queryset.filter(is_hidden=True))
         for review in hidden:
             services.review_unhide(review=review, actor=request.user)
-        report(self, request, "Unhid", len(hidden), queryset.count())
+        done = _("Unhid %(changed)d of %(selected)d selected.")
+        report(self, request, done, len(hidden), queryset.count())

@@ -17,7 +17,7 @@ PO = LOCALE / "fr" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 # What `make messages` leaves out (the Makefile's --ignore).
 IGNORED = ["tests/*", "node_modules/*", "var/*"]
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\w*\}")
 
 
 def read_po(path: Path) -> list[dict]:
@@ -75,6 +75,7 @@ def test_translations_keep_every_placeholder():
             assert sorted(PLACEHOLDER.findall(translation)) == expected, entry["msgid"]
 
 
+@pytest.mark.django_db  # every command tells PostgreSQL who runs it (apps/core/commands.py)
 def test_the_po_holds_exactly_the_strings_of_the_code(tmp_path, settings, monkeypatch):
     """`make messages` run now would add or drop nothing: makemessages in a copy of the
     project (it writes into the locale/ above the files it reads)."""
@@ -104,11 +105,13 @@ def test_the_committed_mo_is_compiled_from_the_po():
 
     expected = {}
     for entry in messages(read_po(PO)):
+        # gettext keys a message with a context as "context\x04message".
+        msgid = "\x04".join(filter(None, [entry.get("msgctxt"), entry["msgid"]]))
         if "msgid_plural" in entry:
             for n in range(2):
-                expected[(entry["msgid"], n)] = entry[f"msgstr[{n}]"]
+                expected[(msgid, n)] = entry[f"msgstr[{n}]"]
         else:
-            expected[entry["msgid"]] = entry["msgstr"]
+            expected[msgid] = entry["msgstr"]
     assert {key: value for key, value in catalog.items() if key != ""} == expected, (
         "run `make messages`"
     )
