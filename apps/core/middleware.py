@@ -109,10 +109,17 @@ class UnstorableInputMiddleware:
         path = self._unstorable(request, api=api)
         if path is None:
             return self.get_response(request)
+        # Answered above LanguageMiddleware, before anyone is signed in: in Accept-Language's
+        # language, else LANGUAGE_CODE.
+        language = activate_request_language(request)
         if api:
             fields = unstorable_error(path)
-            return JsonResponse(error_body(400, UNSTORABLE_MESSAGE, fields=fields), status=400)
-        return HttpResponseBadRequest(f"{'.'.join(path)}: {UNSTORABLE_MESSAGE}")
+            response = JsonResponse(error_body(400, UNSTORABLE_MESSAGE, fields=fields), status=400)
+        else:
+            response = HttpResponseBadRequest(f"{'.'.join(path)}: {UNSTORABLE_MESSAGE}")
+        response.headers["Content-Language"] = language
+        patch_vary_headers(response, ("Accept-Language",))
+        return response
 
     @staticmethod
     def _unstorable(request, *, api: bool) -> tuple[str, ...] | None:

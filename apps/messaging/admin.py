@@ -56,12 +56,12 @@ class MessageAdmin(AuditHistoryMixin, BigTableAdmin):
     def mark_spam(self, request, queryset):
         selected = queryset.count()
         changed = services.messages_mark_spam(messages=queryset, is_spam=True, actor=request.user)
-        done = _("Marked %(changed)d of %(selected)d selected as spam.")
+        done = _("Marked as spam %(changed)d of %(selected)d selected.")
         report(self, request, done, changed, selected)
 
     @admin.action(description=_("Mark selected messages as not spam"), permissions=["moderate"])
     def mark_not_spam(self, request, queryset):
         selected = queryset.count()
         changed = services.messages_mark_spam(messages=queryset, is_spam=False, actor=request.user)
-        done = _("Marked %(changed)d of %(selected)d selected as not spam.")
+        done = _("Marked as not spam %(changed)d of %(selected)d selected.")
         report(self, request, done, changed, selected)

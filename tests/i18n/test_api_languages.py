@@ -179,3 +179,19 @@ def test_postgresql_refuses_any_other_language_in_raw_sql_as_app_user(preference
         execute("""UPDATE users SET preferences = '{"language": "en"}' WHERE id = %s""", [user.pk])
     user.refresh_from_db()
     assert user.preferences == {"language": "en"}
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "Le texte ne peut contenir ni NUL (\\u0000) ni demi-code isolé (\\ud800-\\udfff)."),
+        ("en", "Text may not contain NUL (\\u0000) or unpaired surrogates (\\ud800-\\udfff)."),
+    ],
+)
+def test_input_refused_before_anyone_is_known_speaks_the_accept_language(language, text):
+    """UnstorableInputMiddleware answers above LanguageMiddleware."""
+    response = speaking(client_for(), language).get("/api/v1/listings/?city=a%00b")
+
+    assert error(response, 400, "invalid") == {"city": {"0": [text]}}
+    assert message(response) == text
+    assert response["Content-Language"] == language
