@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = _("Accounts")
     # Tables no model maps, listed in this app's sql/current.sql (apps/core/db/catalog.py).
     database_tables = ("user_search",)
     # Tables whose triggers write audit_logs (the audit admin's table filter lists them).

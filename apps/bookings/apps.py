@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class BookingsConfig(AppConfig):
     name = "apps.bookings"
     label = "bookings"
-    verbose_name = "Bookings"
+    verbose_name = _("Bookings")
     # Named after listings, but reads bookings and is defined in bookings' migrations (see
     # apps/core/db/catalog.py: which app's sql/current.sql lists a function).
     database_functions = ("listing_booked_ranges",)

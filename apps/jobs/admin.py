@@ -2,6 +2,7 @@
 jobs can be retried. Read-only otherwise (procrastinate's own admin is replaced by this one)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from apps.core.admin_tools import ReadOnlyAdminMixin, holds_permission, report
@@ -46,22 +47,23 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.jobs_with_last_error()
 
-    @admin.display(description="last failed at")
+    @admin.display(description=_("last failed at"))
     def last_failed_at(self, job):
         return job.last_failed_at
 
-    @admin.display(description="last error")
+    @admin.display(description=_("last error"))
     def last_error(self, job):
         return job.last_error or "—"
 
-    @admin.display(description="last error")
+    @admin.display(description=_("last error"))
     def short_error(self, job):
         return (job.last_error or "")[:120]
 
     has_retry_permission = holds_permission(services.RETRY_PERMISSION)
 
-    @admin.action(description="Retry the selected failed jobs now", permissions=["retry"])
+    @admin.action(description=_("Retry the selected failed jobs now"), permissions=["retry"])
     def retry(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
         retried = services.jobs_retry(job_ids=ids, actor=request.user)
-        report(self, request, "Queued another attempt of", retried, len(ids))
+        done = _("Queued another attempt of %(changed)d of %(selected)d selected.")
+        report(self, request, done, retried, len(ids))

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class JobsConfig(AppConfig):
     name = "apps.jobs"
     label = "jobs"
-    verbose_name = "Jobs"
+    verbose_name = _("Jobs")
     # procrastinate's tables and functions (its own migrations, app label "procrastinate") are
     # the queue this app runs: their grants, policies and comments live in this app's
     # migrations, so apps/jobs/sql/current.sql lists them.

@@ -1,5 +1,6 @@
 """Writes to the job queue from the back office."""
 
+from django.utils.translation import gettext as _
 from procrastinate import utils as procrastinate_utils
 from procrastinate.contrib.django import app
 
@@ -14,7 +15,7 @@ def jobs_retry(*, job_ids: list[int], actor) -> int:
     """Queue another attempt, due now, of each failed job among `job_ids`; how many. The
     actor needs procrastinate.change_procrastinatejob (the admin's retry action)."""
     if not actor.has_perm(RETRY_PERMISSION):
-        raise PermissionDenied("You may not retry jobs.")
+        raise PermissionDenied(_("You may not retry jobs."))
     from procrastinate.contrib.django.models import ProcrastinateJob
 
     retried = 0

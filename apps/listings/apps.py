@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ListingsConfig(AppConfig):
     name = "apps.listings"
     label = "listings"
-    verbose_name = "Listings"
+    verbose_name = _("Listings")
     # Tables whose triggers write audit_logs (the audit admin's table filter lists them).
     audited_tables = (
         "listings",

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
     name = "apps.messaging"
     label = "messaging"
-    verbose_name = "Messaging"
+    verbose_name = _("Messaging")
     # Tables whose triggers write audit_logs (the audit admin's table filter lists them).
     audited_tables = ("messages",)
     # backup_verify: each restored main table read joined to the rows it points to.

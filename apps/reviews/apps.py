@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewsConfig(AppConfig):
     name = "apps.reviews"
     label = "reviews"
-    verbose_name = "Reviews"
+    verbose_name = _("Reviews")
     # Named after listings, but computed from reviews and defined in reviews' migrations (see
     # apps/core/db/catalog.py: which app's sql/current.sql lists a function).
     database_functions = ("listings_refresh_rating",)
