@@ -7,8 +7,9 @@ Run as many as you like, on as many machines: each job is taken by one worker on
 (procrastinate_fetch_job_v2 locks it, FOR UPDATE SKIP LOCKED)."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from apps.core.management.base import BaseCommand
 from apps.jobs.worker import worker_app
 
 

@@ -7,9 +7,10 @@ send job in one transaction; a running worker (`manage.py worker`) sends it.
 import uuid
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from apps.core.context import DbContext, db_context
+from apps.core.management.base import BaseCommand
 from apps.notifications.services import notify
 
 
