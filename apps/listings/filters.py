@@ -8,7 +8,14 @@ from drf_spectacular.utils import extend_schema_field
 
 from apps.core.api.routers import MAX_ID
 from apps.core.dates import validate_query_date
-from apps.listings.selectors import DEFAULT_ORDERING, ORDERINGS, RELEVANCE
+from apps.listings.models import CURRENCIES
+from apps.listings.selectors import (
+    DEFAULT_ORDERING,
+    DEFAULT_SEARCH_CURRENCY,
+    ORDERINGS,
+    RELEVANCE,
+    SEARCH_CANDIDATES,
+)
 
 MAX_STAY_SEARCH_DAYS = 366
 
@@ -95,12 +102,20 @@ class ListingSearchFilter(filters.FilterSet):
     min_price = IntegerFilter(
         min_value=0,
         max_value=100_000_000,
-        help_text="Lowest nightly price, in cents of the listing's currency (12000 = 120.00).",
+        help_text="Lowest nightly price, in cents of `currency` (12000 = 120.00): only listings "
+        "priced in that currency match (prices are never converted).",
     )
     max_price = IntegerFilter(
         min_value=0,
         max_value=100_000_000,
-        help_text="Highest nightly price, in cents of the listing's currency; at least min_price.",
+        help_text="Highest nightly price, in cents of `currency`; at least min_price.",
+    )
+    currency = filters.ChoiceFilter(
+        choices=[(code, code) for code in CURRENCIES],
+        empty_label=None,
+        help_text="Only listings priced in this currency (ISO 4217). With min_price or "
+        f"max_price it defaults to {DEFAULT_SEARCH_CURRENCY}: a price range compares prices in "
+        "one currency, never 12,000 USD cents with 12,000 EUR cents.",
     )
     beds = IntegerFilter(min_value=0, max_value=50, help_text="At least this many beds.")
     baths = IntegerFilter(min_value=0, max_value=50, help_text="At least this many bathrooms.")
@@ -115,8 +130,11 @@ class ListingSearchFilter(filters.FilterSet):
     )
     q = filters.CharFilter(
         max_length=200,
-        help_text="Full-text search in title and description (French stemming; web-search "
-        'syntax: "exact phrase", -excluded, or).',
+        help_text="Full-text search in title and description (French stemming, accents "
+        'ignored: chateau finds Château; web-search syntax: "exact phrase", -excluded, or). '
+        f"Ordered by {RELEVANCE}, the {SEARCH_CANDIDATES} most recently created matching "
+        "listings are ranked (all of them when fewer match), best match first; older matches "
+        "are left out of a relevance search. Other orderings return every match.",
     )
     bbox = BBoxFilter(
         help_text="Bounding box `min_lng,min_lat,max_lng,max_lat` in decimal degrees (WGS 84), "

@@ -2,8 +2,20 @@
 
 import datetime as dt
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import BooleanField, Exists, F, FloatField, JSONField, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
@@ -35,6 +47,8 @@ ORDERINGS = {
     "relevance": ("-rank", "-listing_id"),
 }
 DEFAULT_ORDERING = "-created_at"
+# Prices are compared in one currency: a price range without `currency` means euros.
+DEFAULT_SEARCH_CURRENCY = "EUR"
 RELEVANCE = "relevance"
 # An owner's listings, newest first.
 MINE_ORDERING = ("-created_at", "-id")
@@ -72,21 +86,78 @@ DETAIL_FIELDS = (
 def listing_search(*, ordering: str | None = None, **filters) -> QuerySet:
     """The public search, as rows of listing_search (listing_id and the ordering's values),
     to paginate; listing_cards() then reads the page's listings. Without an ordering, the most
-    relevant first when `q` is given, else the newest first."""
+    relevant first when `q` is given, else the newest first. With `q`, one query runs here
+    first (listing_search_matches): see _text_search."""
     ordering = ordering or (RELEVANCE if filters.get("q") else DEFAULT_ORDERING)
-    if ordering == RELEVANCE and not filters.get("q"):
+    q = filters.pop("q", None)
+    if ordering == RELEVANCE and not q:
         raise ValueError("Ordering by relevance needs a `q` query.")
-    queryset = apply_search_filters(
-        ListingSearch.objects.filter(tenant_id=RawSQL("app_tenant_id()", [])), **filters
-    )
-    if ordering == RELEVANCE:
-        # ts_rank is computed for the matching rows only; it returns a `real`: cast to double
-        # precision so that the value the cursor carries compares exactly.
-        queryset = queryset.annotate(
-            rank=Cast(SearchRank(F("search_vector"), _tsquery(filters["q"])), FloatField())
-        )
+    queryset = apply_search_filters(_tenant_rows(), **filters)
+    if q:
+        queryset = _text_search(queryset, q, relevance=ordering == RELEVANCE)
     fields = ORDERINGS[ordering]
     return queryset.order_by(*fields).values(*{field.lstrip("-") for field in fields})
+
+
+# How many listings a full-text search ranks by relevance, and the match count up to which it
+# chooses its page among all the matches' ids rather than by walking an order's index.
+SEARCH_CANDIDATES = 500
+
+
+def _tenant_rows() -> QuerySet:
+    return ListingSearch.objects.filter(tenant_id=RawSQL("app_tenant_id()", []))
+
+
+def _text_search(queryset: QuerySet, q: str, *, relevance: bool) -> QuerySet:
+    """The rows of `queryset` matching `q`, at a cost that does not grow with the table.
+
+    First the ids of up to SEARCH_CANDIDATES + 1 matches, always read through the GIN index
+    (listing_search_matches). At most SEARCH_CANDIDATES: the page is chosen among exactly
+    those rows, read by primary key and sorted (a rare word or a typo never walks the date or
+    price index hoping for matches that do not come). More: matches are frequent enough that
+    walking the order's index finds a page after a few rows per match, as the planner
+    estimates from the column's statistics.
+
+    Relevance ranks a bounded set: the SEARCH_CANDIDATES newest matches (all of them when
+    fewer match), by ts_rank, best first. Beyond that, older matches are not ranked at all:
+    a page of 20 is never the whole match set ranked and sorted."""
+    query = _tsquery(q)
+    ids = _matching_ids(q)
+    if not ids:
+        matches = queryset.none()  # no query at all
+    elif len(ids) <= SEARCH_CANDIDATES:
+        matches = queryset.filter(_AnyOf(F("listing_id"), Value(ids)))
+    else:
+        matches = queryset.filter(search_vector=query)
+        if relevance:
+            newest = matches.order_by("-created_at", "-listing_id").values("listing_id")
+            # = ANY(ARRAY(...)): the candidates are read once, then by primary key (an IN
+            # could become a hash join over the whole table).
+            matches = ListingSearch.objects.filter(
+                _AnyOf(F("listing_id"), ArraySubquery(newest[:SEARCH_CANDIDATES]))
+            )
+    if relevance:
+        # ts_rank returns a `real`: cast to double precision so that the value the cursor
+        # carries compares exactly.
+        matches = matches.annotate(rank=Cast(SearchRank(F("search_vector"), query), FloatField()))
+    return matches
+
+
+class _AnyOf(Func):
+    """`value = ANY(array)`: the rows whose key is in an array, read by primary key."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def _matching_ids(q: str) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT listing_search_matches(websearch_to_tsquery(%s::regconfig, %s), %s)",
+            [SEARCH_CONFIG, q, SEARCH_CANDIDATES + 1],
+        )
+        return cursor.fetchone()[0]
 
 
 def _tsquery(q: str) -> SearchQuery:
@@ -100,23 +171,29 @@ def apply_search_filters(
     category=None,
     min_price=None,
     max_price=None,
+    currency=None,
     beds=None,
     baths=None,
     guests=None,
     amenities=(),
     tags=(),
-    q=None,
     bbox=None,
     available_from: dt.date | None = None,
     available_to: dt.date | None = None,
 ) -> QuerySet:
-    """Filters of the public search on a queryset of listing_search."""
+    """Filters of the public search on a queryset of listing_search, but the full-text `q`
+    (listing_search's _text_search). A price range compares listings priced in `currency`
+    (DEFAULT_SEARCH_CURRENCY when not given) only: there is no conversion."""
     if city:
         queryset = queryset.filter(city=city)
     if category is not None:
         queryset = queryset.filter(
             category_id__in=Category.objects.with_descendants(category).values("id")
         )
+    if currency is None and (min_price is not None or max_price is not None):
+        currency = DEFAULT_SEARCH_CURRENCY  # never 12,000 USD read as 120 EUR
+    if currency is not None:
+        queryset = queryset.filter(currency=currency)
     if min_price is not None:
         queryset = queryset.filter(price_cents__gte=min_price)
     if max_price is not None:
@@ -139,8 +216,6 @@ def apply_search_filters(
         queryset = queryset.filter(
             Exists(ListingTag.objects.filter(listing_id=OuterRef("listing_id"), tag_id=tag_id))
         )
-    if q:
-        queryset = queryset.filter(search_vector=_tsquery(q))
     if bbox:
         min_lng, min_lat, max_lng, max_lat = bbox
         queryset = queryset.filter(

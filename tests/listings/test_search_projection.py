@@ -51,8 +51,11 @@ def test_published_listings_enter_it_and_drafts_do_not(system):
         lambda listing: connection.cursor().execute(
             "UPDATE listings SET description = 'Piscine chauffée' WHERE id = %s", [listing.pk]
         ),
+        lambda listing: connection.cursor().execute(
+            "UPDATE listings SET currency = 'CHF' WHERE id = %s", [listing.pk]
+        ),
     ],
-    ids=["queryset-update", "orm-save", "raw-sql", "text"],
+    ids=["queryset-update", "orm-save", "raw-sql", "text", "currency"],
 )
 def test_changes_of_public_columns_are_projected(system, change):
     listing = ListingFactory()

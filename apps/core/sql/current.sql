@@ -12,6 +12,9 @@ CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 -- [extension] pg_trgm — text similarity measurement and index searching based on trigrams
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
+-- [extension] unaccent — text search dictionary that removes accents
+CREATE EXTENSION IF NOT EXISTS unaccent;
+
 -- [function] app_first_changed_column(old_row jsonb, new_row jsonb, columns text[]) — The first of `columns` whose value differs between two rows (as jsonb), or NULL.
 CREATE OR REPLACE FUNCTION public.app_first_changed_column(old_row jsonb, new_row jsonb, columns text[])
  RETURNS text

@@ -10,10 +10,8 @@ from apps.core.api.serializers import (
     RejectUnknownFieldsMixin,
 )
 from apps.core.dates import validate_query_date
-from apps.listings.models import Amenity, Category, Listing, ListingVersion, Tag
+from apps.listings.models import CURRENCIES, Amenity, Category, Listing, ListingVersion, Tag
 from apps.listings.services import MAX_AMENITIES, MAX_PHOTOS, MAX_TAGS
-
-CURRENCIES = ["EUR", "USD", "GBP", "CHF", "CAD", "MAD"]
 
 
 class OwnerSerializer(serializers.Serializer):

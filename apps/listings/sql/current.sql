@@ -57,6 +57,21 @@ END;
 $function$;
 COMMENT ON FUNCTION listing_relations(target bigint, lang text) IS 'A listing''s amenities and tags, named in lang (en, else French), as one JSON value, so that a list page costs one query.';
 
+-- [function] listing_search_matches(query tsquery, cap integer) — The ids of at most cap listings of the tenant matching a full-text query, read through the GIN index whatever the planner estimates: the search's first step.
+CREATE OR REPLACE FUNCTION public.listing_search_matches(query tsquery, cap integer)
+ RETURNS bigint[]
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET enable_seqscan TO 'off'
+ SET enable_indexscan TO 'off'
+AS $function$
+    SELECT coalesce(array_agg(listing_id), '{}')
+    FROM (SELECT listing_id FROM listing_search
+          WHERE tenant_id = app_tenant_id() AND search_vector @@ query
+          LIMIT cap) AS matches
+$function$;
+COMMENT ON FUNCTION listing_search_matches(query tsquery, cap integer) IS 'The ids of at most cap listings of the tenant matching a full-text query, read through the GIN index whatever the planner estimates: the search''s first step.';
+
 -- [function] listing_search_sync() — Keeps listing_search, the published listings' search projection, in step with listings.
 CREATE OR REPLACE FUNCTION public.listing_search_sync()
  RETURNS trigger
@@ -69,7 +84,7 @@ BEGIN
         INSERT INTO listing_search
         SELECT n.id, n.tenant_id, n.search_vector, n.longitude::float8, n.latitude::float8,
                n.city, n.price_cents, n.beds, n.baths, n.max_guests, n.category_id,
-               n.created_at, COALESCE(n.rating_avg, 0)
+               n.created_at, COALESCE(n.rating_avg, 0), n.currency
         FROM new_rows n
         WHERE n.status = 'published' AND n.is_active AND n.deleted_at IS NULL;
     ELSIF TG_OP = 'DELETE' THEN
@@ -87,15 +102,17 @@ BEGIN
         INSERT INTO listing_search
         SELECT n.id, n.tenant_id, n.search_vector, n.longitude::float8, n.latitude::float8,
                n.city, n.price_cents, n.beds, n.baths, n.max_guests, n.category_id,
-               n.created_at, COALESCE(n.rating_avg, 0)
+               n.created_at, COALESCE(n.rating_avg, 0), n.currency
         FROM new_rows n JOIN old_rows o ON o.id = n.id
         WHERE n.status = 'published' AND n.is_active AND n.deleted_at IS NULL
           AND (NOT (o.status = 'published' AND o.is_active AND o.deleted_at IS NULL)
                OR (n.tenant_id, n.latitude, n.longitude, n.city, n.price_cents, n.beds,
-                   n.baths, n.max_guests, n.category_id, n.created_at, n.rating_avg)
+                   n.baths, n.max_guests, n.category_id, n.created_at, n.rating_avg,
+                   n.currency)
                   IS DISTINCT FROM
                   (o.tenant_id, o.latitude, o.longitude, o.city, o.price_cents, o.beds,
-                   o.baths, o.max_guests, o.category_id, o.created_at, o.rating_avg)
+                   o.baths, o.max_guests, o.category_id, o.created_at, o.rating_avg,
+                   o.currency)
                OR n.search_vector IS DISTINCT FROM o.search_vector)
         ON CONFLICT (listing_id) DO UPDATE
             SET tenant_id = EXCLUDED.tenant_id,
@@ -109,7 +126,8 @@ BEGIN
                 max_guests = EXCLUDED.max_guests,
                 category_id = EXCLUDED.category_id,
                 created_at = EXCLUDED.created_at,
-                rating_sort = EXCLUDED.rating_sort;
+                rating_sort = EXCLUDED.rating_sort,
+                currency = EXCLUDED.currency;
     END IF;
     RETURN NULL;
 END;
@@ -200,7 +218,8 @@ SELECT listings.id AS listing_id,
     listings.max_guests,
     listings.category_id,
     listings.created_at,
-    COALESCE(listings.rating_avg, 0::numeric) AS rating_sort
+    COALESCE(listings.rating_avg, 0::numeric) AS rating_sort,
+    listings.currency
    FROM listings
   WHERE listings.status::text = 'published'::text AND listings.is_active AND listings.deleted_at IS NULL;
 COMMENT ON VIEW listing_search_source IS 'What listing_search should hold: the search columns of published, active listings.';
