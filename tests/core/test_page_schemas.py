@@ -104,3 +104,13 @@ def is_valid(member_schema: dict, instance) -> bool:
 
 def item_name(schema: dict, page: dict) -> str:
     return page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[-1]
+
+
+def test_the_numbered_pages_count_is_documented_as_capped():
+    schema = APIClient().get("/api/schema/?format=json").json()
+    operations = {path: body for path, body in list_operations(schema).items() if "oneOf" in body}
+
+    for path, body in operations.items():
+        numbered = next(member for member in body["oneOf"] if member["title"] == NUMBERED)
+        description = numbered["properties"]["count"]["description"]
+        assert "10,000" in description and "lower bound" in description, (path, description)

@@ -172,3 +172,43 @@ def test_mine_versions_and_reviews_page_by_cursor_too():
     assert [len(p) for p in versions] == [2, 2, 2]  # the first version and five changes
     assert [len(p) for p in reviews] == [2, 2, 1]
     assert not any("OFFSET" in s for s in mine_sql + versions_sql + reviews_sql)
+
+
+@pytest.fixture
+def small_count_cap(monkeypatch):
+    """Numbered pages count at most 5 rows here (10,000 in production): the same code path
+    without 10,001 listings."""
+    monkeypatch.setattr("apps.core.api.pagination.COUNT_CAP", 5)
+    return 5
+
+
+def test_numbered_pages_count_exactly_up_to_the_cap(small_count_cap):
+    ListingFactory.create_batch(3, city="Lyon")
+    ListingFactory.create_batch(2, city="Nice")
+
+    page = client_for().get(f"{URL}?page=1&page_size=2&city=Lyon").json()
+    everything = client_for().get(f"{URL}?page=1").json()
+
+    assert page["count"] == 3 and page["next"] is not None
+    assert everything["count"] == 5 and everything["next"] is None
+
+
+def test_beyond_the_cap_count_is_a_lower_bound_and_every_page_is_served(small_count_cap):
+    listings = ListingFactory.create_batch(9)
+    newest_first = [x.pk for x in sorted(listings, key=lambda x: (x.created_at, x.pk))][::-1]
+    client = client_for()
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(f"{URL}?page=1&page_size=2").json()
+    counts = [q["sql"] for q in queries if "COUNT(*)" in q["sql"].upper()]
+    last = client.get(f"{URL}?page=5&page_size=2").json()  # past the counted rows
+    fourth = client.get(f"{URL}?page=4&page_size=2").json()
+
+    assert first["count"] == small_count_cap + 1  # "more than 5"
+    assert len(counts) == 1 and "LIMIT 6" in counts[0], counts  # never a count of every row
+    assert [item["id"] for item in first["results"]] == newest_first[:2]
+    assert fourth["count"] == 9 and fourth["next"] is not None  # the rows up to here, and one
+    assert [item["id"] for item in last["results"]] == newest_first[8:]
+    assert last["count"] == 9 and last["next"] is None and last["previous"] is not None
+    assert client.get(f"{URL}?page=6&page_size=2").status_code == 404
+    assert client.get(f"{URL}?page=0&page_size=2").status_code == 404

@@ -2,7 +2,8 @@
 
 Cursor pages cost the same at any depth (no OFFSET) and stay stable while rows are added —
 the right default for feeds. Passing `page` (and `page_size`) switches to numbered pages with
-a `count`, for UIs that show page numbers.
+a `count`, for UIs that show page numbers. That count is exact up to COUNT_CAP rows and a lower
+bound beyond: an exact count of a million rows costs a scan of all of them on every request.
 """
 
 import datetime as dt
@@ -10,8 +11,11 @@ import math
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs, urlsplit
 
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connection, models
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
 from rest_framework.response import Response
@@ -22,6 +26,14 @@ from apps.core.errors import InvalidCursor
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 1_000
+# Numbered pages count at most this many rows (and one more, to know there are more).
+COUNT_CAP = 10_000
+COUNT_DESCRIPTION = (
+    f"The number of results when at most {COUNT_CAP:,}. Above, a lower bound: "
+    f"{COUNT_CAP + 1:,} (more than {COUNT_CAP:,} match), or on a page beyond that, the rows up "
+    "to the end of this page plus one when there is a next page. Pages past the count are "
+    "still served; counting every match would cost a scan of all of them."
+)
 
 
 def _ordering_field(queryset, name: str) -> models.Field:
@@ -153,10 +165,55 @@ class HavreCursorPagination(CursorPagination):
         return page
 
 
+class CappedCountPaginator(DjangoPaginator):
+    """Django's paginator with a count that stops at COUNT_CAP + 1 rows (`SELECT count(*) FROM
+    (... LIMIT 10001)`): past it, the count is a lower bound, and any page is read (one query
+    of page_size + 1 rows tells whether another follows) until one comes back empty."""
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, models.QuerySet):
+            return self.object_list[: COUNT_CAP + 1].count()
+        return min(len(self.object_list), COUNT_CAP + 1)
+
+    def validate_number(self, number):
+        if self.count <= COUNT_CAP:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self.count <= COUNT_CAP:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage(self.error_messages["no_results"])
+        # At least the rows up to here (and the one after, if any) exist: num_pages, hence
+        # has_next() and `count`, follow.
+        self.count = max(self.count, bottom + len(rows))
+        return self._get_page(rows[: self.per_page], number, self)
+
+
 class HavrePageNumberPagination(PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    django_paginator_class = CappedCountPaginator
+
+    def get_paginated_response_schema(self, schema):
+        page = super().get_paginated_response_schema(schema)
+        page["properties"]["count"] = {
+            **page["properties"]["count"],
+            "description": COUNT_DESCRIPTION,
+        }
+        return page
 
 
 class HavrePagination(BasePagination):
