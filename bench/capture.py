@@ -22,6 +22,19 @@ from apps.core.context import DbContext, db_context  # noqa: E402
 from apps.listings.api.pagination import cursor_token  # noqa: E402
 
 DEEP = 500_000
+# The full-text search's shapes (figures q_<shape>_<order>): a word a listing in 14 has, a
+# word 40 listings have at any scale (seed --scale's châteaux, searched without its accent),
+# a typo nothing matches; each by relevance, by date and by price.
+Q_SHAPES = {"common": "piscine", "rare": "chateau", "none": "piscne"}
+Q_ORDERS = {"relevance": "relevance", "date": "-created_at", "price": "price_cents"}
+
+
+def q_shape_urls() -> dict[str, str]:
+    return {
+        f"q_{shape}_{order}": f"/api/v1/listings/?{urlencode({'q': q, 'ordering': ordering})}"
+        for shape, q in Q_SHAPES.items()
+        for order, ordering in Q_ORDERS.items()
+    }
 
 
 def cursor_for_depth(depth: int) -> str | None:
@@ -60,6 +73,7 @@ def main(out_path: str) -> None:
         "page_1": "/api/v1/listings/",
         "page_size_10": "/api/v1/listings/?page_size=10",
         "page_size_100": "/api/v1/listings/?page_size=100",
+        **q_shape_urls(),
     }
     deep = cursor_for_depth(min(DEEP, max(total // 2, 1)))
     if deep:

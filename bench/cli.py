@@ -4,6 +4,7 @@ report."""
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import sys
@@ -22,7 +23,42 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per server")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the databases")
     parser.add_argument("--skip-backup", action="store_true")
+    # Two checkouts bench side by side with their own databases and ports.
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE", "havre_bench"),
+        help="the big database, on DATABASE_URL's server (env BENCH_DATABASE)",
+    )
+    parser.add_argument(
+        "--small-database",
+        default=os.environ.get("BENCH_SMALL_DATABASE", "havre_bench_small"),
+        help="the small database (env BENCH_SMALL_DATABASE)",
+    )
+    parser.add_argument(
+        "--ports",
+        type=port_range,
+        default=port_range(os.environ["BENCH_PORTS"]) if os.environ.get("BENCH_PORTS") else None,
+        help="FIRST-LAST: the servers' loopback ports (env BENCH_PORTS; default: any free port)",
+    )
+    parser.add_argument(
+        "--only",
+        type=lambda value: [pattern for pattern in value.split(",") if pattern],
+        default=None,
+        help="a focused run: only the scenarios matching these comma-separated patterns "
+        "(fnmatch, e.g. 'q_*'), on both databases; no bookings, backup or bulk update",
+    )
     return parser
+
+
+def port_range(value: str) -> range:
+    """ "8180-8189" (inclusive) as a range of ports."""
+    try:
+        first, last = (int(part) for part in value.split("-"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not FIRST-LAST") from exc
+    if not 1024 <= first <= last <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r}: ports between 1024 and 65535, in order")
+    return range(first, last + 1)
 
 
 def command(argv: list[str]) -> str:

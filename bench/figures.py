@@ -52,37 +52,68 @@ def summarise(result: dict) -> None:
             raw_p50_ms=raw["p50_ms"], raw_p99_ms=raw["p99_ms"],
             p99_over_p50=tail, tail_ok=_ok(tail, lambda r: r <= 4),
         )  # fmt: skip
-    if "cursor_deep" in big:
+    if "cursor_deep" in big and "page_1" in big:
         deep, first = big["cursor_deep"]["api"]["p50_ms"], big["page_1"]["api"]["p50_ms"]
         ratio = _ratio(deep, first)
         figures["cursor_depth"] = _figure(
             "cursor page at depth ~500k vs page 1 (p50 ms)",
             deep, first, ratio, "<= 1.2", _ok(ratio, lambda r: r <= 1.2),
         )  # fmt: skip
-        offset = big["offset_deep"]["api"]["p50_ms"]
+    if "offset_deep" in big and "page_1" in big:
+        offset, first = big["offset_deep"]["api"]["p50_ms"], big["page_1"]["api"]["p50_ms"]
         figures["offset_depth"] = _figure(
             "OFFSET page at the same depth vs page 1 (contrast, p50 ms)",
             offset, first, _ratio(offset, first), "-", None,
         )  # fmt: skip
-    p100, p10 = big["page_size_100"]["api"]["p50_ms"], big["page_size_10"]["api"]["p50_ms"]
-    ratio = _ratio(p100, p10)
-    figures["page_size"] = _figure(
-        "page_size 100 vs 10 (p50 ms)", p100, p10, ratio, "<= 3", _ok(ratio, lambda r: r <= 3)
-    )
-    small = result["http_small"]["search_city"]["api"]["p50_ms"]
-    large = big["search_city"]["api"]["p50_ms"]
-    ratio = _ratio(large, small)
-    figures["search_scale"] = _figure(
-        f"search p50 with {result['listings']:,} vs 10,000 listings (ms)",
-        large, small, ratio, "<= 1.2", _ok(ratio, lambda r: r <= 1.2),
-    )  # fmt: skip
-    booking = result["booking"]
-    figures["booking_create"] = _figure(
-        "booking creation, 16 clients: p50 / p99 ms (201s, 409s)",
-        booking["p50_ms"], booking["p99_ms"], _ratio(booking["p99_ms"], booking["p50_ms"]),
-        "409 on conflicts, no 5xx", not any(code.startswith("5") for code in booking["statuses"]),
-        statuses=booking["statuses"],
-    )  # fmt: skip
+    if "page_size_100" in big and "page_size_10" in big:
+        p100, p10 = big["page_size_100"]["api"]["p50_ms"], big["page_size_10"]["api"]["p50_ms"]
+        ratio = _ratio(p100, p10)
+        figures["page_size"] = _figure(
+            "page_size 100 vs 10 (p50 ms)", p100, p10, ratio, "<= 3", _ok(ratio, lambda r: r <= 3)
+        )
+    small_measured = result.get("http_small", {})
+    if "search_city" in big and "search_city" in small_measured:
+        small = small_measured["search_city"]["api"]["p50_ms"]
+        large = big["search_city"]["api"]["p50_ms"]
+        ratio = _ratio(large, small)
+        figures["search_scale"] = _figure(
+            f"search p50 with {result['listings']:,} vs 10,000 listings (ms)",
+            large, small, ratio, "<= 1.2", _ok(ratio, lambda r: r <= 1.2),
+        )  # fmt: skip
+    summarise_q_shapes(result)
+    if "booking" in result:
+        booking = result["booking"]
+        figures["booking_create"] = _figure(
+            "booking creation, 16 clients: p50 / p99 ms (201s, 409s)",
+            booking["p50_ms"], booking["p99_ms"], _ratio(booking["p99_ms"], booking["p50_ms"]),
+            "409 on conflicts, no 5xx",
+            not any(code.startswith("5") for code in booking["statuses"]),
+            statuses=booking["statuses"],
+        )  # fmt: skip
+
+
+# The full-text search's shapes (bench.capture.Q_SHAPES × Q_ORDERS), in the report's order.
+Q_SHAPE_LABELS = {"common": "a common word", "rare": "a rare word", "none": "a typo"}
+Q_ORDER_LABELS = {"relevance": "relevance", "date": "date", "price": "price"}
+
+
+def summarise_q_shapes(result: dict) -> None:
+    """Each full-text shape measured on both databases: its API p50 on the big one against
+    the small one's. The search must cost the same at any size (within 1.5×)."""
+    big, small = result["http_big"], result.get("http_small", {})
+    for shape, shape_label in Q_SHAPE_LABELS.items():
+        for order, order_label in Q_ORDER_LABELS.items():
+            name = f"q_{shape}_{order}"
+            if name not in big or name not in small:
+                continue
+            large, base = big[name]["api"]["p50_ms"], small[name]["api"]["p50_ms"]
+            ratio = _ratio(large, base)
+            result["figures"][name] = _figure(
+                f"q = {shape_label} by {order_label}: p50 with {result['listings']:,} vs "
+                "10,000 listings (ms)",
+                large, base, ratio, "<= 1.5", _ok(ratio, lambda r: r <= 1.5),
+                rps=round(big[name]["api"]["rps"]), small_rps=round(small[name]["api"]["rps"]),
+            )  # fmt: skip
 
 
 def summarise_backup(result: dict) -> None:

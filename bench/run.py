@@ -4,6 +4,7 @@ its arguments and writing the report."""
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import json
 import os
 import resource
@@ -27,8 +28,8 @@ from bench.servers import api_server, raw_server, servers, worker_config
 def run(args, command: str) -> dict:
     RESULTS.mkdir(parents=True, exist_ok=True)
     base = base_url()
-    big_url = with_db(base, "havre_bench")
-    small_url = with_db(base, "havre_bench_small")
+    big_url = with_db(base, args.database)
+    small_url = with_db(base, args.small_database)
     result: dict = {
         "started_at": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
         "commit": subprocess.run(
@@ -46,11 +47,13 @@ def run(args, command: str) -> dict:
             "gunicorn": {},
         },
     }
+    if args.only:
+        result["setup"]["only"] = args.only
 
     result["seed"] = databases.prepare_database(big_url, args.listings, args.rebuild)
     result["seed_small"] = databases.prepare_database(small_url, args.small, args.rebuild)
     result["setup"]["postgres"] = databases.postgres_settings(big_url)
-    if not result["seed"]["reused"]:
+    if not result["seed"]["reused"] and not args.only:
         figures.summarise_seed(
             result, databases.copy_baseline(big_url, min(args.listings, 200_000))
         )
@@ -58,11 +61,12 @@ def run(args, command: str) -> dict:
     for label, url in (("big", big_url), ("small", small_url)):
         serve_and_measure(url, label, args, result)
     figures.summarise(result)
-    if not args.skip_backup:
+    if not args.skip_backup and not args.only:
         result["backup"] = backup.backup_vs_raw(big_url)
         figures.summarise_backup(result)
-    result["bulk_update"] = json.loads(bench_script(big_url, "bulk_update"))
-    figures.summarise_bulk(result)
+    if not args.only:
+        result["bulk_update"] = json.loads(bench_script(big_url, "bulk_update"))
+        figures.summarise_bulk(result)
     result["finished_at"] = dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds")
     result["bench_peak_memory_mb"] = round(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -70,16 +74,29 @@ def run(args, command: str) -> dict:
     return result
 
 
+def scenario_names(captured: dict, label: str, only: list[str] | None) -> list[str]:
+    """Every scenario on the big database; the city search and the full-text shapes on the
+    small one (their figures compare the two sizes); with --only, those matching it."""
+    names = [
+        name
+        for name in captured["urls"]
+        if label == "big" or name == "search_city" or name.startswith("q_")
+    ]
+    if only:
+        names = [name for name in names if any(fnmatch.fnmatch(name, p) for p in only)]
+    return names
+
+
 def serve_and_measure(url: str, label: str, args, result: dict) -> None:
-    """Every scenario (the big database) or the city search (the small one), through the API
-    and through the raw replay of its SQL; on the big one, bookings under load too."""
+    """Every scenario (the big database) or the size-compared ones (the small one), through
+    the API and through the raw replay of its SQL; on the big one, bookings under load too."""
     captured = capture(url, label)
-    api = api_server(url, args.workers)
-    raw = raw_server(url, RESULTS / f"raw-{label}.json", args.workers)
+    api = api_server(url, args.workers, args.ports)
+    raw = raw_server(url, RESULTS / f"raw-{label}.json", args.workers, args.ports)
     # The same commands for both databases: what gunicorn resolves is recorded once per run.
     result["setup"]["gunicorn"] = {"api": worker_config(api), "raw": worker_config(raw)}
     with servers(api, raw):
-        names = list(captured["urls"]) if label == "big" else ["search_city"]
+        names = scenario_names(captured, label, args.only)
         measured = {}
         for name in names:
             measured[name] = {
@@ -91,7 +108,7 @@ def serve_and_measure(url: str, label: str, args, result: dict) -> None:
             say(f"{label} {name}: api {measured[name]['api']['rps']:.0f} req/s, "
                 f"raw {measured[name]['raw']['rps']:.0f} req/s")  # fmt: skip
         result[f"http_{label}"] = measured
-        if label == "big":
+        if label == "big" and not args.only:
             result["booking"] = load.bookings_under_load(api.url, captured, args.duration)
 
 

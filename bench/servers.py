@@ -29,17 +29,30 @@ class Server(NamedTuple):
     url: str
 
 
-def free_port() -> int:
+_TAKEN: set[int] = set()  # ports this process handed out already (their server may be starting)
+
+
+def free_port(ports: range | None = None) -> int:
     """A loopback port nothing listens on, for gunicorn (which reports the port it bound to
-    port 0 only in its info log). Another process could take it in between: rare, and the
-    server then fails to start, loudly."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    port 0 only in its info log): any, or the first free one of `ports` (--ports). Another
+    process could take it in between: rare, and the server then fails to start, loudly."""
+    for port in ports if ports is not None else [0]:
+        if port in _TAKEN:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            port = probe.getsockname()[1]
+        if ports is not None:
+            _TAKEN.add(port)
+        return port
+    raise SystemExit(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
-def api_server(url: str, workers: int) -> Server:
-    port = free_port()
+def api_server(url: str, workers: int, ports: range | None = None) -> Server:
+    port = free_port(ports)
     return Server(
         [PYTHON, "-m", "gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py",
          "--bind", f"127.0.0.1:{port}", *_common(workers)],
@@ -48,8 +61,8 @@ def api_server(url: str, workers: int) -> Server:
     )  # fmt: skip
 
 
-def raw_server(url: str, scenarios_file: Path, workers: int) -> Server:
-    port = free_port()
+def raw_server(url: str, scenarios_file: Path, workers: int, ports: range | None = None) -> Server:
+    port = free_port(ports)
     return Server(
         [PYTHON, "-m", "gunicorn", "bench.raw_app:application",
          "--bind", f"127.0.0.1:{port}", *_common(workers)],

@@ -3,13 +3,14 @@ wrk's output is read, and gunicorn's resolved worker configuration is what the r
 
 import importlib
 import pkgutil
+import socket
 from pathlib import Path
 
 import pytest
 
 import bench
-from bench import cli, load
-from bench.servers import api_server, raw_server, worker_config, worker_kind
+from bench import cli, figures, load, run
+from bench.servers import api_server, free_port, raw_server, worker_config, worker_kind
 
 HERE = Path(__file__).parent
 
@@ -26,23 +27,95 @@ def test_every_bench_module_imports(tmp_path, monkeypatch):
     assert {"cli", "run", "servers", "load", "figures", "report", "databases"} <= set(names)
 
 
-def test_the_cli_parses_bench_args():
+def test_the_cli_parses_bench_args(monkeypatch):
+    for name in ("BENCH_DATABASE", "BENCH_SMALL_DATABASE", "BENCH_PORTS"):
+        monkeypatch.delenv(name, raising=False)
     defaults = cli.parser().parse_args([])
     args = cli.parser().parse_args(
         "--listings 1000 --small 500 --duration 2 --connections 4 --workers 2 --rebuild "
-        "--skip-backup".split()
+        "--skip-backup --database b1 --small-database b2 --ports 8180-8189 --only q_*,detail"
+        "".split()
     )
 
     assert vars(defaults) == {
         "listings": 1_000_000, "small": 10_000, "duration": 8, "connections": 16, "workers": 4,
-        "rebuild": False, "skip_backup": False,
+        "rebuild": False, "skip_backup": False, "database": "havre_bench",
+        "small_database": "havre_bench_small", "ports": None, "only": None,
     }  # fmt: skip
     assert vars(args) == {
         "listings": 1000, "small": 500, "duration": 2, "connections": 4, "workers": 2,
-        "rebuild": True, "skip_backup": True,
+        "rebuild": True, "skip_backup": True, "database": "b1", "small_database": "b2",
+        "ports": range(8180, 8190), "only": ["q_*", "detail"],
     }  # fmt: skip
     assert cli.command([]) == "make bench"
     assert cli.command(["--listings", "1000"]) == "make bench BENCH_ARGS='--listings 1000'"
+
+
+def test_databases_and_ports_come_from_the_environment_too(monkeypatch, capsys):
+    monkeypatch.setenv("BENCH_DATABASE", "havre_search_bench_1m")
+    monkeypatch.setenv("BENCH_SMALL_DATABASE", "havre_search_bench_10k")
+    monkeypatch.setenv("BENCH_PORTS", "8180-8181")
+
+    args = cli.parser().parse_args([])
+
+    assert (args.database, args.small_database) == (
+        "havre_search_bench_1m",
+        "havre_search_bench_10k",
+    )
+    assert args.ports == range(8180, 8182)
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["--ports", "9000-8000"])
+    assert "ports between 1024 and 65535, in order" in capsys.readouterr().err
+
+
+def test_servers_take_free_ports_of_the_range_each_once():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        taken = busy.getsockname()[1]
+        ports = range(taken, taken + 3)
+
+        first, second = free_port(ports), free_port(ports)
+
+    assert taken not in (first, second) and first != second
+    assert {first, second} <= set(ports)
+
+
+def test_a_focused_run_measures_the_matching_scenarios_on_both_databases():
+    captured = {"urls": dict.fromkeys(["detail", "search_city", "q_rare_date", "q_none_price"])}
+
+    assert run.scenario_names(captured, "big", None) == list(captured["urls"])
+    assert run.scenario_names(captured, "small", None) == [
+        "search_city", "q_rare_date", "q_none_price"
+    ]  # fmt: skip
+    assert run.scenario_names(captured, "small", ["q_*_date"]) == ["q_rare_date"]
+    assert run.scenario_names(captured, "big", ["detail", "q_none*"]) == [
+        "detail", "q_none_price"
+    ]  # fmt: skip
+
+
+def test_every_q_shape_is_a_figure_of_the_big_database_against_the_small_one():
+    def measured(p50):
+        return {"api": {"rps": 1000 / p50, "p50_ms": p50}}
+
+    shapes = [
+        f"q_{s}_{o}" for s in ("common", "rare", "none") for o in ("relevance", "date", "price")
+    ]
+    result = {
+        "listings": 1_000_000,
+        "figures": {},
+        "http_big": {name: measured(10.0 + i) for i, name in enumerate(shapes)},
+        "http_small": {name: measured(8.0) for name in shapes},
+    }
+
+    figures.summarise(result)
+
+    assert list(result["figures"]) == shapes
+    rare_date = result["figures"]["q_rare_date"]
+    assert rare_date["label"] == (
+        "q = a rare word by date: p50 with 1,000,000 vs 10,000 listings (ms)"
+    )
+    assert (rare_date["value"], rare_date["baseline"], rare_date["ratio"]) == (14.0, 8.0, 1.75)
+    assert rare_date["ok"] is False and result["figures"]["q_common_date"]["ok"] is True
 
 
 def test_the_cli_refuses_unknown_arguments_and_a_missing_wrk(tmp_path, monkeypatch, capsys):
