@@ -53,9 +53,9 @@ def test_relevance_ranks_the_newest_candidates_only_when_more_match(monkeypatch)
 
 # --- bounded cost -------------------------------------------------------------------------
 
-TABLE = 6_000
-COMMON_EVERY = 3  # "piscine": 2,000 matches, more than SEARCH_CANDIDATES
-RARE = (17, 2_017, 4_017)  # "château": 3 matches
+TABLE = 3_000
+COMMON_EVERY = 3  # "piscine": 1,000 matches, more than SEARCH_CANDIDATES
+RARE = (1, 1_017, 2_017)  # "château": 3 matches
 
 
 @pytest.fixture
@@ -103,7 +103,15 @@ ORDERS = ("relevance", "-created_at", "price_cents")
 
 @pytest.mark.django_db(transaction=True)
 def test_every_q_shape_examines_a_bounded_number_of_rows(text_listings):
+    """As the app's role in a visitor's context, on a table analysed as production's is."""
     with db_context(DbContext(tenant_id=text_listings.tenant_id)):
+        plans = {
+            shape: {
+                ordering: listing_search(q=SHAPES[shape], ordering=ordering)[:21].explain()
+                for ordering in ORDERS
+            }
+            for shape in ("common", "rare")
+        }
         examined = {}
         for shape, q in SHAPES.items():
             for ordering in ORDERS:
@@ -123,37 +131,33 @@ def test_every_q_shape_examines_a_bounded_number_of_rows(text_listings):
         assert examined["common", ordering] <= SEARCH_CANDIDATES + 1 + 21 * COMMON_EVERY + 10
     # By relevance: the probe, the SEARCH_CANDIDATES newest matches, and those ranked.
     assert examined["common", "relevance"] <= SEARCH_CANDIDATES * (2 + COMMON_EVERY) + 10
-    assert examined["common", "relevance"] < TABLE / 2  # never every match nor every row
 
-
-@pytest.mark.django_db(transaction=True)
-def test_a_rare_word_never_walks_an_order_index(text_listings):
-    with db_context(DbContext(tenant_id=text_listings.tenant_id)):
-        plans = {
-            ordering: listing_search(q="chateau", ordering=ordering)[:21].explain()
-            for ordering in ORDERS
-        }
-        common = {
-            ordering: listing_search(q="piscine", ordering=ordering)[:21].explain()
-            for ordering in ORDERS
-        }
-    for ordering, plan in plans.items():
+    # The plans behind those counts.
+    for ordering, plan in plans["rare"].items():
         assert "listing_search_pkey" in plan, (ordering, plan)
         assert "listing_search_recent_idx" not in plan, (ordering, plan)
         assert "listing_search_price_idx" not in plan, (ordering, plan)
     # A common word: the order's index, read in order, no sort of the matches; by relevance,
-    # the newest candidates from the date index, then those rows by primary key.
+    # the newest candidates (walking the date index, or sorting the matches when, as here,
+    # they are few enough), then those rows by primary key, never a scan of the table.
+    common = plans["common"]
     assert "listing_search_recent_idx" in common["-created_at"], common
     assert "listing_search_price_idx" in common["price_cents"], common
     assert "Sort" not in common["-created_at"] + common["price_cents"], common
     relevance = common["relevance"]
-    assert "listing_search_recent_idx" in relevance and "listing_search_pkey" in relevance
+    assert "listing_search_pkey" in relevance and "= ANY ($0)" in relevance, relevance
     assert "Seq Scan" not in relevance and "Hash" not in relevance, relevance
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_probe_returns_at_most_its_cap_of_exact_matches(text_listings):
-    with db_context(DbContext(tenant_id=text_listings.tenant_id)), connection.cursor() as cursor:
+@pytest.mark.django_db
+def test_the_probe_returns_at_most_its_cap_of_exact_matches():
+    owner = UserFactory(owner=True)
+    listings = listings_of(
+        owner,
+        15,
+        lambda i: {"title": "Château" if i % 5 == 1 else "Maison avec piscine", "description": ""},
+    )
+    with db_context(DbContext(tenant_id=owner.tenant_id)), connection.cursor() as cursor:
         cursor.execute(
             "SELECT cardinality(listing_search_matches(to_tsquery('french_unaccent', %s), %s))",
             ["piscine", 10],
@@ -163,4 +167,4 @@ def test_the_probe_returns_at_most_its_cap_of_exact_matches(text_listings):
             "SELECT listing_search_matches(to_tsquery('french_unaccent', 'chateau'), 10)"
         )
         rare = cursor.fetchone()[0]
-    assert len(rare) == len(RARE)
+    assert sorted(rare) == [x.pk for i, x in enumerate(listings) if i % 5 == 1]
