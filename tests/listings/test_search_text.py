@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
 from apps.listings.selectors import SEARCH_CANDIDATES, listing_search
+from tests.db import execute
 from tests.factories import ListingFactory, UserFactory
 from tests.factories.listings import listings_of
 from tests.helpers import client_for, ids
@@ -150,21 +151,29 @@ def test_every_q_shape_examines_a_bounded_number_of_rows(text_listings):
 
 
 @pytest.mark.django_db
-def test_the_probe_returns_at_most_its_cap_of_exact_matches():
+def test_the_probe_returns_at_most_its_cap_of_exact_matches_through_the_gin_index():
     owner = UserFactory(owner=True)
     listings = listings_of(
         owner,
         15,
         lambda i: {"title": "Château" if i % 5 == 1 else "Maison avec piscine", "description": ""},
     )
-    with db_context(DbContext(tenant_id=owner.tenant_id)), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT cardinality(listing_search_matches(to_tsquery('french_unaccent', %s), %s))",
-            ["piscine", 10],
-        )
-        assert cursor.fetchone()[0] == 10
-        cursor.execute(
-            "SELECT listing_search_matches(to_tsquery('french_unaccent', 'chateau'), 10)"
-        )
-        rare = cursor.fetchone()[0]
+    scans = "SELECT pg_stat_get_xact_numscans('listing_search_vector_idx'::regclass)"
+
+    def probe(word: str, cap: int) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT listing_search_matches(to_tsquery('french_unaccent', %s), %s)", [word, cap]
+            )
+            return cursor.fetchone()[0]
+
+    with db_context(DbContext(tenant_id=owner.tenant_id)):
+        [(scans_before,)] = execute(scans)
+        examined, rare = rows_examined(lambda: probe("chateau", 10))
+        common = probe("piscine", 10)
+        [(scans_after,)] = execute(scans)
+
     assert sorted(rare) == [x.pk for i, x in enumerate(listings) if i % 5 == 1]
+    assert examined == len(rare)  # the matching rows only, never the tenant's whole table
+    assert len(common) == 10
+    assert scans_after - scans_before == 2

@@ -77,6 +77,10 @@ COMMENT ON TEXT SEARCH CONFIGURATION french_unaccent IS
 
 PROJECTION = """
 ALTER TABLE listing_search ADD COLUMN currency varchar(3);
+-- No pending list: with fastupdate a GIN index queues new entries in a list that every search
+-- reads whole until a vacuum merges them (465 pages, 36 ms for a typo on 10,000 listings).
+-- Entries go straight into the index instead; a listing write adds a few lexemes.
+ALTER INDEX listing_search_vector_idx SET (fastupdate = off);
 TRUNCATE listing_search;
 INSERT INTO listing_search SELECT * FROM listing_search_source;
 ALTER TABLE listing_search ALTER COLUMN currency SET NOT NULL;
@@ -90,9 +94,11 @@ CREATE FUNCTION listing_search_matches(query tsquery, cap integer) RETURNS bigin
     LANGUAGE sql STABLE PARALLEL SAFE
     SET enable_seqscan = off SET enable_indexscan = off
     AS $$
+    -- tenant_id + 0: no btree index (each starts with tenant_id) can serve the tenant's
+    -- rows, so the only plan left is the bitmap scan of the GIN index.
     SELECT coalesce(array_agg(listing_id), '{}')
     FROM (SELECT listing_id FROM listing_search
-          WHERE tenant_id = app_tenant_id() AND search_vector @@ query
+          WHERE tenant_id + 0 = app_tenant_id() AND search_vector @@ query
           LIMIT cap) AS matches
 $$;
 COMMENT ON FUNCTION listing_search_matches(query tsquery, cap integer) IS
@@ -217,6 +223,7 @@ COMMENT ON FUNCTION listing_search_sync() IS
 
 REVERSE = [
     "DROP FUNCTION listing_search_matches(tsquery, integer);",
+    "ALTER INDEX listing_search_vector_idx RESET (fastupdate);",
     "DROP INDEX listing_search_currency_price_idx;",
     OLD_SYNC,
     OLD_VECTOR_COLUMN,
