@@ -1,11 +1,17 @@
 """Havre's benchmark: every figure beside its raw baseline, measured in the same run.
 
     python -m bench [--listings 1000000] [--small 10000] [--duration 8] [--connections 16]
+                    [--database havre_bench] [--small-database havre_bench_small]
+                    [--ports 8180-8189] [--only 'q_*,search_city']
 
 Builds (or reuses) a scaled database, starts gunicorn with the production settings on
 loopback next to a raw-psycopg WSGI endpoint that replays the API's exact SQL, drives both
 with wrk, and writes bench/results/<timestamp>.json and .md (and prints the README block).
-Absolute numbers on a shared 2-core machine mean little: read the ratios.
+Absolute numbers on a shared 2-core machine mean little: read the ratios. Databases and ports
+also come from BENCH_DATABASE, BENCH_SMALL_DATABASE and BENCH_PORTS, so that two checkouts can
+bench side by side; --only measures the matching scenarios alone (e.g. the full-text shapes
+q_<common|rare|none>_<relevance|date|price> at both sizes), without bookings, backup or bulk
+update.
 """
 
 # The modules, by concern:
