@@ -112,20 +112,21 @@ def _text_search(queryset: QuerySet, q: str, *, relevance: bool) -> QuerySet:
     """The rows of `queryset` matching `q`, at a cost that does not grow with the table.
 
     First the ids of up to SEARCH_CANDIDATES + 1 matches, always read through the GIN index
-    (listing_search_matches). At most SEARCH_CANDIDATES: the page is chosen among exactly
-    those rows, read by primary key and sorted (a rare word or a typo never walks the date or
-    price index hoping for matches that do not come). More: matches are frequent enough that
-    walking the order's index finds a page after a few rows per match, as the planner
-    estimates from the column's statistics.
+    (listing_search_matches), unless `q` is a single word that the column's statistics know to
+    match more than 4 × SEARCH_CANDIDATES rows. At most SEARCH_CANDIDATES: the page is chosen
+    among exactly those rows, read by primary key and sorted (a rare word or a typo never
+    walks the date or price index hoping for matches that do not come). More: matches are
+    frequent enough that walking the order's index finds a page after a few rows per match,
+    as the planner estimates from the column's statistics.
 
     Relevance ranks a bounded set: the SEARCH_CANDIDATES newest matches (all of them when
     fewer match), by ts_rank, best first. Beyond that, older matches are not ranked at all:
     a page of 20 is never the whole match set ranked and sorted."""
     query = _tsquery(q)
-    ids = _matching_ids(q)
-    if not ids:
+    ids = _matching_ids(q)  # None: a word known to be common
+    if ids == []:
         matches = queryset.none()  # no query at all
-    elif len(ids) <= SEARCH_CANDIDATES:
+    elif ids is not None and len(ids) <= SEARCH_CANDIDATES:
         matches = queryset.filter(_AnyOf(F("listing_id"), Value(ids)))
     else:
         matches = queryset.filter(search_vector=query)
@@ -151,7 +152,7 @@ class _AnyOf(Func):
     output_field = BooleanField()
 
 
-def _matching_ids(q: str) -> list[int]:
+def _matching_ids(q: str) -> list[int] | None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT listing_search_matches(websearch_to_tsquery(%s::regconfig, %s), %s)",
