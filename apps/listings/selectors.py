@@ -101,7 +101,7 @@ def listing_search(*, ordering: str | None = None, **filters) -> QuerySet:
 
 # How many listings a full-text search ranks by relevance, and the match count up to which it
 # chooses its page among all the matches' ids rather than by walking an order's index.
-SEARCH_CANDIDATES = 500
+SEARCH_CANDIDATES = 200
 
 
 def _tenant_rows() -> QuerySet:
