@@ -173,7 +173,8 @@ class CappedCountPaginator(DjangoPaginator):
     @cached_property
     def count(self) -> int:
         if isinstance(self.object_list, models.QuerySet):
-            return self.object_list[: COUNT_CAP + 1].count()
+            # Unordered: any COUNT_CAP + 1 rows will do, the first ones a scan finds.
+            return self.object_list.order_by()[: COUNT_CAP + 1].count()
         return min(len(self.object_list), COUNT_CAP + 1)
 
     def validate_number(self, number):
