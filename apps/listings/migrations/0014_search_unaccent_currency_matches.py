@@ -17,6 +17,8 @@
   clauses), never the session's.
 """
 
+from importlib import import_module
+
 import django.contrib.postgres.search
 from django.conf import settings
 from django.db import migrations, models
@@ -191,59 +193,8 @@ COMMENT ON FUNCTION listing_search_sync() IS
     'Keeps listing_search, the published listings'' search projection, in step with listings.';
 """
 
-OLD_SYNC = """
-CREATE OR REPLACE FUNCTION listing_search_sync() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
-    AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO listing_search
-        SELECT n.id, n.tenant_id, n.search_vector, n.longitude::float8, n.latitude::float8,
-               n.city, n.price_cents, n.beds, n.baths, n.max_guests, n.category_id,
-               n.created_at, COALESCE(n.rating_avg, 0)
-        FROM new_rows n
-        WHERE n.status = 'published' AND n.is_active AND n.deleted_at IS NULL;
-    ELSIF TG_OP = 'DELETE' THEN
-        DELETE FROM listing_search s USING old_rows o WHERE s.listing_id = o.id;
-    ELSE
-        DELETE FROM listing_search s
-        USING new_rows n JOIN old_rows o ON o.id = n.id
-        WHERE s.listing_id = n.id
-          AND (o.status = 'published' AND o.is_active AND o.deleted_at IS NULL)
-          AND NOT (n.status = 'published' AND n.is_active AND n.deleted_at IS NULL);
-        INSERT INTO listing_search
-        SELECT n.id, n.tenant_id, n.search_vector, n.longitude::float8, n.latitude::float8,
-               n.city, n.price_cents, n.beds, n.baths, n.max_guests, n.category_id,
-               n.created_at, COALESCE(n.rating_avg, 0)
-        FROM new_rows n JOIN old_rows o ON o.id = n.id
-        WHERE n.status = 'published' AND n.is_active AND n.deleted_at IS NULL
-          AND (NOT (o.status = 'published' AND o.is_active AND o.deleted_at IS NULL)
-               OR (n.tenant_id, n.latitude, n.longitude, n.city, n.price_cents, n.beds,
-                   n.baths, n.max_guests, n.category_id, n.created_at, n.rating_avg)
-                  IS DISTINCT FROM
-                  (o.tenant_id, o.latitude, o.longitude, o.city, o.price_cents, o.beds,
-                   o.baths, o.max_guests, o.category_id, o.created_at, o.rating_avg)
-               OR n.search_vector IS DISTINCT FROM o.search_vector)
-        ON CONFLICT (listing_id) DO UPDATE
-            SET tenant_id = EXCLUDED.tenant_id,
-                search_vector = EXCLUDED.search_vector,
-                longitude = EXCLUDED.longitude,
-                latitude = EXCLUDED.latitude,
-                city = EXCLUDED.city,
-                price_cents = EXCLUDED.price_cents,
-                beds = EXCLUDED.beds,
-                baths = EXCLUDED.baths,
-                max_guests = EXCLUDED.max_guests,
-                category_id = EXCLUDED.category_id,
-                created_at = EXCLUDED.created_at,
-                rating_sort = EXCLUDED.rating_sort;
-    END IF;
-    RETURN NULL;
-END;
-$$;
-COMMENT ON FUNCTION listing_search_sync() IS
-    'Keeps listing_search, the published listings'' search projection, in step with listings.';
-"""
+# The function as 0009 left it, restored on the way back.
+OLD_SYNC = import_module("apps.listings.migrations.0009_listing_search_columns").SYNC
 
 REVERSE = [
     "DROP FUNCTION listing_search_matches(tsquery, integer);",
