@@ -175,3 +175,18 @@ def test_the_workers_follow_the_servers_environment(gunicorn_environment, monkey
     assert api == {"worker_class": "sync", "kind": "gthread", "workers": 2, "threads": 2}
     assert worker_kind("sync", 1) == "sync"
     assert worker_kind("gunicorn.workers.gthread.ThreadWorker", 1) == "gthread"
+
+
+def test_booking_creation_waits_for_the_last_figures_backlog(monkeypatch, tmp_path):
+    """bookings_under_load drains the server (its /health/ answers fast again) before wrk
+    starts, so that the searches queued by the previous figure are not measured as bookings."""
+    calls = []
+    monkeypatch.setattr(load, "drain", lambda url, seconds=120: calls.append(("drain", url)))
+    monkeypatch.setattr(
+        load, "wrk", lambda url, *args, **kwargs: calls.append(("wrk", url)) or {"rps": 1.0}
+    )
+
+    load.bookings_under_load("http://127.0.0.1:1", {"listing_ids": [1, 2], "token": "t"}, 1)
+
+    assert [name for name, _ in calls] == ["drain", "wrk"]
+    assert calls[0][1].startswith("http://127.0.0.1:1/")
