@@ -15,7 +15,7 @@ from apps.core.i18n import TranslatedNameMixin
 from apps.core.models import SoftDeleteModel, TimeStampedModel, acting_user_field
 
 # Text search configuration shared by the generated column and every query against it: French
-# stemming after unaccent (migration 0014), so "chateau" and "château" match each other.
+# stemming after unaccent (migration 0015), so "chateau" and "château" match each other.
 SEARCH_CONFIG = "french_unaccent"
 # The currencies a listing may be priced in (ISO 4217).
 CURRENCIES = ["EUR", "USD", "GBP", "CHF", "CAD", "MAD"]
@@ -372,7 +372,7 @@ class ListingSearch(models.Model):
     # COALESCE(rating_avg, 0): unrated listings sort last under -rating, and the order has no
     # NULLs for the keyset cursor.
     rating_sort = models.DecimalField(max_digits=3, decimal_places=2)
-    # A price range compares listings priced in the requested currency only (migration 0014).
+    # A price range compares listings priced in the requested currency only (migration 0015).
     currency = models.CharField(max_length=3)
 
     class Meta:

@@ -276,7 +276,8 @@ class HavrePagination(BasePagination):
 PARAMETER_DESCRIPTIONS = {
     "cursor": "An opaque position: a cursor page's `next_cursor` or `previous_cursor` (the "
     "same as in its `next` and `previous` URLs). Omitted: the first page.",
-    "page": "A page number, from 1: switches to numbered pages (with `count`).",
+    "page": f"A page number, from 1: switches to numbered pages (with `count`, exact up to "
+    f"{COUNT_CAP:,}, a lower bound beyond).",
     "page_size": f"Results per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
 }
 
