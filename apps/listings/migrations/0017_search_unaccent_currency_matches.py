@@ -218,7 +218,7 @@ def source_private(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("listings", "0014_listing_search_verbose_name")]
+    dependencies = [("listings", "0016_verbose_names")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
