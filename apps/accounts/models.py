@@ -21,9 +21,9 @@ from apps.core.models import TimeStampedModel
 
 
 class Tenant(TimeStampedModel):
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=50, unique=True)
-    settings = models.JSONField(default=dict, db_default={}, blank=True)
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    slug = models.SlugField(max_length=50, unique=True, verbose_name=_("slug"))
+    settings = models.JSONField(default=dict, db_default={}, blank=True, verbose_name=_("settings"))
 
     class Meta:
         db_table = "tenants"
@@ -104,41 +104,58 @@ class UserManager(DjangoBaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     """A person using Havre: guest or owner (host); staff are users with is_staff."""
 
-    email = UserEmailField(max_length=255)
+    email = UserEmailField(max_length=255, verbose_name=_("email"))
     # UPPER(email), stored: what uniqueness and every case-insensitive look-up compare.
     email_key = models.GeneratedField(
-        expression=Upper("email"), output_field=models.TextField(), db_persist=True
+        expression=Upper("email"),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("email key"),
     )
-    name = models.CharField(max_length=100)
-    role = models.CharField(max_length=10, choices=UserRole.choices, default=UserRole.GUEST)
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    role = models.CharField(
+        max_length=10, choices=UserRole.choices, default=UserRole.GUEST, verbose_name=_("role")
+    )
     phone = models.CharField(
         max_length=20,
         blank=True,
         null=True,
         validators=[RegexValidator(r"^\+?[0-9 ().-]{6,20}$", _("Enter a valid phone number."))],
+        verbose_name=_("phone"),
     )
-    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
-    profile_image = models.URLField(max_length=255, null=True, blank=True)
-    is_verified = models.BooleanField(default=False, db_default=False)
+    date_of_birth = models.DateField(
+        null=True, blank=True, validators=[validate_date_of_birth], verbose_name=_("date of birth")
+    )
+    profile_image = models.URLField(
+        max_length=255, null=True, blank=True, verbose_name=_("profile image")
+    )
+    is_verified = models.BooleanField(default=False, db_default=False, verbose_name=_("verified"))
     last_login = models.DateTimeField(
         "last login", null=True, blank=True, db_column="last_login_at"
     )
 
-    street = models.CharField(max_length=255, null=True, blank=True)
-    city = models.CharField(max_length=100, null=True, blank=True)
-    postal_code = models.CharField(max_length=10, null=True, blank=True)
+    street = models.CharField(max_length=255, null=True, blank=True, verbose_name=_("street"))
+    city = models.CharField(max_length=100, null=True, blank=True, verbose_name=_("city"))
+    postal_code = models.CharField(
+        max_length=10, null=True, blank=True, verbose_name=_("postal code")
+    )
     country = models.CharField(
         max_length=2,
         null=True,
         blank=True,
         choices=sorted((code, code) for code in ISO_3166_ALPHA2),
-        help_text="ISO 3166-1 alpha-2 code, e.g. FR.",
+        help_text=_("ISO 3166-1 alpha-2 code, e.g. FR."),
+        verbose_name=_("country"),
     )
-    preferences = models.JSONField(default=dict, db_default={}, blank=True)
+    preferences = models.JSONField(
+        default=dict, db_default={}, blank=True, verbose_name=_("preferences")
+    )
 
-    is_staff = models.BooleanField(default=False, db_default=False)
-    is_active = models.BooleanField(default=True, db_default=True)
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="users")
+    is_staff = models.BooleanField(default=False, db_default=False, verbose_name=_("staff"))
+    is_active = models.BooleanField(default=True, db_default=True, verbose_name=_("active"))
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="users", verbose_name=_("tenant")
+    )
 
     objects = UserManager()
 
@@ -234,8 +251,10 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
 
 
 class Profile(TimeStampedModel):
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
-    bio = models.TextField(null=True, blank=True)
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
+    bio = models.TextField(null=True, blank=True, verbose_name=_("bio"))
 
     class Meta:
         db_table = "profiles"
@@ -270,14 +289,24 @@ class ApiToken(models.Model):
 
     # Indexed by api_tokens_user_created_idx, which leads with user_id.
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="api_tokens", db_index=False
+        User,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        db_index=False,
+        verbose_name=_("user"),
     )
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=API_TOKEN_DISPLAY_LENGTH, help_text="Not secret.")
-    digest = models.CharField(max_length=64, help_text="SHA-256 of the key (hex).")
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField()
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(
+        max_length=API_TOKEN_DISPLAY_LENGTH, help_text=_("Not secret."), verbose_name=_("prefix")
+    )
+    digest = models.CharField(
+        max_length=64, help_text=_("SHA-256 of the key (hex)."), verbose_name=_("digest")
+    )
+    created_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("created at")
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
 
     class Meta:
         db_table = "api_tokens"

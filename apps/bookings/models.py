@@ -29,25 +29,36 @@ BLOCKING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 class Booking(TimeStampedModel):
     listing = models.ForeignKey(
-        "listings.Listing", on_delete=models.PROTECT, related_name="bookings"
+        "listings.Listing",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("listing"),
     )
     guest = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("guest"),
     )
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
-    check_in = models.DateField()
-    check_out = models.DateField()
-    guests = models.SmallIntegerField(default=1, db_default=1)
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
+    )
+    check_in = models.DateField(verbose_name=_("check-in"))
+    check_out = models.DateField(verbose_name=_("check-out"))
+    guests = models.SmallIntegerField(default=1, db_default=1, verbose_name=_("guests"))
     status = models.CharField(
         max_length=20,
         choices=BookingStatus.choices,
         default=BookingStatus.PENDING,
         db_default=BookingStatus.PENDING,
+        verbose_name=_("status"),
     )
     # A snapshot of the price when the guest booked: later price changes do not touch it.
-    total_cents = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
-    cancellation_reason = models.TextField(blank=True, default="", db_default="")
+    total_cents = models.BigIntegerField(verbose_name=_("total (cents)"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    cancellation_reason = models.TextField(
+        blank=True, default="", db_default="", verbose_name=_("cancellation reason")
+    )
 
     class Meta:
         db_table = "bookings"

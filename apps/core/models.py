@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 class TimeStampedModel(models.Model):
     """created_at / updated_at, with database defaults so raw SQL and COPY get them too."""
 
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    created_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), verbose_name=_("updated at"))
 
     class Meta:
         abstract = True
@@ -51,8 +53,10 @@ class SoftDeleteModel(models.Model):
     """deleted_at / deleted_by. Deleting is a service's job (it audits and checks rights);
     this mixin only stores the state and hides deleted rows from the default manager."""
 
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_by = acting_user_field(editable=False)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("deleted at")
+    )
+    deleted_by = acting_user_field(editable=False, verbose_name=_("deleted by"))
 
     objects = AliveManager()
     all_objects = SoftDeleteQuerySet.as_manager()
@@ -80,12 +84,12 @@ class AuditLog(models.Model):
     `user` has no foreign-key constraint on purpose: history must outlive the user it names.
     """
 
-    table_name = models.CharField(max_length=50)
-    record_id = models.BigIntegerField()
-    action = models.CharField(max_length=10, choices=AuditAction.choices)
-    old_data = models.JSONField(null=True, blank=True)
-    new_data = models.JSONField(null=True, blank=True)
-    changes = models.JSONField(null=True, blank=True)
+    table_name = models.CharField(max_length=50, verbose_name=_("table name"))
+    record_id = models.BigIntegerField(verbose_name=_("record ID"))
+    action = models.CharField(max_length=10, choices=AuditAction.choices, verbose_name=_("action"))
+    old_data = models.JSONField(null=True, blank=True, verbose_name=_("old data"))
+    new_data = models.JSONField(null=True, blank=True, verbose_name=_("new data"))
+    changes = models.JSONField(null=True, blank=True, verbose_name=_("changes"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -93,12 +97,15 @@ class AuditLog(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("user"),
     )
-    actor = models.CharField(max_length=100, blank=True, default="")
-    user_agent = models.TextField(null=True, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    request_id = models.CharField(max_length=64, blank=True, default="")
-    timestamp = models.DateTimeField(db_default=Now())
+    actor = models.CharField(max_length=100, blank=True, default="", verbose_name=_("actor"))
+    user_agent = models.TextField(null=True, blank=True, verbose_name=_("user agent"))
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
+    request_id = models.CharField(
+        max_length=64, blank=True, default="", verbose_name=_("request ID")
+    )
+    timestamp = models.DateTimeField(db_default=Now(), verbose_name=_("timestamp"))
 
     class Meta:
         db_table = "audit_logs"
@@ -126,14 +133,16 @@ class AuditLog(models.Model):
 class IdempotencyKey(models.Model):
     """The first result of a POST sent with an Idempotency-Key header, replayed to retries."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(db_default=Now())
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    method = models.CharField(max_length=10, verbose_name=_("method"))
+    path = models.CharField(max_length=255, verbose_name=_("path"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    response_status = models.PositiveSmallIntegerField(null=True, verbose_name=_("response status"))
+    response_body = models.JSONField(null=True, verbose_name=_("response body"))
+    created_at = models.DateTimeField(db_default=Now(), verbose_name=_("created at"))
 
     class Meta:
         db_table = "idempotency_keys"

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class JobFailure(models.Model):
@@ -10,10 +11,13 @@ class JobFailure(models.Model):
         primary_key=True,
         db_constraint=False,
         related_name="failure",
+        verbose_name=_("job"),
     )
-    attempts = models.PositiveIntegerField(help_text="Attempts made when it failed last.")
-    error = models.TextField()
-    failed_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(
+        help_text=_("Attempts made when it failed last."), verbose_name=_("attempts")
+    )
+    error = models.TextField(verbose_name=_("error"))
+    failed_at = models.DateTimeField(verbose_name=_("failed at"))
 
     class Meta:
         db_table = "job_failures"

@@ -2,6 +2,7 @@
 itself is the selector's job)."""
 
 from django import forms
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -28,9 +29,9 @@ class CommaSeparatedIntegersField(forms.CharField):
         try:
             numbers = [int(part) for part in value.split(",") if part.strip()]
         except ValueError as exc:
-            raise forms.ValidationError("Give comma-separated ids, e.g. 1,4,7.") from exc
+            raise forms.ValidationError(_("Give comma-separated ids, e.g. 1,4,7.")) from exc
         if len(numbers) > 20 or any(not 1 <= n <= MAX_ID for n in numbers):
-            raise forms.ValidationError("Give at most 20 positive ids.")
+            raise forms.ValidationError(_("Give at most 20 positive ids."))
         return sorted(set(numbers))
 
 
@@ -42,10 +43,13 @@ class BBoxField(forms.CharField):
         try:
             min_lng, min_lat, max_lng, max_lat = (float(part) for part in value.split(","))
         except ValueError as exc:
-            raise forms.ValidationError("bbox is min_lng,min_lat,max_lng,max_lat.") from exc
+            raise forms.ValidationError(_("bbox is min_lng,min_lat,max_lng,max_lat.")) from exc
         if not (-180 <= min_lng < max_lng <= 180 and -90 <= min_lat < max_lat <= 90):
             raise forms.ValidationError(
-                "bbox corners must be ordered (min < max) and within longitude ±180, latitude ±90."
+                _(
+                    "bbox corners must be ordered (min < max) and within longitude ±180, "
+                    "latitude ±90."
+                )
             )
         return (min_lng, min_lat, max_lng, max_lat)
 
@@ -74,21 +78,21 @@ class ListingSearchForm(forms.Form):
         if bool(start) != bool(end):
             raise forms.ValidationError(
                 {
-                    "available_to"
-                    if start
-                    else "available_from": "Give both available_from and available_to."
+                    "available_to" if start else "available_from": _(
+                        "Give both available_from and available_to."
+                    )
                 }
             )
         if start and end:
             if end <= start:
-                raise forms.ValidationError({"available_to": "Must be after available_from."})
+                raise forms.ValidationError({"available_to": _("Must be after available_from.")})
             if (end - start).days > MAX_STAY_SEARCH_DAYS:
-                raise forms.ValidationError({"available_to": "Search at most a year at once."})
+                raise forms.ValidationError({"available_to": _("Search at most a year at once.")})
         if data.get("ordering") == RELEVANCE and not data.get("q"):
-            raise forms.ValidationError({"ordering": "Ordering by relevance needs q."})
+            raise forms.ValidationError({"ordering": _("Ordering by relevance needs q.")})
         low, high = data.get("min_price"), data.get("max_price")
         if low is not None and high is not None and low > high:
-            raise forms.ValidationError({"max_price": "Must be at least min_price."})
+            raise forms.ValidationError({"max_price": _("Must be at least min_price.")})
         return data
 
 

@@ -59,9 +59,14 @@ class Category(TranslatedNameMixin, TimeStampedModel):
 
     name_fr = models.CharField(_("name (French)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
-    slug = models.SlugField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, verbose_name=_("slug"))
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
 
     objects = CategoryQuerySet.as_manager()
@@ -91,8 +96,10 @@ class Category(TranslatedNameMixin, TimeStampedModel):
 class Tag(TranslatedNameMixin, models.Model):
     name_fr = models.CharField(_("name (French)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50)
-    slug = models.SlugField(max_length=60, unique=True)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    slug = models.SlugField(max_length=60, unique=True, verbose_name=_("slug"))
+    created_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("created at")
+    )
 
     class Meta:
         db_table = "tags"
@@ -108,10 +115,12 @@ class Tag(TranslatedNameMixin, models.Model):
 class Amenity(TranslatedNameMixin, models.Model):
     name_fr = models.CharField(_("name (French)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
-    icon = models.CharField(max_length=50)
-    category = models.CharField(max_length=50)
-    description = models.TextField(null=True, blank=True)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    icon = models.CharField(max_length=50, verbose_name=_("icon"))
+    category = models.CharField(max_length=50, verbose_name=_("category"))
+    description = models.TextField(null=True, blank=True, verbose_name=_("description"))
+    created_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("created at")
+    )
 
     class Meta:
         db_table = "amenities"
@@ -131,7 +140,7 @@ class ListingStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
-def coordinate_field(bound: int) -> models.DecimalField:
+def coordinate_field(bound: int, **options) -> models.DecimalField:
     """An optional latitude (bound 90) or longitude (180) in degrees, to 8 decimals (~1 mm);
     the range is also a CHECK (listings_latitude_range, listings_longitude_range)."""
     return models.DecimalField(
@@ -140,71 +149,117 @@ def coordinate_field(bound: int) -> models.DecimalField:
         null=True,
         blank=True,
         validators=[MinValueValidator(-bound), MaxValueValidator(bound)],
+        **options,
     )
 
 
 class Listing(TimeStampedModel, SoftDeleteModel):
-    title = models.CharField(max_length=200, validators=[MinLengthValidator(5)])
-    description = models.TextField(null=True, blank=True)
-    price_cents = models.BigIntegerField(
-        validators=[MinValueValidator(100), MaxValueValidator(100_000_000)]
+    title = models.CharField(
+        max_length=200, validators=[MinLengthValidator(5)], verbose_name=_("title")
     )
-    currency = models.CharField(max_length=3, default="EUR", db_default="EUR")
-    beds = models.SmallIntegerField(validators=[MinValueValidator(0)])
-    baths = models.SmallIntegerField(validators=[MinValueValidator(0)])
+    description = models.TextField(null=True, blank=True, verbose_name=_("description"))
+    price_cents = models.BigIntegerField(
+        validators=[MinValueValidator(100), MaxValueValidator(100_000_000)],
+        verbose_name=_("price (cents)"),
+    )
+    currency = models.CharField(
+        max_length=3, default="EUR", db_default="EUR", verbose_name=_("currency")
+    )
+    beds = models.SmallIntegerField(validators=[MinValueValidator(0)], verbose_name=_("beds"))
+    baths = models.SmallIntegerField(validators=[MinValueValidator(0)], verbose_name=_("baths"))
     area = models.DecimalField(
         max_digits=8,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="Living area in m².",
+        help_text=_("Living area in m²."),
+        verbose_name=_("area"),
     )
-    floor = models.SmallIntegerField(null=True, blank=True)
+    floor = models.SmallIntegerField(null=True, blank=True, verbose_name=_("floor"))
     max_guests = models.SmallIntegerField(
-        default=2, db_default=2, validators=[MinValueValidator(1)]
+        default=2, db_default=2, validators=[MinValueValidator(1)], verbose_name=_("maximum guests")
     )
-    latitude = coordinate_field(90)
-    longitude = coordinate_field(180)
+    latitude = coordinate_field(90, verbose_name=_("latitude"))
+    longitude = coordinate_field(180, verbose_name=_("longitude"))
     status = models.CharField(
         max_length=20,
         choices=ListingStatus.choices,
         default=ListingStatus.DRAFT,
         db_default=ListingStatus.DRAFT,
+        verbose_name=_("status"),
     )
-    is_active = models.BooleanField(default=True, db_default=True)
-    slug = models.SlugField(max_length=250, unique=True, null=True, blank=True)
-    meta_title = models.CharField(max_length=60, null=True, blank=True)
-    meta_description = models.CharField(max_length=160, null=True, blank=True)
+    is_active = models.BooleanField(default=True, db_default=True, verbose_name=_("active"))
+    slug = models.SlugField(
+        max_length=250, unique=True, null=True, blank=True, verbose_name=_("slug")
+    )
+    meta_title = models.CharField(
+        max_length=60, null=True, blank=True, verbose_name=_("meta title")
+    )
+    meta_description = models.CharField(
+        max_length=160, null=True, blank=True, verbose_name=_("meta description")
+    )
     photos = ArrayField(
-        models.URLField(max_length=500), default=list, db_default=[], blank=True, size=20
+        models.URLField(max_length=500),
+        default=list,
+        db_default=[],
+        blank=True,
+        size=20,
+        verbose_name=_("photos"),
     )
-    address = models.CharField(max_length=255, null=True, blank=True)
-    city = models.CharField(max_length=100, null=True, blank=True)
+    address = models.CharField(max_length=255, null=True, blank=True, verbose_name=_("address"))
+    city = models.CharField(max_length=100, null=True, blank=True, verbose_name=_("city"))
 
     # Kept by a trigger on reviews (visible reviews only), so sorting by rating needs no join.
     rating_avg = models.DecimalField(
-        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("average rating"),
     )
-    review_count = models.IntegerField(default=0, db_default=0, editable=False)
+    review_count = models.IntegerField(
+        default=0, db_default=0, editable=False, verbose_name=_("review count")
+    )
 
     search_vector = models.GeneratedField(
         expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector("description", weight="B", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
         db_persist=True,
+        verbose_name=_("search vector"),
     )
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="listings",
+        verbose_name=_("owner"),
     )
     category = models.ForeignKey(
-        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="listings"
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="listings",
+        verbose_name=_("category"),
     )
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="listings")
-    amenities = models.ManyToManyField(Amenity, through="ListingAmenity", related_name="listings")
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        on_delete=models.PROTECT,
+        related_name="listings",
+        verbose_name=_("tenant"),
+    )
+    amenities = models.ManyToManyField(
+        Amenity, through="ListingAmenity", related_name="listings", verbose_name=_("amenities")
+    )
     tags = models.ManyToManyField(
-        Tag, through="ListingTag", through_fields=("listing", "tag"), related_name="listings"
+        Tag,
+        through="ListingTag",
+        through_fields=("listing", "tag"),
+        related_name="listings",
+        verbose_name=_("tags"),
     )
 
     class Meta:
@@ -287,10 +342,14 @@ class Listing(TimeStampedModel, SoftDeleteModel):
 
 
 class ListingTag(models.Model):
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="listing_tags")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="listing_tags")
-    added_at = models.DateTimeField(db_default=Now(), editable=False)
-    added_by = acting_user_field()
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="listing_tags", verbose_name=_("listing")
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="listing_tags", verbose_name=_("tag")
+    )
+    added_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("added at"))
+    added_by = acting_user_field(verbose_name=_("added by"))
 
     class Meta:
         db_table = "listing_tags"
@@ -306,8 +365,18 @@ class ListingTag(models.Model):
 
 
 class ListingAmenity(models.Model):
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="listing_amenities")
-    amenity = models.ForeignKey(Amenity, on_delete=models.CASCADE, related_name="listing_amenities")
+    listing = models.ForeignKey(
+        Listing,
+        on_delete=models.CASCADE,
+        related_name="listing_amenities",
+        verbose_name=_("listing"),
+    )
+    amenity = models.ForeignKey(
+        Amenity,
+        on_delete=models.CASCADE,
+        related_name="listing_amenities",
+        verbose_name=_("amenity"),
+    )
 
     class Meta:
         db_table = "listing_amenities"
@@ -324,13 +393,17 @@ class ListingAmenity(models.Model):
 
 
 class ListingVersion(models.Model):
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="versions")
-    version = models.PositiveIntegerField()
-    title = models.CharField(max_length=200)
-    description = models.TextField(null=True, blank=True)
-    price_cents = models.BigIntegerField()
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    created_by = acting_user_field()
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="versions", verbose_name=_("listing")
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    description = models.TextField(null=True, blank=True, verbose_name=_("description"))
+    price_cents = models.BigIntegerField(verbose_name=_("price (cents)"))
+    created_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("created at")
+    )
+    created_by = acting_user_field(verbose_name=_("created by"))
 
     class Meta:
         db_table = "listing_versions"
@@ -356,24 +429,28 @@ class ListingSearch(models.Model):
     Written only by the trigger on listings (and the bulk seeder); read-only to the app."""
 
     listing = models.OneToOneField(
-        Listing, on_delete=models.DO_NOTHING, primary_key=True, related_name="+"
+        Listing,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("listing"),
     )
-    tenant_id = models.BigIntegerField()
-    search_vector = SearchVectorField()
-    longitude = models.FloatField(null=True)
-    latitude = models.FloatField(null=True)
-    city = models.CharField(max_length=100, null=True)
-    price_cents = models.BigIntegerField()
-    beds = models.SmallIntegerField()
-    baths = models.SmallIntegerField()
-    max_guests = models.SmallIntegerField()
-    category_id = models.BigIntegerField(null=True)
-    created_at = models.DateTimeField()
+    tenant_id = models.BigIntegerField(verbose_name=_("tenant ID"))
+    search_vector = SearchVectorField(verbose_name=_("search vector"))
+    longitude = models.FloatField(null=True, verbose_name=_("longitude"))
+    latitude = models.FloatField(null=True, verbose_name=_("latitude"))
+    city = models.CharField(max_length=100, null=True, verbose_name=_("city"))
+    price_cents = models.BigIntegerField(verbose_name=_("price (cents)"))
+    beds = models.SmallIntegerField(verbose_name=_("beds"))
+    baths = models.SmallIntegerField(verbose_name=_("baths"))
+    max_guests = models.SmallIntegerField(verbose_name=_("maximum guests"))
+    category_id = models.BigIntegerField(null=True, verbose_name=_("category ID"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     # COALESCE(rating_avg, 0): unrated listings sort last under -rating, and the order has no
     # NULLs for the keyset cursor.
-    rating_sort = models.DecimalField(max_digits=3, decimal_places=2)
+    rating_sort = models.DecimalField(max_digits=3, decimal_places=2, verbose_name=_("rating sort"))
     # A price range compares listings priced in the requested currency only (migration 0015).
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
 
     class Meta:
         managed = False

@@ -7,36 +7,48 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.models import SoftDeleteModel, TimeStampedModel
 
 
-def message_subject_field(model: str) -> models.ForeignKey:
+def message_subject_field(model: str, **options) -> models.ForeignKey:
     """What a message is about, if anything: optional, set to NULL when that row goes."""
     return models.ForeignKey(
-        model, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+        model, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", **options
     )
 
 
 class Message(TimeStampedModel, SoftDeleteModel):
-    subject = models.CharField(max_length=200)
-    content = models.TextField()
+    subject = models.CharField(max_length=200, verbose_name=_("subject"))
+    content = models.TextField(verbose_name=_("content"))
     attachments = ArrayField(
-        models.URLField(max_length=500), default=list, db_default=[], blank=True
+        models.URLField(max_length=500),
+        default=list,
+        db_default=[],
+        blank=True,
+        verbose_name=_("attachments"),
     )
 
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sent_messages"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="sent_messages",
+        verbose_name=_("sender"),
     )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="received_messages"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="received_messages",
+        verbose_name=_("recipient"),
     )
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
-    listing = message_subject_field("listings.Listing")
-    booking = message_subject_field("bookings.Booking")
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
+    )
+    listing = message_subject_field("listings.Listing", verbose_name=_("listing"))
+    booking = message_subject_field("bookings.Booking", verbose_name=_("booking"))
 
-    is_read = models.BooleanField(default=False, db_default=False)
-    read_at = models.DateTimeField(null=True, blank=True)
-    is_archived = models.BooleanField(default=False, db_default=False)
-    is_spam = models.BooleanField(default=False, db_default=False)
+    is_read = models.BooleanField(default=False, db_default=False, verbose_name=_("read"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
+    is_archived = models.BooleanField(default=False, db_default=False, verbose_name=_("archived"))
+    is_spam = models.BooleanField(default=False, db_default=False, verbose_name=_("spam"))
     # Set when the recipient reports the message; staff review reported messages.
-    reported_at = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reported at"))
 
     class Meta:
         db_table = "messages"

@@ -9,23 +9,42 @@ from apps.core.models import TimeStampedModel, acting_user_field
 
 class Review(TimeStampedModel):
     booking = models.OneToOneField(
-        "bookings.Booking", on_delete=models.CASCADE, related_name="review"
+        "bookings.Booking",
+        on_delete=models.CASCADE,
+        related_name="review",
+        verbose_name=_("booking"),
     )
     # The booking's listing, kept by a trigger: lets the public read a review with its listing
     # (row-level security) without seeing the booking, and lists a listing's reviews directly.
     listing = models.ForeignKey(
-        "listings.Listing", on_delete=models.CASCADE, related_name="reviews", editable=False
+        "listings.Listing",
+        on_delete=models.CASCADE,
+        related_name="reviews",
+        editable=False,
+        verbose_name=_("listing"),
     )
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
-    rating = models.SmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
-    comment = models.TextField(null=True, blank=True)
-    photos = ArrayField(models.URLField(max_length=500), default=list, db_default=[], blank=True)
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
+    )
+    rating = models.SmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)], verbose_name=_("rating")
+    )
+    comment = models.TextField(null=True, blank=True, verbose_name=_("comment"))
+    photos = ArrayField(
+        models.URLField(max_length=500),
+        default=list,
+        db_default=[],
+        blank=True,
+        verbose_name=_("photos"),
+    )
 
     # Moderation: a hidden review stays for the record but is not shown to the public.
-    is_hidden = models.BooleanField(default=False, db_default=False)
-    hidden_reason = models.TextField(blank=True, default="", db_default="")
-    hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = acting_user_field()
+    is_hidden = models.BooleanField(default=False, db_default=False, verbose_name=_("hidden"))
+    hidden_reason = models.TextField(
+        blank=True, default="", db_default="", verbose_name=_("hidden reason")
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
+    hidden_by = acting_user_field(verbose_name=_("hidden by"))
 
     class Meta:
         db_table = "reviews"
