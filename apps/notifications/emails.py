@@ -1,12 +1,15 @@
-"""A notification as an e-mail: subject, text and HTML parts from templates/emails/<kind>.*, and
-a Message-ID derived from the notification's id, the same at every attempt."""
+"""A notification as an e-mail: subject, text and HTML parts from templates/emails/<kind>.*, in
+the recipient's language (preferences.language, else LANGUAGE_CODE), and a Message-ID derived
+from the notification's id, the same at every attempt."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
+from apps.core.i18n import preferred_language
 from apps.notifications.models import Notification
 
 
@@ -19,17 +22,27 @@ def _domain_of(address: str) -> str:
     return address.rsplit("@", 1)[-1].strip(" >") or "localhost"
 
 
+def email_language(recipient) -> str:
+    """The language a user's e-mails are written in: their own choice, else LANGUAGE_CODE (the
+    send job runs outside any request, so no Accept-Language can decide)."""
+    return preferred_language(recipient) or settings.LANGUAGE_CODE
+
+
 def build_email(notification: Notification) -> EmailMultiAlternatives:
     recipient = notification.recipient
     context = {"recipient": recipient, "data": notification.data, "notification": notification}
     name = f"emails/{notification.kind}"
-    subject = " ".join(render_to_string(f"{name}.subject.txt", context).split())
+    language = email_language(recipient)
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{name}.subject.txt", context).split())
+        body = render_to_string(f"{name}.txt", context)
+        html = render_to_string(f"{name}.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"{name}.txt", context),
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
-        headers={"Message-ID": message_id(notification)},
+        headers={"Message-ID": message_id(notification), "Content-Language": language},
     )
-    message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     return message
