@@ -19,6 +19,7 @@ class BookingsConfig(AppConfig):
     }
 
     def ready(self):
+        from apps.bookings import notifications  # noqa: F401 (registers its notification kinds)
         from apps.bookings.selectors import listings_still_booked
         from apps.core.soft_delete import register_purge_keep
         from apps.listings.models import Listing

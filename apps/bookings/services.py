@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.bookings.errors import BookingConflict
 from apps.bookings.models import Booking, BookingStatus
+from apps.bookings.notifications import BOOKING_REQUESTED
 from apps.core import dates
 from apps.core.actors import require_signed_in
 from apps.core.dates import latest_check_in, max_advance_days
@@ -93,7 +94,7 @@ def booking_create(
             # The host's e-mail is queued in this transaction: no booking, no e-mail.
             notify(
                 recipient_id=listing.owner_id,
-                kind="booking_requested",
+                kind=BOOKING_REQUESTED.name,
                 event_key=f"booking:{booking.pk}:requested",
                 data={
                     "booking_id": booking.pk,

@@ -6,3 +6,9 @@ class NotificationsConfig(AppConfig):
     name = "apps.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from apps.notifications.kinds import NotificationKind, register
+
+        # `manage.py send_test_email`: checks that e-mail leaves, whatever the preferences.
+        register(NotificationKind("test_email", label=_("Test e-mails"), security=True))

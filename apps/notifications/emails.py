@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from apps.core.i18n import preferred_language
+from apps.notifications import kinds
 from apps.notifications.models import Notification
 
 
@@ -33,7 +34,10 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
     context = {"recipient": recipient, "data": notification.data, "notification": notification}
     name = f"emails/{notification.kind}"
     language = email_language(recipient)
+    email_context = kinds.get(notification.kind).email_context
     with translation.override(language):
+        if email_context is not None:
+            context.update(email_context(notification))
         subject = " ".join(render_to_string(f"{name}.subject.txt", context).split())
         body = render_to_string(f"{name}.txt", context)
         html = render_to_string(f"{name}.html", context)

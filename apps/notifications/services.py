@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 
 from apps.core.context import as_system
+from apps.notifications import kinds
 from apps.notifications.tasks import send_notification
 
 _INSERT_SQL = """
@@ -31,7 +32,9 @@ def notify(*, recipient_id: int, kind: str, event_key: str, data: dict[str, Any]
     caller's transaction. The new notification's id, or None when this recipient was already
     notified of this event (nothing is queued then).
 
-    `data` is stored and shown to the recipient: plain values, never a token or a password."""
+    `data` is stored and shown to the recipient: plain values, never a token or a password
+    (a kind's email_context makes those when the e-mail is built). `kind` must be registered."""
+    kinds.get(kind)
     # Notifications are written by the system on a user's behalf (a guest's booking notifies
     # the host): row-level security lets only system actors insert them.
     with as_system("notify"), connection.cursor() as cursor:

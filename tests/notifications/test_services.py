@@ -161,3 +161,12 @@ def test_the_test_email_speaks_french_to_a_french_speaking_user():
     assert email.body.startswith("Bonjour Ana,\n\nCeci est un e-mail de test envoyé par ")
     [(html, _mimetype)] = email.alternatives
     assert "<code>manage.py send_test_email</code> : les e-mails de Havre vous parviennent." in html
+
+
+def test_notify_refuses_a_kind_nobody_registered():
+    user = UserFactory()
+
+    with pytest.raises(LookupError, match="booking_requestd"):
+        notify(recipient_id=user.pk, kind="booking_requestd", event_key="typo:1", data={})
+
+    assert not Notification.objects.filter(recipient=user).exists()
