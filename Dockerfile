@@ -73,8 +73,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); \
 h = 'localhost' if h in ('', '*') else h; \
 u.urlopen(u.Request('http://127.0.0.1:8000/health/', headers={'Host': h}), timeout=4)"
-# Builds the database URLs from their parts, then runs the command (never migrates: the
-# compose stack's `migrate` service does, once, before web and cron).
-ENTRYPOINT ["docker/entrypoint.sh"]
+# No entry point: settings read the database connection's parts themselves
+# (config/database_env.py), so `docker compose exec` and `run` work alike. Nothing migrates on
+# start: the compose stack's `migrate` service does, once, before web and cron.
 # Threaded workers (gthread, our JSON-error worker class): config/gunicorn.conf.py.
 CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py"]

@@ -4,6 +4,7 @@ All configuration comes from the environment (django-environ). A `.env` file at 
 project root is read when present (it never overrides real environment variables).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -11,6 +12,7 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from apps.core.durations import parse_duration
 from apps.core.logging import logging_config
+from config import database_env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -101,8 +103,11 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 # PostgreSQL only. Our backend (apps.core.db) is Django's PostgreSQL backend plus the
 # slow-query log, so every connection — request, command, shell — is observed the same way.
+# Each role's connection is a URL (DATABASE_URL) or its parts (DATABASE_USER, …): see
+# config/database_env.py.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/havre"),
+    "default": database_env.connection(os.environ, "DATABASE")
+    or env.db_url_config("postgres://postgres@127.0.0.1:5432/havre"),
 }
 DATABASES["default"]["ENGINE"] = "apps.core.db"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -150,9 +155,9 @@ if DATABASES["default"].get("USER") != DATABASE_APP_ROLE:
     # Logged in as another user (the owner, in development): SET ROLE on every connection.
     DATABASES["default"]["OPTIONS"]["assume_role"] = DATABASE_APP_ROLE
 # Migrations, flush and other schema work connect as the owner. In production, give the owner
-# its own credentials; by default they are DATABASE_URL's.
-if env("MIGRATION_DATABASE_URL", default=""):
-    _owner = env.db("MIGRATION_DATABASE_URL")
+# its own credentials (MIGRATION_DATABASE_URL or _USER/_PASSWORD); by default they are
+# DATABASE_URL's.
+if _owner := database_env.connection(os.environ, "MIGRATION_DATABASE"):
     DATABASES["default"]["OWNER"] = {k: _owner.get(k) for k in ("USER", "PASSWORD", "HOST", "PORT")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -415,10 +420,11 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # --- Backups (django-dbbackup) ------------------------------------------------------------
 # Backups must see every row: pg_dump connects as a superuser or BYPASSRLS role
-# (BACKUP_DATABASE_URL; by default the owner's credentials) and fails loudly otherwise.
+# (BACKUP_DATABASE_URL or _USER/_PASSWORD; by default the owner's credentials) and fails loudly
+# otherwise.
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
 BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=30)
-_backup_db = env.db("BACKUP_DATABASE_URL") if env("BACKUP_DATABASE_URL", default="") else {}
+_backup_db = database_env.connection(os.environ, "BACKUP_DATABASE") or {}
 _backup_owner = DATABASES["default"].get("OWNER") or {}
 DBBACKUP_CONNECTORS = {
     "default": {

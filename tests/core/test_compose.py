@@ -19,7 +19,6 @@ import psycopg
 import pytest
 import yaml
 from django.conf import settings
-from environ import Env
 
 from scripts.private_postgres import find_bindir, run_as_server_user
 from tests.helpers import unused_port
@@ -146,13 +145,9 @@ def test_services_restart_and_start_after_one_migration(config):
     assert services["migrate"]["command"] == ["docker/migrate.sh"]
     assert "migrate" not in services["restore"]["depends_on"]
     assert services["restore"]["profiles"] == ["ops"]
-    # Nothing migrates on a web start any more: the entry point only builds URLs.
-    code = [
-        line
-        for line in (ROOT / "docker" / "entrypoint.sh").read_text().splitlines()
-        if not line.lstrip().startswith("#")
-    ]
-    assert not [line for line in code if "manage.py" in line or "RUN_MIGRATIONS" in line]
+    # Nothing migrates on a web start: the image has no entry point, web runs gunicorn.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert not re.search(r"^ENTRYPOINT", dockerfile, re.MULTILINE)
     assert "RUN_MIGRATIONS" not in services["web"]["environment"]
 
 
@@ -200,7 +195,7 @@ def test_demo_data_is_opt_in(config, tmp_path):
     assert "python manage.py seed" in (ROOT / "docker" / "migrate.sh").read_text()
 
 
-# --- the entry point, outside Docker ----------------------------------------------------------
+# --- the containers' commands, outside Docker -----------------------------------------------
 
 SHOW_SETTINGS = """
 import json, django
@@ -209,7 +204,6 @@ from django.conf import settings
 db = settings.DATABASES["default"]
 backup = settings.DBBACKUP_CONNECTORS["default"]
 print(json.dumps({
-    "url": __import__("os").environ["DATABASE_URL"],
     "database": [db["USER"], db["PASSWORD"], db["HOST"], str(db["PORT"]), db["NAME"]],
     "assume_role": db["OPTIONS"].get("assume_role"),
     "owner": [(db.get("OWNER") or {}).get(key) for key in ("USER", "PASSWORD")],
@@ -234,28 +228,27 @@ def container_env(service: dict, **overrides: str) -> dict[str, str]:
     return env
 
 
-def entrypoint(service: dict, *command: str, **overrides: str) -> subprocess.CompletedProcess:
-    """The image's ENTRYPOINT (docker/entrypoint.sh) running `command`, as in the container."""
+def in_container(service: dict, *command: str, **overrides: str) -> subprocess.CompletedProcess:
+    """`command` run with the service's environment, as `docker compose run` or `exec` would
+    (the image has no entry point: the command is all there is)."""
     return subprocess.run(  # noqa: S603 — our own argv
-        [SH, "docker/entrypoint.sh", *command], cwd=ROOT,
+        list(command), cwd=ROOT,
         env=container_env(service, **overrides), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 
 
 def settings_of(service: dict, **overrides: str) -> dict:
-    result = entrypoint(service, "python", "-c", SHOW_SETTINGS, **overrides)
+    result = in_container(service, "python", "-c", SHOW_SETTINGS, **overrides)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
-def test_the_entrypoint_builds_urls_that_give_back_every_character(config):
+def test_settings_read_the_connections_parts_and_keep_every_character(config):
     web = settings_of(config["services"]["web"])
     assert web["database"] == ["app_user", APP_PASSWORD, "db", "5432", "havre"]
     # Logged in as the role it acts as: no SET ROLE, nothing to RESET.
     assert web["assume_role"] is None
     assert web["owner"] == [None, None]
-    assert Env.db_url_config(web["url"])["PASSWORD"] == APP_PASSWORD
-    assert "@" not in web["url"].split("://", 1)[1].rsplit("@", 1)[0]
 
     cron = settings_of(config["services"]["cron"])
     assert cron["database"][:2] == ["app_user", APP_PASSWORD]
@@ -266,12 +259,20 @@ def test_the_entrypoint_builds_urls_that_give_back_every_character(config):
     assert restore["backup"] == restore["owner"] == ["havre", OWNER_PASSWORD]
 
 
-def test_the_entrypoint_refuses_a_url_given_both_ways(config):
-    result = entrypoint(
-        config["services"]["web"], "true", DATABASE_URL="postgres://x@elsewhere/havre"
-    )
+def test_a_connection_given_both_ways_is_refused(config):
+    result = in_container(
+        config["services"]["web"], "python", "manage.py", "check",
+        DATABASE_URL="postgres://x@elsewhere/havre",
+    )  # fmt: skip
     assert result.returncode != 0
-    assert "both DATABASE_URL and DATABASE_USER are set" in result.stderr
+    assert "Both DATABASE_URL and DATABASE_USER are set" in result.stderr
+
+
+def test_a_url_alone_still_configures_a_role(config):
+    url = "postgres://owner:p%40ss%2Fword@elsewhere:6543/other"
+    cron = settings_of(config["services"]["cron"], MIGRATION_DATABASE_USER="",
+                       MIGRATION_DATABASE_URL=url)  # fmt: skip
+    assert cron["owner"] == ["owner", "p@ss/word"]
 
 
 # --- the roles, in a real PostgreSQL --------------------------------------------------------
@@ -369,9 +370,9 @@ def test_the_init_script_creates_a_plain_application_login_and_a_read_only_backu
 
 @pytest.fixture(scope="module")
 def migrated(stack, config):
-    """The `migrate` service's run: its command through the image's entry point, with its
-    environment and the demo data asked for."""
-    result = entrypoint(
+    """The `migrate` service's run: its command, with its environment and the demo data asked
+    for."""
+    result = in_container(
         config["services"]["migrate"], *config["services"]["migrate"]["command"],
         SEED_DEMO="1", SEED_USER_PASSWORD="compose-demo-password", **on_stack(stack),
     )  # fmt: skip
@@ -425,7 +426,7 @@ print(json.dumps(out))
 
 
 def test_the_app_logs_in_as_the_application_role_and_rls_applies(stack, migrated, config):
-    result = entrypoint(config["services"]["web"], "python", "-c", APP_SESSION, **on_stack(stack))
+    result = in_container(config["services"]["web"], "python", "-c", APP_SESSION, **on_stack(stack))
     assert result.returncode == 0, result.stderr
     session = json.loads(result.stdout)
     with stack.local("havre") as connection:
@@ -451,7 +452,7 @@ def test_cron_backs_up_as_the_backup_role_verifies_and_restore_restores_as_the_o
     stack, migrated, config, tmp_path
 ):
     """The crontab's nightly line, run by a shell as supercronic does, then the restore
-    service's entry point."""
+    service's command."""
     [nightly] = [
         line.split(None, 5)[5]
         for line in (ROOT / "ops" / "crontab").read_text().splitlines()
@@ -460,7 +461,7 @@ def test_cron_backs_up_as_the_backup_role_verifies_and_restore_restores_as_the_o
     backups = tmp_path / "backups"
     backups.mkdir()
     here = {**on_stack(stack), "BACKUP_DIR": str(backups)}
-    cron = entrypoint(
+    cron = in_container(
         config["services"]["cron"], "sh", "-c", nightly.replace("cd /app", f"cd {ROOT}"), **here
     )
     assert cron.returncode == 0, cron.stdout + cron.stderr
@@ -479,7 +480,7 @@ def test_cron_backs_up_as_the_backup_role_verifies_and_restore_restores_as_the_o
 
     restore = config["services"]["restore"]
     result = subprocess.run(  # noqa: S603 — our own argv
-        [SH, *restore["entrypoint"], "--noinput"], cwd=ROOT,
+        [*restore["entrypoint"], "--noinput"], cwd=ROOT,
         env=container_env(restore, **here), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,6 +4,11 @@ drop the scratch database (always), and mark the manifest verified.
 
     python manage.py backup_verify [NAME]
 
+Creating and restoring the scratch database is the owner's work: it connects with the owner's
+credentials when they are set apart (MIGRATION_DATABASE_URL or _USER), else as the backup
+connector does (BACKUP_DATABASE_URL, default DATABASE_URL's user) — a read-only backup role
+could not.
+
 Exits non-zero on any mismatch or error; safe to run from cron after each backup.
 """
 
@@ -39,6 +44,11 @@ def smoke_queries() -> dict[str, str]:
     }
 
 
+def _as_owner(connector_settings: dict, database: str) -> dict:
+    owner = django_settings.DATABASES[database].get("OWNER") or {}
+    return {**connector_settings, **{key: value for key, value in owner.items() if value}}
+
+
 class Command(BaseCommand):
     help = __doc__
 
@@ -47,7 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("-d", "--database", default="default", help="Django database alias")
 
     def handle(self, *args, name, database, **options):
-        settings = get_connector(database).settings
+        settings = _as_owner(get_connector(database).settings, database)
         storage = get_storage().storage
         name = name or retention.latest(storage, settings["NAME"])
         if not name:
