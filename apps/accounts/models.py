@@ -130,6 +130,11 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         max_length=255, null=True, blank=True, verbose_name=_("profile image")
     )
     is_verified = models.BooleanField(default=False, db_default=False, verbose_name=_("verified"))
+    # When the user proved they read mail at `email` (a verification link); NULL: not yet, or
+    # the address changed since (accounts.0013). Not is_verified: that is staff's moderation.
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("e-mail verified at")
+    )
     last_login = models.DateTimeField(
         "last login", null=True, blank=True, db_column="last_login_at"
     )
@@ -205,6 +210,10 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def has_verified_email(self) -> bool:
+        return self.email_verified_at is not None
 
     # Check constraints on one column: full_clean reports their violation under that field, in
     # words (Django reports a CheckConstraint under __all__, by its name, which means nothing

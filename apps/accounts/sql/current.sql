@@ -93,6 +93,40 @@ END;
 $function$;
 COMMENT ON FUNCTION users_date_of_birth_in_past() IS 'Refuses the row: its date of birth is today or later (trigger of the same name).';
 
+-- [function] users_guard_email_verified() — BEFORE INSERT/UPDATE on users: refuses (42501) email_verified_at to anyone but the e-mail verification (system:email_verification) and commands, and clears it when the address changes (accounts.0013, docs/security.md).
+CREATE OR REPLACE FUNCTION public.users_guard_email_verified()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    actor text := coalesce(app_setting('app.actor'), '');
+BEGIN
+    IF app_runs_as_owner(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        IF NOT ((app_is_system_actor() AND actor NOT IN ('system:auth', 'system:password'))
+                OR app_is_superuser()) THEN
+            PERFORM app_refuse_column(TG_RELID, 'email_verified_at',
+                                      'a new account starts unverified');
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.email_verified_at IS NOT DISTINCT FROM OLD.email_verified_at THEN
+        -- Only the address changed (the trigger's WHEN): a new address is not proven yet.
+        NEW.email_verified_at := NULL;
+        RETURN NEW;
+    END IF;
+    IF NOT (actor = 'system:email_verification' OR actor LIKE 'command:%') THEN
+        PERFORM app_refuse_column(TG_RELID, 'email_verified_at',
+                                  'only the e-mail verification (system:email_verification) '
+                                  'sets it');
+    END IF;
+    RETURN NEW;
+END;
+$function$;
+COMMENT ON FUNCTION users_guard_email_verified() IS 'BEFORE INSERT/UPDATE on users: refuses (42501) email_verified_at to anyone but the e-mail verification (system:email_verification) and commands, and clears it when the address changes (accounts.0013, docs/security.md).';
+
 -- [function] users_guard_privileged_columns() — BEFORE INSERT/UPDATE on users: refuses (42501) changes of is_staff, is_superuser, is_active, role, tenant_id, password and last_login by an actor not entitled to them (see the migration accounts.0006 and docs/security.md).
 CREATE OR REPLACE FUNCTION public.users_guard_privileged_columns()
  RETURNS trigger
@@ -379,6 +413,20 @@ CREATE TRIGGER users_date_of_birth_in_past BEFORE INSERT OR UPDATE OF date_of_bi
     WHEN ( (new.date_of_birth >= CURRENT_DATE))
     EXECUTE FUNCTION users_date_of_birth_in_past();
 COMMENT ON TRIGGER users_date_of_birth_in_past ON users IS 'A date of birth written is in the past (CHECK users_date_of_birth_since_1900: from 1900).';
+
+-- [trigger] users_guard_email_verified ON users — An account is created verified only by maintenance actors (seed, tests) or superusers.
+CREATE TRIGGER users_guard_email_verified BEFORE INSERT ON public.users
+    FOR EACH ROW
+    WHEN ( (new.email_verified_at IS NOT NULL))
+    EXECUTE FUNCTION users_guard_email_verified();
+COMMENT ON TRIGGER users_guard_email_verified ON users IS 'An account is created verified only by maintenance actors (seed, tests) or superusers.';
+
+-- [trigger] users_guard_email_verified_update ON users — Only the e-mail verification sets email_verified_at; a new address clears it.
+CREATE TRIGGER users_guard_email_verified_update BEFORE UPDATE ON public.users
+    FOR EACH ROW
+    WHEN ( ((old.email_verified_at IS DISTINCT FROM new.email_verified_at) OR (upper((old.email)::text) IS DISTINCT FROM upper((new.email)::text))))
+    EXECUTE FUNCTION users_guard_email_verified();
+COMMENT ON TRIGGER users_guard_email_verified_update ON users IS 'Only the e-mail verification sets email_verified_at; a new address clears it.';
 
 -- [trigger] users_guard_privileged_columns ON users — Staff accounts are created by superusers or maintenance actors only.
 CREATE TRIGGER users_guard_privileged_columns BEFORE INSERT ON public.users
