@@ -77,8 +77,10 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["-created_at"]  # indexed; sorting 700k e-mails is not
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    readonly_fields = ["created_at", "updated_at", "last_login", "audit_history"]
-    actions = ["verify", "deactivate"]
+    readonly_fields = [
+        "created_at", "updated_at", "last_login", "email_verified_at", "audit_history",
+    ]  # fmt: skip
+    actions = ["verify", "deactivate", "send_verification_email"]
     fieldsets = [
         (None, {"fields": ["email", "password", "name", "role", "tenant", "audit_history"]}),
         (
@@ -96,7 +98,18 @@ class UserAdmin(DjangoUserAdmin):
                 ]
             },
         ),  # fmt: skip
-        (_("Status"), {"fields": ["is_verified", "is_active", "last_login", "created_at"]}),
+        (
+            _("Status"),
+            {
+                "fields": [
+                    "is_verified",
+                    "email_verified_at",
+                    "is_active",
+                    "last_login",
+                    "created_at",
+                ]
+            },
+        ),  # fmt: skip
         (_("Permissions"), {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
     ]
     add_fieldsets = [
@@ -140,6 +153,7 @@ class UserAdmin(DjangoUserAdmin):
             _password_actor.reset(token)
 
     has_moderate_permission = holds_permission("accounts.moderate_user")
+    has_support_permission = holds_permission(services.CHANGE_USER)
 
     @admin.display(description=_("Email"), ordering="email")
     def email_address(self, obj):
@@ -164,6 +178,20 @@ class UserAdmin(DjangoUserAdmin):
             request,
             pgettext_lazy("users", "Verified %(changed)d of %(selected)d selected."),
             services.users_verify(users=queryset, actor=request.user),
+            queryset.count(),
+        )
+
+    @admin.action(description=_("Resend verification e-mail"), permissions=["support"])
+    def send_verification_email(self, request, queryset):
+        """A new link to each selected user whose address is not verified yet (the user lost
+        the first e-mail, or it expired)."""
+        report(
+            self,
+            request,
+            pgettext_lazy(
+                "users", "Sent a verification e-mail to %(changed)d of %(selected)d selected."
+            ),
+            services.users_send_verification(users=queryset, actor=request.user),
             queryset.count(),
         )
 

@@ -20,6 +20,7 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.models import update_last_login
         from django.contrib.auth.signals import user_logged_in
 
+        from apps.accounts import notifications  # noqa: F401 (registers its notification kinds)
         from apps.accounts.backends import record_last_login
         from apps.accounts.selectors import tenant_id_for_slug
         from apps.core.tenancy import register_tenant_lookup

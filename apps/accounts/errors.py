@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.errors import DomainError, NotFound
+from apps.core.errors import DomainError, NotFound, PermissionDenied
 
 
 class InvalidCredentials(DomainError):
@@ -14,3 +14,25 @@ class InvalidCredentials(DomainError):
 class TokenNotFound(NotFound):
     code = "token_not_found"
     default_message = _("No such token among yours.")
+
+
+class EmailNotVerified(PermissionDenied):
+    """An action that needs a proven address (REQUIRE_VERIFIED_EMAIL): publishing a listing,
+    requesting a booking."""
+
+    code = "email_not_verified"
+    default_message = _(
+        "Verify your e-mail address first: follow the link we sent you, or ask for a new one "
+        "with POST /api/v1/auth/email/verify/resend/."
+    )
+
+
+class InvalidVerificationToken(DomainError):
+    """A verification link that is malformed, expired, already used, or for another address."""
+
+    status_code = 400
+    code = "invalid_token"
+    default_message = _("This verification link is invalid or has expired: ask for a new one.")
+
+    def __init__(self, message: str | None = None, *, field: str = "token"):
+        super().__init__(message, fields={field: [message or self.default_message]})

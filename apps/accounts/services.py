@@ -1,21 +1,24 @@
 """Every write to accounts goes through here."""
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts import selectors
-from apps.accounts.errors import TokenNotFound
+from apps.accounts.email_verification import email_verification_token, user_id_of
+from apps.accounts.errors import EmailNotVerified, InvalidVerificationToken, TokenNotFound
 from apps.accounts.models import (
     API_TOKEN_DISPLAY_LENGTH,
     ApiToken,
@@ -26,10 +29,13 @@ from apps.accounts.models import (
     api_token_digest,
     api_token_new_key,
 )
+from apps.accounts.notifications import EMAIL_VERIFICATION, SIGN_UP_ATTEMPT
 from apps.core import context
 from apps.core.actors import require_permission
 from apps.core.context import DbContext, db_context
 from apps.core.errors import PermissionDenied
+from apps.core.i18n import language_codes
+from apps.notifications.services import notify
 
 CHANGE_USER = "accounts.change_user"
 MODERATE = "accounts.moderate_user"
@@ -73,8 +79,12 @@ def user_create(
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, name: str, role: str, tenant_id: int) -> User:
-    """Sign-up from the API: a guest or owner account in the request's tenant."""
+def user_register(
+    *, email: str, password: str, name: str, role: str, tenant_id: int, language: str | None = None
+) -> User:
+    """A guest or owner account in the request's tenant (the API calls user_sign_up, which
+    does not tell whether the address was taken). `language`: the sign-up's, kept as
+    preferences.language so that the first e-mails speak it."""
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
     return user_create(
@@ -83,6 +93,7 @@ def user_register(*, email: str, password: str, name: str, role: str, tenant_id:
         name=name,
         role=role,
         tenant=Tenant.objects.get(pk=tenant_id),
+        preferences={"language": language} if language in language_codes() else {},
     )
 
 
@@ -163,6 +174,145 @@ def users_deactivate(*, users, actor: User) -> int:
     ids = list(targets.values_list("pk", flat=True))
     tokens_revoke_all(users=ids, actor=actor)
     return User.objects.filter(pk__in=ids).update(is_active=False)
+
+
+# --- Sign-up and e-mail verification (docs/security.md, "E-mail verification") ------------
+# Registration answers alike whether the address is new or taken; the taken address's owner is
+# told instead. Reading users across tenants and writing email_verified_at is the narrow actor
+# system:email_verification's (PostgreSQL refuses the column to anyone else, accounts.0013).
+
+VERIFICATION_ACTOR = "email_verification"
+# At most one e-mail of each kind per account per window, however often a stranger registers
+# or asks for a resend with someone's address (the auth throttle limits each client too).
+VERIFICATION_EMAIL_WINDOW = dt.timedelta(minutes=5)
+SIGN_UP_ATTEMPT_EMAIL_WINDOW = dt.timedelta(hours=1)
+
+
+def _window(now: dt.datetime, length: dt.timedelta) -> int:
+    return int(now.timestamp() // length.total_seconds())
+
+
+def _user_with_email(email: str) -> User | None:
+    """The account of this address in any tenant (addresses are unique across tenants)."""
+    with context.as_system(VERIFICATION_ACTOR):
+        return User.objects.filter(email__iexact=email).first()
+
+
+def require_verified_email(user: User) -> None:
+    """The one rule for actions that need a proven address (publishing a listing, requesting
+    a booking): refused with 403 email_not_verified unless REQUIRE_VERIFIED_EMAIL is off."""
+    if settings.REQUIRE_VERIFIED_EMAIL and getattr(user, "email_verified_at", None) is None:
+        raise EmailNotVerified()
+
+
+@transaction.atomic
+def user_sign_up(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    role: str,
+    tenant_id: int,
+    language: str | None = None,
+    now: dt.datetime | None = None,
+) -> User | None:
+    """Registration that does not reveal accounts. A new address: the account is created
+    (user_register) and a verification e-mail queued; the new user is returned. A taken one:
+    nothing changes in users, its owner gets a "someone tried to sign up with your address"
+    e-mail, and None is returned — after hashing `password` anyway, so that both paths cost
+    one password hash and take about as long."""
+    now = now or timezone.now()
+    existing = _user_with_email(email)
+    if existing is None:
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves the request usable
+                user = user_register(
+                    email=email,
+                    password=password,
+                    name=name,
+                    role=role,
+                    tenant_id=tenant_id,
+                    language=language,
+                )
+        except (IntegrityError, ValidationError):
+            # Another sign-up of this address committed first (users_email_ci_unique).
+            existing = _user_with_email(email)
+            if existing is None:
+                raise
+        else:
+            email_verification_send(user=user, now=now)
+            return user
+    make_password(password)
+    notify(
+        recipient_id=existing.pk,
+        kind=SIGN_UP_ATTEMPT,
+        event_key=f"user:{existing.pk}:sign_up_attempt:"
+        f"{_window(now, SIGN_UP_ATTEMPT_EMAIL_WINDOW)}",
+        data={"attempted_at": now.isoformat()},
+    )
+    return None
+
+
+def email_verification_send(
+    *, user: User, now: dt.datetime | None = None, key: str | None = None
+) -> int | None:
+    """Queue a verification e-mail to an unverified user: the notification's id, or None when
+    the address is verified already or one left in this window (`key` names another event,
+    e.g. staff's resend). The link is made when the e-mail is built (never stored)."""
+    if user.email_verified_at is not None:
+        return None
+    key = key or str(_window(now or timezone.now(), VERIFICATION_EMAIL_WINDOW))
+    return notify(
+        recipient_id=user.pk,
+        kind=EMAIL_VERIFICATION,
+        event_key=f"user:{user.pk}:email_verification:{key}",
+        data={},
+    )
+
+
+@transaction.atomic
+def email_verification_resend(*, email: str, now: dt.datetime | None = None) -> None:
+    """A new verification e-mail to this address when it names an active, unverified account;
+    otherwise nothing. Returns nothing either way: the caller learns nothing about accounts."""
+    user = _user_with_email(email)
+    if user is not None and user.is_active:
+        email_verification_send(user=user, now=now)
+
+
+@transaction.atomic
+def email_verify(*, uid: str, token: str, now: dt.datetime | None = None) -> User:
+    """Mark the address of the link's user verified. A malformed uid is refused naming `uid`;
+    an unknown user, a wrong, expired or used token (the verification time is part of its
+    hash), or an address changed since, naming `token` (400 invalid_token)."""
+    user_id = user_id_of(uid)
+    if user_id is None:
+        raise InvalidVerificationToken(field="uid")
+    with context.as_system(VERIFICATION_ACTOR):
+        # Locked: of two uses of one link racing, the second sees it used.
+        user = (
+            User.objects.select_for_update(of=("self",)).filter(pk=user_id, is_active=True).first()
+        )
+        if (
+            user is None
+            or user.email_verified_at is not None
+            or not email_verification_token.check_token(user, token)
+        ):
+            raise InvalidVerificationToken()
+        user.email_verified_at = now or timezone.now()
+        user.save(update_fields=["email_verified_at", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def users_send_verification(*, users: QuerySet[User], actor: User) -> int:
+    """Support: a new verification e-mail to each selected active, unverified user (staff
+    holding accounts.change_user), whatever was sent recently. How many were queued."""
+    require_permission(actor, CHANGE_USER)
+    sent = 0
+    for user in users.filter(email_verified_at__isnull=True, is_active=True):
+        key = f"staff:{uuid.uuid4().hex}"
+        sent += email_verification_send(user=user, key=key) is not None
+    return sent
 
 
 # --- API tokens ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.accounts.services import require_verified_email
 from apps.bookings.errors import BookingConflict
 from apps.bookings.models import Booking, BookingStatus
 from apps.bookings.notifications import BOOKING_REQUESTED
@@ -46,8 +47,10 @@ def booking_create(
     listing's nightly price in its currency (a snapshot), in the listing's tenant.
 
     PostgreSQL's exclusion constraint is the guard against overlaps, racing requests
-    included (row-level security hides other guests' bookings from any pre-check)."""
+    included (row-level security hides other guests' bookings from any pre-check). The
+    guest's e-mail address must be verified (REQUIRE_VERIFIED_EMAIL)."""
     require_signed_in(actor)
+    require_verified_email(actor)
     listing = (
         Listing.objects.filter(pk=listing_id, status=ListingStatus.PUBLISHED, is_active=True)
         .only("id", "title", "owner_id", "tenant_id", "price_cents", "currency", "max_guests")

@@ -186,6 +186,7 @@ class ScaleSeeder:
                 f"{'Hôte' if is_owner else 'Voyageur'} {uid}",
                 "owner" if is_owner else "guest",
                 rng.random() < 0.6,
+                created,  # email_verified_at: synthetic accounts book and publish
                 city[0],
                 city[4],
                 "{}",
@@ -196,7 +197,8 @@ class ScaleSeeder:
 
     USER_COLUMNS = (
         "id", "password", "is_superuser", "created_at", "updated_at", "email", "name", "role",
-        "is_verified", "city", "country", "preferences", "is_staff", "is_active", "tenant_id",
+        "is_verified", "email_verified_at", "city", "country", "preferences", "is_staff",
+        "is_active", "tenant_id",
     )  # fmt: skip
 
     def _profile_rows(self) -> Iterator[tuple]:

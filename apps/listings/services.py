@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User, UserRole
+from apps.accounts.services import require_verified_email
 from apps.core.actors import is_signed_in, require_permission, require_signed_in
 from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.core.soft_delete import restore, soft_delete
@@ -75,7 +76,11 @@ ARCHIVABLE_FROM = (ListingStatus.DRAFT, ListingStatus.PUBLISHED)
 
 @transaction.atomic
 def listing_publish(*, listing: Listing, actor: Actor) -> Listing:
+    """Its owner publishes with a verified e-mail address (REQUIRE_VERIFIED_EMAIL); staff
+    holding listings.moderate_listing publish on the owner's behalf."""
     listing_check_actor(listing=listing, actor=actor, permission=MODERATE)
+    if listing.owner_id == actor.pk:
+        require_verified_email(actor)
     if listing.status not in PUBLISHABLE_FROM:
         raise InvalidTransition(
             _("A %(status)s listing cannot be published.") % {"status": listing.status}

@@ -260,6 +260,18 @@ API_TOKEN_TOUCH_INTERVAL = parse_duration(env("API_TOKEN_TOUCH_INTERVAL", defaul
 # Tokens a user may hold; a login beyond retires the least recently used one.
 API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=50)
 # --- end API tokens ---
+# --- E-mail verification (apps.accounts; docs/security.md, "E-mail verification") ---------
+# A verification link is valid this long (it also stops working once used or when the address
+# changes); the link points to the front end, which posts uid and token to
+# POST /api/v1/auth/email/verify/.
+EMAIL_VERIFICATION_TIMEOUT = parse_duration(env("EMAIL_VERIFICATION_TIMEOUT", default="3d"))
+EMAIL_VERIFY_URL = env(
+    "EMAIL_VERIFY_URL", default="http://localhost:8000/verify-email?uid={uid}&token={token}"
+)
+# Publishing a listing and requesting a booking need a verified e-mail address (403
+# email_not_verified); off, only the e-mails are sent.
+REQUIRE_VERIFIED_EMAIL = env.bool("REQUIRE_VERIFIED_EMAIL", default=True)
+# --- end e-mail verification ---
 SPECTACULAR_SETTINGS = {
     "TITLE": "Havre API",
     "DESCRIPTION": "Short-term rental marketplace API. Request bodies are JSON "

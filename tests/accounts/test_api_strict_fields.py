@@ -22,6 +22,7 @@ SERVER_OWNED_ON_ME = {
     "is_superuser": True,
     "is_active": False,
     "is_verified": True,
+    "email_verified_at": "2020-01-01T00:00:00Z",
     "tenant": 2,
     "created_at": "2020-01-01T00:00:00Z",
     "updated_at": "2020-01-01T00:00:00Z",
@@ -94,6 +95,7 @@ def test_the_writable_fields_of_me_still_change():
         ("tenant", 1),
         ("id", 1),
         ("is_verified", True),
+        ("email_verified_at", "2020-01-01T00:00:00Z"),
         ("created_at", "2020-01-01T00:00:00Z"),
         ("phone", "+33 1 23 45 67 89"),  # a real field of users, not one sign-up takes
         ("nonsense", 1),
@@ -113,8 +115,9 @@ def test_registering_with_the_accepted_fields_still_works():
 
     response = APIClient().post(REGISTER, {**body, "role": "owner"}, format="json")
 
-    assert response.status_code == 201, response.content
-    assert User.objects.get(email="ana@example.com").role == "owner"
+    assert response.status_code == 202, response.content
+    user = User.objects.get(email="ana@example.com")
+    assert (user.role, user.email_verified_at) == ("owner", None)
 
 
 def test_bodies_are_json_only_form_and_multipart_are_a_415():

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.core.context import DbContext, db_context
+from apps.notifications.models import Notification
 from tests.db import execute
 from tests.factories import UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD, TenantFactory
@@ -108,7 +109,7 @@ def test_login_and_registration_never_compare_upper_email(api_client):
     assert not any(GENERAL_FORM in sql for sql in users_queries)
 
 
-def test_registration_refuses_an_address_taken_in_another_case(api_client):
+def test_registration_finds_an_address_taken_in_another_case(api_client):
     UserFactory(email="Marie.Dubois@Example.com")
 
     response = api_client.post(
@@ -117,17 +118,18 @@ def test_registration_refuses_an_address_taken_in_another_case(api_client):
         format="json",
     )
 
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {
-        "email": ["A user with this e-mail address already exists."]
-    }
+    assert response.status_code == 202
     assert User.objects.filter(email__iexact="marie.dubois@example.com").count() == 1
+    assert Notification.objects.filter(
+        recipient__email="Marie.Dubois@Example.com", kind="sign_up_attempt"
+    ).exists()
 
 
-def test_registration_refuses_an_address_taken_in_another_tenant_without_a_500(api_client):
+def test_registration_finds_an_address_taken_in_another_tenant(api_client):
     """Anonymous sign-up sees its own tenant's users only: the other tenant's account is
-    found by the unique constraint, answered 409 as every rule PostgreSQL enforces."""
-    UserFactory(email="marie@example.com", tenant=TenantFactory(slug="elsewhere"))
+    looked up by the verification actor, and answered as any taken address (no 409 that
+    would tell it exists)."""
+    other = UserFactory(email="marie@example.com", tenant=TenantFactory(slug="elsewhere"))
 
     response = api_client.post(
         "/api/v1/auth/register/",
@@ -135,8 +137,9 @@ def test_registration_refuses_an_address_taken_in_another_tenant_without_a_500(a
         format="json",
     )
 
-    assert response.status_code == 409
-    assert "users_email_ci_unique" in response.json()["error"]["message"]
+    assert response.status_code == 202
+    assert User.objects.filter(email__iexact="marie@example.com").count() == 1
+    assert Notification.objects.filter(recipient=other, kind="sign_up_attempt").exists()
 
 
 def test_the_model_validation_refuses_a_duplicate_in_another_case():

@@ -1,5 +1,6 @@
 import factory
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from apps.accounts.models import Profile, Tenant, User, UserRole, default_tenant
 
@@ -27,10 +28,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     # Hashed into the INSERT: after it, PostgreSQL takes a new password from the password
     # services only (accounts.0006).
     password = factory.django.Password(DEFAULT_PASSWORD)
+    # Verified, as most tests need (booking, publishing); UserFactory(unverified=True) for an
+    # account that has not followed its verification link yet.
+    email_verified_at = factory.LazyFunction(timezone.now)
 
     class Params:
         owner = factory.Trait(role=UserRole.OWNER)
         staff = factory.Trait(is_staff=True)
+        unverified = factory.Trait(email_verified_at=None)
 
     @factory.post_generation
     def permissions(self, create, extracted, **kwargs):

@@ -57,6 +57,7 @@ class UserSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
             "date_of_birth",
             "profile_image",
             "is_verified",
+            "email_verified_at",
             "street",
             "city",
             "postal_code",
@@ -72,6 +73,7 @@ class UserSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
             "email",
             "role",
             "is_verified",
+            "email_verified_at",
             "tenant",
             "created_at",
             "updated_at",
@@ -104,6 +106,27 @@ class RegisterSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         return attrs
+
+
+class RegisterAcceptedSerializer(serializers.Serializer):
+    """What registration answers, the same whether the address was new or already had an
+    account: the next step is in the mailbox."""
+
+    detail = serializers.CharField(
+        help_text="What to do next, in the request's language: follow the link e-mailed to the "
+        "address."
+    )
+
+
+class EmailVerifySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """The two parameters of the link e-mailed to the address (EMAIL_VERIFY_URL)."""
+
+    uid = serializers.CharField(max_length=64, help_text="The link's `uid` parameter.")
+    token = serializers.CharField(max_length=128, help_text="The link's `token` parameter.")
+
+
+class EmailVerificationResendSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    email = serializers.EmailField(max_length=255)
 
 
 class PasswordChangeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

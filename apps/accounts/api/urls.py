@@ -5,6 +5,12 @@ from apps.core.api import routers  # noqa: F401 (registers the <id:...> path con
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/email/verify/", views.EmailVerifyView.as_view(), name="auth-email-verify"),
+    path(
+        "auth/email/verify/resend/",
+        views.EmailVerificationResendView.as_view(),
+        name="auth-email-verify-resend",
+    ),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/tokens/", views.TokenListView.as_view(), name="auth-tokens"),
     path("auth/tokens/<id:token_id>/", views.TokenDetailView.as_view(), name="auth-token-detail"),

@@ -1,4 +1,6 @@
 from django.contrib.auth import authenticate, update_session_auth_hash
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import GenericAPIView
@@ -7,7 +9,10 @@ from rest_framework.views import APIView
 
 from apps.accounts import login_limits, selectors, services
 from apps.accounts.api.serializers import (
+    EmailVerificationResendSerializer,
+    EmailVerifySerializer,
     PasswordChangeSerializer,
+    RegisterAcceptedSerializer,
     RegisterSerializer,
     TokenCreatedSerializer,
     TokenRequestSerializer,
@@ -19,6 +24,17 @@ from apps.accounts.models import ApiToken
 from apps.core import context
 from apps.core.api.serializers import ErrorSerializer
 
+CHECK_YOUR_MAILBOX = _(
+    "Thank you. Check your mailbox: we sent you a link to verify your address and finish "
+    "signing up. Nothing arrived? Look in your spam folder, or ask for a new link."
+)
+
+
+def _accepted(request) -> Response:
+    # One answer, new address or not: what registration and the resend say (no account shown).
+    data = RegisterAcceptedSerializer({"detail": CHECK_YOUR_MAILBOX}).data
+    return Response(data, status=status.HTTP_202_ACCEPTED)
+
 
 class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
@@ -27,15 +43,67 @@ class RegisterView(APIView):
     @extend_schema(
         summary="Register a new account",
         operation_id="auth_register",
+        description="Answers 202 with the same body whether the address is new or already "
+        "has an account, so that nobody learns which addresses are registered. A new "
+        "address: the account is created (unverified) and a verification link e-mailed to "
+        "it (POST /api/v1/auth/email/verify/ with its uid and token). A registered one: "
+        "nothing changes, and its owner is told by e-mail that someone tried to sign up. "
+        "Invalid input (a weak password, a malformed address) is still a 400 naming the field.",
         request=RegisterSerializer,
-        responses={201: UserSerializer},
+        responses={202: RegisterAcceptedSerializer},
     )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         tenant_id = context.current()["app.tenant_id"]
-        user = services.user_register(**serializer.validated_data, tenant_id=int(tenant_id))
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        services.user_sign_up(
+            **serializer.validated_data,
+            tenant_id=int(tenant_id),
+            language=translation.get_language(),
+        )
+        return _accepted(request)
+
+
+class EmailVerifyView(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        summary="Verify an e-mail address",
+        operation_id="auth_email_verify",
+        description="The uid and token of the link e-mailed at registration (or by a resend). "
+        "204: the address is verified. A link that is malformed, expired "
+        "(EMAIL_VERIFICATION_TIMEOUT), already used, or made for an address the account no "
+        "longer has answers 400 `invalid_token` naming `token` (`uid` when the uid is "
+        "malformed).",
+        request=EmailVerifySerializer,
+        responses={204: None},
+    )
+    def post(self, request):
+        serializer = EmailVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.email_verify(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerificationResendView(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        summary="Send a new verification link",
+        operation_id="auth_email_verify_resend",
+        description="Send `email` (signed in or not): when it is the address of an active, "
+        "unverified account, a new link is e-mailed to it — at most one every five minutes. "
+        "The answer is the same 202 in every case, so it tells nothing about accounts.",
+        request=EmailVerificationResendSerializer,
+        responses={202: RegisterAcceptedSerializer},
+    )
+    def post(self, request):
+        serializer = EmailVerificationResendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.email_verification_resend(email=serializer.validated_data["email"])
+        return _accepted(request)
 
 
 def _current_token_id(request) -> int | None:
@@ -140,7 +208,8 @@ class MeView(APIView):
         request=UserSerializer,
         responses={200: UserSerializer},
         description="Partial update of the caller's account. Server-owned fields (id, email, "
-        "role, is_verified, tenant, timestamps) and unknown ones answer 400 naming them; "
+        "role, is_verified, email_verified_at, tenant, timestamps) and unknown ones answer "
+        "400 naming them; "
         "`password` is changed with POST /api/v1/users/me/password/.",
     )
     def patch(self, request):

@@ -56,7 +56,8 @@ class BookingViewSet(viewsets.GenericViewSet):
         description="Creates a pending booking of a published listing (not one's own) for "
         "the caller, priced nights × the nightly price in the listing's currency. Dates "
         "overlapping a pending or confirmed booking answer 409 `booking_conflict`. Send an "
-        "`Idempotency-Key` header to make retries safe.",
+        "`Idempotency-Key` header to make retries safe. The caller's e-mail address must be "
+        "verified: else 403 `email_not_verified` (REQUIRE_VERIFIED_EMAIL).",
         request=BookingCreateSerializer,
         response=BookingSerializer,
     )

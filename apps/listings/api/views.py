@@ -127,7 +127,8 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         summary="Publish a listing (its owner, or staff)", request=None,
         description="From draft or archived. Publishing a published listing is a 409 "
-        "invalid_transition.",
+        "invalid_transition. The owner's e-mail address must be verified: else 403 "
+        "`email_not_verified` (REQUIRE_VERIFIED_EMAIL).",
         responses={200: ListingSerializer, 409: ErrorSerializer, **ERRORS},
     )  # fmt: skip
     @action(detail=True, methods=["post"])
