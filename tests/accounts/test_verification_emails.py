@@ -29,7 +29,7 @@ def _empty_queue():
 
 
 def link_of(text: str) -> dict[str, str]:
-    [url] = re.findall(r"http://localhost:8000/verify-email\?\S+", text)
+    [url] = re.findall(r"http://localhost:8000/verify-email\?[^\s\"<]+", text)
     return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
 
 
