@@ -7,6 +7,7 @@ from apps.core.api.views import ApiRootView, api_not_found
 # What GET /api/v1/ lists: name → URL name.
 RESOURCES = {
     "auth_register": "auth-register",
+    "auth_email_verify": "auth-email-verify",
     "auth_token": "auth-token",
     "auth_tokens": "auth-tokens",
     "users_me": "users-me",

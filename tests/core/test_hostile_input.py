@@ -380,7 +380,8 @@ def test_no_route_is_a_server_error_in_a_browser(world):
 # --- meta-tests: the walk sees what it must -------------------------------------------------
 
 KNOWN_ROUTES = {
-    "health", "health-db", "metrics", "auth-register", "auth-token", "users-me", "categories",
+    "health", "health-db", "metrics", "auth-register", "auth-email-verify",
+    "auth-email-verify-resend", "auth-token", "users-me", "categories",
     "amenities", "tags", "listing-list", "listing-mine", "listing-detail", "listing-archive",
     "listing-availability", "listing-publish", "listing-reviews", "listing-versions",
     "booking-list", "booking-detail", "booking-cancel", "booking-confirm", "booking-decline",
