@@ -92,6 +92,14 @@ def _cases(database: str):
     cases = [
         ("POST /api/v1/auth/token/", token),
         ("POST /api/v1/auth/register/", register),
+        (
+            "POST /api/v1/auth/register/, taken",
+            lambda: anonymous.post(
+                "/api/v1/auth/register/",
+                {"email": guest_email, "password": "a-long-bench-passphrase", "name": "Bench"},
+                content_type="application/json",
+            ),
+        ),
         ("admin user search, e-mail part", users_page(fragment)),
         ("admin user search, name", users_page(guest_name)),
         ("admin user search, common word", users_page("guest")),

@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from apps.accounts.models import User
+from apps.core.context import DbContext, db_context
 from apps.listings.models import Listing
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,18 @@ def test_seed_loads_the_guides_demo_data():
     assert User.objects.filter(is_staff=True, is_superuser=False).exists()
     assert User.objects.filter(is_superuser=True, is_staff=True).exists()
     assert all(user.profile for user in User.objects.all())
+    # Demo addresses receive no mail: verified, so that they book and publish at once.
+    assert not User.objects.filter(email_verified_at__isnull=True).exists()
+
+
+def test_seed_verifies_demo_accounts_seeded_before_verification_existed():
+    call_command("seed")
+    # As the command itself (the suite's own context, system:tests, may not write the column).
+    with db_context(DbContext.for_command("seed")):
+        User.objects.filter(email="john@example.com").update(email_verified_at=None)
+        call_command("seed")
+
+    assert User.objects.get(email="john@example.com").email_verified_at is not None
 
 
 def test_the_demo_review_went_through_the_rating_trigger():

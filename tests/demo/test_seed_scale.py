@@ -41,6 +41,8 @@ def test_the_synthetic_accounts_password_is_generated_and_printed_once(scaled):
         )
     assert owner.check_password(password) and guest.check_password(password)
     assert line.endswith("(shown once)")
+    # Verified addresses: the synthetic accounts book and publish.
+    assert owner.email_verified_at is not None and guest.email_verified_at is not None
 
 
 def test_scale_refuses_a_production_database_unless_forced(settings, monkeypatch, capsys):
