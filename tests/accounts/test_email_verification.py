@@ -31,7 +31,7 @@ from apps.listings.models import ListingStatus
 from apps.notifications.emails import build_email
 from apps.notifications.models import Notification
 from tests.factories import ListingFactory, UserFactory
-from tests.factories.accounts import DEFAULT_PASSWORD
+from tests.factories.accounts import DEFAULT_PASSWORD, TenantFactory
 from tests.helpers import client_for, error
 
 pytestmark = pytest.mark.django_db
@@ -453,3 +453,34 @@ def test_the_sign_up_attempt_email_speaks_french_too():
 
     assert email.subject == "Quelqu'un a tenté de s'inscrire sur Havre avec votre adresse"
     assert "Bonjour Ana," in email.body and owner.email in email.body
+
+
+def test_a_sign_up_losing_the_race_for_its_address_ends_on_the_taken_path(monkeypatch):
+    """Two sign-ups of one new address: the second looked before the first committed, so its
+    INSERT meets users_email_ci_unique; it answers as for a taken address, without a 409."""
+    first = UserFactory(email="race@example.com", tenant=TenantFactory(slug="elsewhere"))
+    real_lookup = services._user_with_email
+    lookups = []
+
+    def lookup(email):
+        lookups.append(email)
+        # The first look-up ran before the other sign-up committed.
+        return None if len(lookups) == 1 else real_lookup(email)
+
+    monkeypatch.setattr(services, "_user_with_email", lookup)
+
+    response = APIClient().post(REGISTER, sign_up_body("RACE@example.com"), format="json")
+
+    assert response.status_code == 202, response.content
+    assert User.objects.filter(email__iexact="race@example.com").count() == 1
+    assert [n.recipient_id for n in notifications("sign_up_attempt")] == [first.pk]
+    assert len(lookups) == 2  # the INSERT was refused, and the address looked up again
+
+
+def test_the_caller_sees_whether_their_address_is_verified():
+    user = UserFactory(unverified=True)
+    client = client_for(user)
+
+    assert client.get("/api/v1/users/me/").json()["email_verified_at"] is None
+    assert verify(APIClient(), user).status_code == 204
+    assert client.get("/api/v1/users/me/").json()["email_verified_at"] is not None
