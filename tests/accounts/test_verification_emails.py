@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from apps.accounts.models import User
 from apps.core.context import DbContext, db_context
 from tests.factories import ListingFactory
-from tests.jobs.workers import clear_queue, wait_for, workers
+from tests.jobs.workers import clear_queue, owner_sql, wait_for, workers
 from tests.notifications.smtp import smtp_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,6 +73,11 @@ def test_sign_up_verify_by_the_emailed_link_then_book(tmp_path):
     params = link_of(text)
     assert set(params) == {"uid", "token"}
     assert link_of(html.replace("&amp;", "&")) == params
+    # The token was made by the send job: no notification nor job argument holds it.
+    stored = owner_sql("SELECT data::text FROM notifications") + owner_sql(
+        "SELECT args::text FROM procrastinate_jobs"
+    )
+    assert stored and not [row for (row,) in stored if params["token"] in row]
 
     # The owner's notice, in theirs (none chosen: LANGUAGE_CODE), and no second account.
     assert attempt["Subject"] == "Someone tried to sign up at Havre with your address"

@@ -48,7 +48,9 @@ class RegisterView(APIView):
         "address: the account is created (unverified) and a verification link e-mailed to "
         "it (POST /api/v1/auth/email/verify/ with its uid and token). A registered one: "
         "nothing changes, and its owner is told by e-mail that someone tried to sign up. "
-        "Invalid input (a weak password, a malformed address) is still a 400 naming the field.",
+        "Invalid input (a weak password, a malformed address) is still a 400 naming the field. "
+        "The request's language (Accept-Language) becomes the new account's "
+        "preferences.language, which its e-mails speak.",
         request=RegisterSerializer,
         responses={202: RegisterAcceptedSerializer},
     )
