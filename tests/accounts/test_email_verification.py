@@ -129,11 +129,12 @@ def test_new_and_taken_addresses_get_the_same_answer_in_about_the_same_time(sett
     assert answers.pop()[0] == 202
     new_median = statistics.median(seconds for seconds, _ in new)
     taken_median = statistics.median(seconds for seconds, _ in taken)
-    # Both are one PBKDF2 hash (~0.1-0.5 s) plus a few writes: within 35 % of each other. Without
-    # the hash on the taken path, its median is a few milliseconds.
+    # Both are one PBKDF2 hash plus a few writes: measured 0.29 s and 0.33 s (ratio 1.13),
+    # 0.60 s and 0.52 s (0.88) on the shared 2-core machine. Without the hash on the taken path
+    # it was 0.75 s against 0.02 s (0.03): the tolerance has room for a loaded machine only.
     ratio = taken_median / new_median
     print(f"register medians: new {new_median:.3f} s, taken {taken_median:.3f} s ({ratio:.2f})")  # noqa: T201
-    assert 0.65 < ratio < 1.35, (new_median, taken_median)
+    assert 0.5 < ratio < 1.5, (new_median, taken_median)
 
 
 def test_invalid_input_is_still_a_400_naming_the_field():
