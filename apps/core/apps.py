@@ -14,6 +14,8 @@ class CoreConfig(AppConfig):
         "session_update",
         "session_delete",
         "session_clear_expired",
+        # The erasure's scrub of names and e-mail addresses in JSON (apps/core/erasure.py).
+        "jsonb_replace_strings",
     )
     # backup_verify reads each app's main table this way (AppConfig.backup_smoke_queries); the
     # partitioned parent's count proves its partitions are all attached.

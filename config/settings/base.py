@@ -429,6 +429,12 @@ SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Audit rows older than this keep who did what when, but lose the values and the IP address and
+# user agent (scrub_audit_pii, daily from ops/crontab; docs/security.md, "Erasure").
+AUDIT_PII_RETENTION_DAYS = env.int("AUDIT_PII_RETENTION_DAYS", default=365)
+# GET /api/v1/users/me/export/: at most this many rows per section in one response; a longer
+# section carries the URL of its next page (docs/security.md, "Your data").
+PERSONAL_DATA_EXPORT_PAGE_SIZE = env.int("PERSONAL_DATA_EXPORT_PAGE_SIZE", default=500)
 
 # --- Backups (django-dbbackup) ------------------------------------------------------------
 # Backups must see every row: pg_dump connects as a superuser or BYPASSRLS role

@@ -242,6 +242,19 @@ END;
 $function$;
 COMMENT ON FUNCTION audit_enable(target regclass, masked text[]) IS 'Attaches the three audit triggers to a table (used by migrations, idempotent).';
 
+-- [function] audit_erase_values(changes jsonb) — An audit row's `changes` without its values: the column names stay, each old and new value masked.
+CREATE OR REPLACE FUNCTION public.audit_erase_values(changes jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+        SELECT CASE WHEN changes IS NULL THEN NULL ELSE coalesce(
+            (SELECT jsonb_object_agg(key, '{"old": "********", "new": "********"}'::jsonb)
+             FROM jsonb_each(changes)),
+            '{}'::jsonb) END
+    $function$;
+COMMENT ON FUNCTION audit_erase_values(changes jsonb) IS 'An audit row''s `changes` without its values: the column names stay, each old and new value masked.';
+
 -- [function] audit_logs_ensure_partition(day date) — Creates the monthly audit_logs partition holding a day, moving its rows out of the default partition.
 CREATE OR REPLACE FUNCTION public.audit_logs_ensure_partition(day date)
  RETURNS text
@@ -275,6 +288,44 @@ END;
 $function$;
 COMMENT ON FUNCTION audit_logs_ensure_partition(day date) IS 'Creates the monthly audit_logs partition holding a day, moving its rows out of the default partition.';
 
+-- [function] audit_logs_erase_user(target bigint) — Erasure of an account: scrubs the values, IP and user agent of the audit rows made by or about the user, then records the erasure (no personal data). The user themself, a system actor or a superuser only.
+CREATE OR REPLACE FUNCTION public.audit_logs_erase_user(target bigint)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    previous text := coalesce(current_setting('app.actor', true), '');
+    caller text := coalesce(app_setting('app.actor'), 'db:' || session_user);
+    own boolean := coalesce(app_user_id() = target AND caller = 'user:' || target, false);
+    scrubbed bigint;
+BEGIN
+    IF target IS NULL OR NOT (own OR app_is_system_actor() OR app_is_superuser()) THEN
+        RAISE EXCEPTION 'permission denied to erase the audit trail of user %', target
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only the user themself, a system actor or a superuser may.';
+    END IF;
+    PERFORM set_config('app.actor', 'system:audit_scrub', true);
+    UPDATE audit_logs
+    SET old_data = NULL, new_data = NULL, changes = audit_erase_values(changes),
+        ip_address = NULL, user_agent = NULL
+    WHERE (user_id = target
+           OR (table_name = 'users' AND record_id = target)
+           OR (table_name = 'profiles'
+               AND record_id IN (SELECT p.id FROM profiles p WHERE p.user_id = target)))
+      AND (old_data IS NOT NULL OR new_data IS NOT NULL
+           OR ip_address IS NOT NULL OR user_agent IS NOT NULL);
+    GET DIAGNOSTICS scrubbed = ROW_COUNT;
+    PERFORM set_config('app.actor', previous, true);
+    INSERT INTO audit_logs (table_name, record_id, action, changes, user_id, actor, request_id)
+    VALUES ('users', target, 'UPDATE', '{"erased": {"old": false, "new": true}}'::jsonb,
+            app_user_id(), caller, coalesce(app_setting('app.request_id'), ''));
+    RETURN scrubbed;
+END;
+$function$;
+COMMENT ON FUNCTION audit_logs_erase_user(target bigint) IS 'Erasure of an account: scrubs the values, IP and user agent of the audit rows made by or about the user, then records the erasure (no personal data). The user themself, a system actor or a superuser only.';
+
 -- [function] audit_logs_lock_partition(part regclass) — Enables and forces row-level security on an audit_logs partition, so that it is reachable through the parent only.
 CREATE OR REPLACE FUNCTION public.audit_logs_lock_partition(part regclass)
  RETURNS void
@@ -286,6 +337,76 @@ BEGIN
 END;
 $function$;
 COMMENT ON FUNCTION audit_logs_lock_partition(part regclass) IS 'Enables and forces row-level security on an audit_logs partition, so that it is reachable through the parent only.';
+
+-- [function] audit_logs_of_current_user(after_id bigint, max_rows integer) — The personal-data export: the audit rows made by or about app.user_id (IP and user agent of their own actions only), after an id, at most max_rows, as system:audit_export.
+CREATE OR REPLACE FUNCTION public.audit_logs_of_current_user(after_id bigint, max_rows integer)
+ RETURNS TABLE(id bigint, "timestamp" timestamp with time zone, table_name character varying, record_id bigint, action character varying, actor character varying, by_you boolean, old_data jsonb, new_data jsonb, changes jsonb, ip_address inet, user_agent text)
+ LANGUAGE sql
+ STABLE
+ SET "app.actor" TO 'system:audit_export'
+AS $function$
+        SELECT a.id, a."timestamp", a.table_name, a.record_id, a.action, a.actor,
+               coalesce(a.user_id = app_user_id(), false),
+               a.old_data, a.new_data, a.changes,
+               CASE WHEN a.user_id = app_user_id() THEN a.ip_address END,
+               CASE WHEN a.user_id = app_user_id() THEN a.user_agent END
+        FROM audit_logs a
+        WHERE app_user_id() IS NOT NULL AND a.id > after_id
+          AND (a.user_id = app_user_id()
+               OR (a.table_name = 'users' AND a.record_id = app_user_id())
+               OR (a.table_name = 'profiles'
+                   AND a.record_id IN (SELECT p.id FROM profiles p
+                                       WHERE p.user_id = app_user_id())))
+        ORDER BY a.id
+        LIMIT max_rows
+    $function$;
+COMMENT ON FUNCTION audit_logs_of_current_user(after_id bigint, max_rows integer) IS 'The personal-data export: the audit rows made by or about app.user_id (IP and user agent of their own actions only), after an id, at most max_rows, as system:audit_export.';
+
+-- [function] audit_logs_scrub_expired(cutoff timestamp with time zone, batch_size integer, after_timestamp timestamp with time zone, after_id bigint) — Retention (scrub_audit_pii): scrubs the values, IP and user agent of one batch of audit rows older than the cut-off, after the keyset (timestamp, id); returns how many changed, how many were read, and the next keyset. System actors only.
+CREATE OR REPLACE FUNCTION public.audit_logs_scrub_expired(cutoff timestamp with time zone, batch_size integer, after_timestamp timestamp with time zone DEFAULT '-infinity'::timestamp with time zone, after_id bigint DEFAULT 0)
+ RETURNS TABLE(scrubbed bigint, seen bigint, last_timestamp timestamp with time zone, last_id bigint)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    previous text := coalesce(current_setting('app.actor', true), '');
+BEGIN
+    IF NOT app_is_system_actor() THEN
+        RAISE EXCEPTION 'permission denied to scrub the audit log'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The retention job (a command: or system: actor) does it.';
+    END IF;
+    IF cutoff IS NULL OR cutoff > now() OR batch_size IS NULL OR batch_size < 1 THEN
+        RAISE EXCEPTION 'a cut-off in the past and a positive batch size are required'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM set_config('app.actor', 'system:audit_scrub', true);
+    RETURN QUERY
+    WITH batch AS MATERIALIZED (
+        SELECT a.id, a."timestamp" FROM audit_logs a
+        WHERE a."timestamp" < cutoff AND a."timestamp" >= after_timestamp
+          AND (a."timestamp", a.id) > (after_timestamp, after_id)
+        ORDER BY a."timestamp", a.id
+        LIMIT batch_size
+    ), done AS (
+        UPDATE audit_logs a
+        SET old_data = NULL, new_data = NULL, changes = audit_erase_values(a.changes),
+            ip_address = NULL, user_agent = NULL
+        FROM batch b
+        WHERE a.id = b.id AND a."timestamp" = b."timestamp"
+          AND (a.old_data IS NOT NULL OR a.new_data IS NOT NULL
+               OR a.ip_address IS NOT NULL OR a.user_agent IS NOT NULL)
+        RETURNING 1
+    ), last AS (
+        SELECT b."timestamp", b.id FROM batch b ORDER BY b."timestamp" DESC, b.id DESC LIMIT 1
+    )
+    SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM batch),
+           (SELECT l."timestamp" FROM last l), (SELECT l.id FROM last l);
+    PERFORM set_config('app.actor', previous, true);
+END;
+$function$;
+COMMENT ON FUNCTION audit_logs_scrub_expired(cutoff timestamp with time zone, batch_size integer, after_timestamp timestamp with time zone, after_id bigint) IS 'Retention (scrub_audit_pii): scrubs the values, IP and user agent of one batch of audit rows older than the cut-off, after the keyset (timestamp, id); returns how many changed, how many were read, and the next keyset. System actors only.';
 
 -- [function] audit_mask(data jsonb, masked text[]) — Hides the values of secret keys (password hashes) in a row before it is audited.
 CREATE OR REPLACE FUNCTION public.audit_mask(data jsonb, masked text[])
@@ -301,6 +422,39 @@ AS $function$
         END
     $function$;
 COMMENT ON FUNCTION audit_mask(data jsonb, masked text[]) IS 'Hides the values of secret keys (password hashes) in a row before it is audited.';
+
+-- [function] jsonb_replace_strings(data jsonb, targets text[], replacement text) — Replaces, at any depth, every JSON string equal (case aside) to one of targets: an erased person's name or e-mail address in a notification's data.
+CREATE OR REPLACE FUNCTION public.jsonb_replace_strings(data jsonb, targets text[], replacement text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+DECLARE
+    result jsonb;
+BEGIN
+    CASE jsonb_typeof(data)
+    WHEN 'string' THEN
+        IF lower(data #>> '{}') IN (SELECT lower(t) FROM unnest(targets) AS t) THEN
+            RETURN to_jsonb(replacement);
+        END IF;
+        RETURN data;
+    WHEN 'object' THEN
+        SELECT coalesce(jsonb_object_agg(e.key,
+                                         jsonb_replace_strings(e.value, targets, replacement)),
+                        '{}'::jsonb)
+        INTO result FROM jsonb_each(data) AS e;
+        RETURN result;
+    WHEN 'array' THEN
+        SELECT coalesce(jsonb_agg(jsonb_replace_strings(e.value, targets, replacement)
+                                  ORDER BY e.n), '[]'::jsonb)
+        INTO result FROM jsonb_array_elements(data) WITH ORDINALITY AS e(value, n);
+        RETURN result;
+    ELSE
+        RETURN data;
+    END CASE;
+END;
+$function$;
+COMMENT ON FUNCTION jsonb_replace_strings(data jsonb, targets text[], replacement text) IS 'Replaces, at any depth, every JSON string equal (case aside) to one of targets: an erased person''s name or e-mail address in a notification''s data.';
 
 -- [function] session_clear_expired() — delete the expired sessions (clearsessions); returns how many
 CREATE OR REPLACE FUNCTION public.session_clear_expired()
@@ -397,6 +551,13 @@ CREATE POLICY audit_logs_append ON audit_logs
     WITH CHECK (true);
 COMMENT ON POLICY audit_logs_append ON audit_logs IS 'The audit trigger (as the owner) appends rows; nobody may change them.';
 
+-- [policy] audit_logs_scrub ON audit_logs — The owner rewrites audit rows only as system:audit_scrub, which only audit_logs_erase_user and audit_logs_scrub_expired set: the one exception to append-only.
+CREATE POLICY audit_logs_scrub ON audit_logs
+    FOR UPDATE TO public
+    USING ((( SELECT app_setting('app.actor'::text) AS app_setting)) = 'system:audit_scrub'::text)
+    WITH CHECK ((( SELECT app_setting('app.actor'::text) AS app_setting)) = 'system:audit_scrub'::text);
+COMMENT ON POLICY audit_logs_scrub ON audit_logs IS 'The owner rewrites audit rows only as system:audit_scrub, which only audit_logs_erase_user and audit_logs_scrub_expired set: the one exception to append-only.';
+
 -- [policy] audit_logs_staff_read ON audit_logs — Staff and system actors read the audit trail.
 CREATE POLICY audit_logs_staff_read ON audit_logs
     FOR SELECT TO public
@@ -461,8 +622,20 @@ GRANT EXECUTE ON FUNCTION audit_enable(target regclass, masked text[]) TO app_us
 -- [grant] ON FUNCTION audit_logs_ensure_partition(day date) — app_user's privileges
 GRANT EXECUTE ON FUNCTION audit_logs_ensure_partition(day date) TO app_user;
 
+-- [grant] ON FUNCTION audit_logs_erase_user(target bigint) — app_user's privileges
+GRANT EXECUTE ON FUNCTION audit_logs_erase_user(target bigint) TO app_user;
+REVOKE EXECUTE ON FUNCTION audit_logs_erase_user(target bigint) FROM PUBLIC;
+
 -- [grant] ON FUNCTION audit_logs_lock_partition(part regclass) — app_user's privileges
 GRANT EXECUTE ON FUNCTION audit_logs_lock_partition(part regclass) TO app_user;
+
+-- [grant] ON FUNCTION audit_logs_of_current_user(after_id bigint, max_rows integer) — app_user's privileges
+GRANT EXECUTE ON FUNCTION audit_logs_of_current_user(after_id bigint, max_rows integer) TO app_user;
+REVOKE EXECUTE ON FUNCTION audit_logs_of_current_user(after_id bigint, max_rows integer) FROM PUBLIC;
+
+-- [grant] ON FUNCTION audit_logs_scrub_expired(cutoff timestamp with time zone, batch_size integer, after_timestamp timestamp with time zone, after_id bigint) — app_user's privileges
+GRANT EXECUTE ON FUNCTION audit_logs_scrub_expired(cutoff timestamp with time zone, batch_size integer, after_timestamp timestamp with time zone, after_id bigint) TO app_user;
+REVOKE EXECUTE ON FUNCTION audit_logs_scrub_expired(cutoff timestamp with time zone, batch_size integer, after_timestamp timestamp with time zone, after_id bigint) FROM PUBLIC;
 
 -- [grant] ON FUNCTION audit_mask(data jsonb, masked text[]) — app_user's privileges
 GRANT EXECUTE ON FUNCTION audit_mask(data jsonb, masked text[]) TO app_user;
