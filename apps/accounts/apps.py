@@ -20,12 +20,16 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.models import update_last_login
         from django.contrib.auth.signals import user_logged_in
 
-        from apps.accounts import notifications  # noqa: F401 (registers its notification kinds)
+        from apps.accounts import (
+            notifications,  # noqa: F401 (registers its notification kinds)
+            personal_data,
+        )
         from apps.accounts.backends import record_last_login
         from apps.accounts.selectors import tenant_id_for_slug
         from apps.core.tenancy import register_tenant_lookup
 
         register_tenant_lookup(tenant_id_for_slug)
+        personal_data.register_accounts_sections()
 
         # Django's receiver saves last_login as the (still anonymous) request would; ours does
         # it as the authentication actor, which row-level security lets write users.

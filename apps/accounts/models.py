@@ -45,6 +45,12 @@ LANGUAGE_CHOICE_MESSAGE = format_lazy(
 )
 
 
+# An erased account's name, as stored (in English, the same in every language) and as shown
+# to each reader in theirs (display_name).
+ERASED_USER_NAME_STORED = "deleted user"
+ERASED_USER_NAME = _("deleted user")
+
+
 class UserRole(models.TextChoices):
     GUEST = "guest", _("Guest")
     OWNER = "owner", _("Owner")
@@ -158,6 +164,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
 
     is_staff = models.BooleanField(default=False, db_default=False, verbose_name=_("staff"))
     is_active = models.BooleanField(default=True, db_default=True, verbose_name=_("active"))
+    # Set by user_erase (DELETE /api/v1/users/me/): the account's personal data is gone, its
+    # bookings, reviews and messages stay, shown as by "deleted user" (display_name).
+    erased_at = models.DateTimeField(null=True, blank=True, verbose_name=_("erased at"))
     tenant = models.ForeignKey(
         Tenant, on_delete=models.PROTECT, related_name="users", verbose_name=_("tenant")
     )
@@ -198,6 +207,11 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
                 | models.Q(preferences__language__in=language_codes()),
                 name="users_preferences_language_valid",
             ),
+            # An erased account never logs in again (services.user_erase).
+            models.CheckConstraint(
+                condition=models.Q(erased_at__isnull=True) | models.Q(is_active=False),
+                name="users_erased_is_inactive",
+            ),
         ]
         indexes = [
             models.Index(fields=["role"], name="users_role_idx"),
@@ -214,6 +228,10 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     @property
     def has_verified_email(self) -> bool:
         return self.email_verified_at is not None
+
+    def display_name(self) -> str:
+        """The name other people see: "deleted user", in their language, once erased."""
+        return str(ERASED_USER_NAME) if self.erased_at else self.name
 
     # Check constraints on one column: full_clean reports their violation under that field, in
     # words (Django reports a CheckConstraint under __all__, by its name, which means nothing

@@ -1,10 +1,12 @@
 """Reads of accounts."""
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
 
+from apps.accounts import personal_data
 from apps.accounts.models import ApiToken, Tenant, User, api_token_digest
 
 SEARCH_MAX_WORDS = 10  # user_search_ids() refuses more
@@ -43,3 +45,35 @@ def user_ids_matching(*, words: list[str], limit: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT user_search_ids(%s::text[], %s)", [list(words), limit])
         return [user_id for (user_id,) in cursor.fetchall()]
+
+
+# --- personal data (GET /api/v1/users/me/export/) -------------------------------------------
+
+
+class UnknownExportSection(ValueError):
+    pass
+
+
+def personal_data_export(
+    *, user: User, page_size: int, section: str | None = None, after: int = 0
+) -> dict[str, Any]:
+    """Everything Havre holds about `user`, section by section (apps.accounts.personal_data),
+    each at most `page_size` rows: one query per section whatever their length, and bounded
+    memory. A longer section says so (`next_after`: the id to continue after, with
+    `section`); `section` alone answers that section's page. Read under the caller's own
+    row-level security context."""
+    sections = personal_data.export_sections()
+    if section is not None:
+        sections = [s for s in sections if s.name == section]
+        if not sections:
+            raise UnknownExportSection(section)
+    document: dict[str, Any] = {}
+    for each in sections:
+        rows = each.page(user, after if section else 0, page_size + 1)
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        document[each.name] = {
+            "items": rows,
+            "next_after": rows[-1]["id"] if more else None,
+        }
+    return document

@@ -7,20 +7,23 @@ from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts import selectors
+from apps.accounts import personal_data, selectors
 from apps.accounts.email_verification import email_verification_token, user_id_of
 from apps.accounts.errors import EmailNotVerified, InvalidVerificationToken, TokenNotFound
 from apps.accounts.models import (
     API_TOKEN_DISPLAY_LENGTH,
+    ERASED_USER_NAME_STORED,
     ApiToken,
     Profile,
     Tenant,
@@ -33,9 +36,11 @@ from apps.accounts.notifications import EMAIL_VERIFICATION, SIGN_UP_ATTEMPT
 from apps.core import context
 from apps.core.actors import require_permission
 from apps.core.context import DbContext, db_context
+from apps.core.erasure import idempotency_responses_forget
 from apps.core.errors import PermissionDenied
 from apps.core.i18n import language_codes
-from apps.notifications.services import notify
+from apps.core.models import IdempotencyKey
+from apps.notifications.services import notifications_forget_person, notify
 
 CHANGE_USER = "accounts.change_user"
 MODERATE = "accounts.moderate_user"
@@ -405,3 +410,81 @@ def tokens_revoke_all(*, users: Iterable[User | int], actor: User) -> int:
     if set(ids) - {actor.pk} and not may_revoke_others_tokens(actor):
         raise PermissionDenied()
     return tokens_revoke(tokens=ApiToken.objects.filter(user_id__in=ids), actor=actor)
+
+
+# --- erasure (DELETE /api/v1/users/me/) ---------------------------------------------------
+
+
+def erased_email(user_id: int) -> str:
+    """The unique placeholder an erased account's e-mail becomes (.invalid: RFC 2606, never
+    delivered)."""
+    return f"deleted-{user_id}@invalid"
+
+
+@transaction.atomic
+def user_erase(*, user: User, password: str, actor: User) -> User:
+    """Erase the caller's account, in one transaction (docs/security.md, "Erasure and
+    retention"): refused while the apps' blockers say so (upcoming confirmed stays: 409
+    `upcoming_stays`); then each app's erasure steps run (listings taken down, pending requests
+    cancelled), their notifications go and their name and e-mail leave other people's, their
+    API tokens, idempotency keys and admin-log labels go, the users and profiles rows are
+    wiped (the row stays, "deleted user", inactive, no usable password), and the audit log is
+    scrubbed by audit_logs_erase_user, which records the erasure. Bookings, reviews and
+    messages stay for the other party and for accounting."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("Only the account's holder erases it."))
+    if not user.check_password(password):
+        raise ValidationError({"password": _("This is not your current password.")})
+    # Serialise with any other change to the account: a second erasure waits, then finds it
+    # done. The name and e-mail to forget are read under the lock, not from the request's copy.
+    name, email, erased_at = (
+        User.objects.select_for_update()
+        .filter(pk=user.pk)
+        .values_list("name", "email", "erased_at")
+        .get()
+    )
+    if erased_at is not None:
+        return user
+    for blocker in personal_data.erasure_blockers():
+        error = blocker(user)
+        if error is not None:
+            raise error
+    for step in personal_data.erasure_steps():
+        step(user)
+
+    forgotten = [value for value in (name, email) if value]
+    placeholder = str(ERASED_USER_NAME_STORED)
+    with context.as_system("erasure"):
+        notifications_forget_person(
+            recipient_id=user.pk, strings=forgotten, placeholder=placeholder
+        )
+        ApiToken.objects.filter(user=user).delete()
+        IdempotencyKey.objects.filter(user=user).delete()
+        idempotency_responses_forget(strings=forgotten, placeholder=placeholder)
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+        ).update(object_repr=placeholder)
+        Profile.objects.filter(user=user).update(bio=None, updated_at=timezone.now())
+        User.objects.filter(pk=user.pk).update(
+            email=erased_email(user.pk),
+            name=placeholder,
+            phone=None,
+            date_of_birth=None,
+            profile_image=None,
+            street=None,
+            city=None,
+            postal_code=None,
+            country=None,
+            preferences={},
+            is_active=False,
+            erased_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    user.set_unusable_password()
+    with context.as_system("password"):
+        User.objects.filter(pk=user.pk).update(password=user.password, updated_at=timezone.now())
+    # Last: the rows the statements above just added to the audit log are scrubbed too.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT audit_logs_erase_user(%s)", [user.pk])
+    user.refresh_from_db()
+    return user

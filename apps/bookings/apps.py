@@ -19,13 +19,17 @@ class BookingsConfig(AppConfig):
     }
 
     def ready(self):
-        from apps.bookings import notifications  # noqa: F401 (registers its notification kinds)
+        from apps.bookings import (
+            notifications,  # noqa: F401 (registers its notification kinds)
+            personal_data,
+        )
         from apps.bookings.selectors import listings_still_booked
         from apps.core.soft_delete import register_purge_keep
         from apps.listings.models import Listing
 
         checks.register(check_max_advance_days)
         register_purge_keep(Listing, reason="still booked", rows=listings_still_booked)
+        personal_data.register()
 
 
 def check_max_advance_days(app_configs=None, **kwargs):

@@ -8,3 +8,14 @@ from apps.core.errors import Conflict
 class BookingConflict(Conflict):
     code = "booking_conflict"
     default_message = _("These dates overlap another booking of this listing.")
+
+
+class UpcomingStays(Conflict):
+    """An account with a confirmed stay still to come cannot be erased (the other party counts
+    on it): cancel it, or wait until its check-out."""
+
+    code = "upcoming_stays"
+    default_message = _(
+        "You have a confirmed stay, as guest or host, that is not over: cancel it or wait "
+        "until its check-out before deleting your account."
+    )

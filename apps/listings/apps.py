@@ -23,6 +23,8 @@ class ListingsConfig(AppConfig):
 
     def ready(self):
         from apps.core.soft_delete import register_purge
+        from apps.listings import personal_data
         from apps.listings.models import Listing
 
         register_purge(Listing, name="listings")
+        personal_data.register()

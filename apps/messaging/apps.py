@@ -16,6 +16,8 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         from apps.core.soft_delete import register_purge
+        from apps.messaging import personal_data
         from apps.messaging.models import Message
 
         register_purge(Message, name="messages")
+        personal_data.register()

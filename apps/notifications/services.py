@@ -16,7 +16,9 @@ from typing import Any
 from django.db import connection
 
 from apps.core.context import as_system
+from apps.core.erasure import jsonb_forget
 from apps.notifications import kinds
+from apps.notifications.models import Notification
 from apps.notifications.tasks import send_notification
 
 _INSERT_SQL = """
@@ -44,3 +46,15 @@ def notify(*, recipient_id: int, kind: str, event_key: str, data: dict[str, Any]
             return None
         send_notification.defer(notification_id=row[0])
         return row[0]
+
+
+def notifications_forget_person(*, recipient_id: int, strings: list[str], placeholder: str) -> int:
+    """An account's erasure (apps.accounts.services.user_erase): its own notifications go, and
+    every string value equal (case aside) to one of `strings` (its name, its e-mail address),
+    at any depth of any other notification's data, becomes `placeholder` — whatever the kind,
+    so kinds added later are covered. Returns how many notifications of others changed. In a
+    system context (the notifications_system policy)."""
+    Notification.objects.filter(recipient_id=recipient_id).delete()
+    return jsonb_forget(
+        table="notifications", column="data", strings=strings, placeholder=placeholder
+    )

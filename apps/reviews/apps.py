@@ -16,3 +16,8 @@ class ReviewsConfig(AppConfig):
         "reviews": """SELECT count(*) FROM reviews r
         JOIN bookings b ON b.id = r.booking_id JOIN listings l ON l.id = r.listing_id""",
     }
+
+    def ready(self):
+        from apps.reviews import personal_data
+
+        personal_data.register()

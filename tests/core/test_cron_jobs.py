@@ -179,8 +179,9 @@ def test_the_crontab_runs_every_job_through_run_job():
         "purge_idempotency_keys",
         "purge_expired_tokens",
         "clearsessions",
+        "scrub_audit_pii",
     ]
     assert [schedule for schedule, _command in jobs] == [
         "15 2 * * *", "30 3 * * *", "45 3 * * *", "5 * * * *", "20 * * * *", "0 4 * * *",
-        "10 4 * * *",
+        "10 4 * * *", "50 3 * * *",
     ]  # fmt: skip

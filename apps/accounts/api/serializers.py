@@ -181,3 +181,43 @@ class TokenCreatedSerializer(serializers.ModelSerializer):
 
     def get_key(self, token) -> str:
         return self.context["key"]
+
+
+class AccountEraseSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """DELETE /api/v1/users/me/: the caller's password, to confirm."""
+
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    section = serializers.CharField(
+        required=False, max_length=50, help_text="One section only (to page through it)."
+    )
+    after = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,  # a bigint id (routers.MAX_ID, which cannot be imported here)
+        help_text="With `section`: the rows after this id (a section's `next` link gives it).",
+    )
+
+    def validate(self, attrs):
+        if "after" in attrs and "section" not in attrs:
+            raise serializers.ValidationError({"after": [_("Give `section` with `after`.")]})
+        return attrs
+
+
+class ExportSectionSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.DictField())
+    next = serializers.URLField(
+        allow_null=True, help_text="The section's next page, null when this is its end."
+    )
+
+
+class ExportSerializer(serializers.Serializer):
+    format = serializers.CharField(help_text="havre.personal-data.v1")
+    generated_at = serializers.DateTimeField()
+    user_id = serializers.IntegerField()
+    page_size = serializers.IntegerField(help_text="At most this many items per section.")
+    sections = serializers.DictField(child=ExportSectionSerializer())

@@ -15,5 +15,6 @@ urlpatterns = [
     path("auth/tokens/", views.TokenListView.as_view(), name="auth-tokens"),
     path("auth/tokens/<id:token_id>/", views.TokenDetailView.as_view(), name="auth-token-detail"),
     path("users/me/", views.MeView.as_view(), name="users-me"),
+    path("users/me/export/", views.ExportView.as_view(), name="users-me-export"),
     path("users/me/password/", views.PasswordView.as_view(), name="users-me-password"),
 ]

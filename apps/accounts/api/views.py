@@ -1,16 +1,24 @@
-from django.contrib.auth import authenticate, update_session_auth_hash
-from django.utils import translation
-from django.utils.translation import gettext_lazy as _
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts import login_limits, selectors, services
 from apps.accounts.api.serializers import (
+    AccountEraseSerializer,
     EmailVerificationResendSerializer,
     EmailVerifySerializer,
+    ExportQuerySerializer,
+    ExportSerializer,
     PasswordChangeSerializer,
     RegisterAcceptedSerializer,
     RegisterSerializer,
@@ -24,7 +32,7 @@ from apps.accounts.models import ApiToken
 from apps.core import context
 from apps.core.api.serializers import ErrorSerializer
 
-CHECK_YOUR_MAILBOX = _(
+CHECK_YOUR_MAILBOX = gettext_lazy(
     "Thank you. Check your mailbox: we sent you a link to verify your address and finish "
     "signing up. Nothing arrived? Look in your spam folder, or ask for a new link."
 )
@@ -202,6 +210,11 @@ class TokenDetailView(APIView):
 
 
 class MeView(APIView):
+    def get_throttles(self):
+        if self.request.method == "DELETE":
+            self.throttle_scope = "auth"  # it checks a password: limited as a login is
+        return super().get_throttles()
+
     @extend_schema(responses={200: UserSerializer})
     def get(self, request):
         return Response(UserSerializer(request.user).data)
@@ -221,6 +234,89 @@ class MeView(APIView):
             user=request.user, data=dict(serializer.validated_data), actor=request.user
         )
         return Response(UserSerializer(user).data)
+
+    @extend_schema(
+        summary="Erase the caller's account",
+        operation_id="users_me_erase",
+        description="Checks `password` (400 naming it when missing or wrong). Refused with 409 "
+        "`upcoming_stays` while the caller has a confirmed stay, as guest or host, whose "
+        "check-out is after today. Otherwise, in one transaction: the account's personal "
+        'data is wiped (it shows as "deleted user" in the bookings, reviews and messages '
+        "that stay for the other party), its listings are taken down, its pending requests "
+        "cancelled, its tokens revoked, its sessions ended, its notifications deleted, and "
+        "the audit log keeps who did what and when without the values "
+        '(docs/security.md, "Erasure and retention").',
+        request=AccountEraseSerializer,
+        responses={204: None, 400: ErrorSerializer, 409: ErrorSerializer},
+    )
+    def delete(self, request):
+        serializer = AccountEraseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_erase(
+            user=request.user, password=serializer.validated_data["password"], actor=request.user
+        )
+        if getattr(request, "session", None) is not None and request.session.session_key:
+            logout(request)  # this browser's session; the others fail their auth hash
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+EXPORT_FORMAT = "havre.personal-data.v1"
+
+
+class ExportView(APIView):
+    """Everything Havre holds about the caller, as one JSON document to download."""
+
+    @extend_schema(
+        summary="Export the caller's personal data",
+        operation_id="users_me_export",
+        description="One JSON document (Content-Disposition: attachment), schema "
+        f'`{EXPORT_FORMAT}` (docs/security.md, "Your data"): `sections` maps each '
+        "section (account, api_tokens, notifications, audit_log, listings, bookings_as_guest, "
+        "bookings_as_host, reviews_written, reviews_received, messages) to its `items`, "
+        "oldest first, at most `page_size` of them; a longer section gives the URL of its "
+        "next page in `next` (`?section=<name>&after=<id>`, which answers that section "
+        "only). 400 naming `section` for an unknown one.",
+        parameters=[ExportQuerySerializer],
+        responses={200: ExportSerializer, 400: ErrorSerializer},
+    )
+    def get(self, request):
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        section = query.validated_data.get("section")
+        page_size = settings.PERSONAL_DATA_EXPORT_PAGE_SIZE
+        try:
+            sections = selectors.personal_data_export(
+                user=request.user,
+                page_size=page_size,
+                section=section,
+                after=query.validated_data.get("after", 0),
+            )
+        except selectors.UnknownExportSection:
+            raise ValidationError(
+                {"section": [_("Unknown section: choose one of the document's sections.")]}
+            ) from None
+        document = {
+            "format": EXPORT_FORMAT,
+            "generated_at": timezone.now(),
+            "user_id": request.user.pk,
+            "page_size": page_size,
+            "sections": {
+                name: {"items": part["items"], "next": self._next(request, name, part)}
+                for name, part in sections.items()
+            },
+        }
+        stamp = timezone.now().strftime("%Y%m%d")
+        name = f"havre-data-{request.user.pk}-{stamp}" + (f"-{section}" if section else "")
+        return Response(
+            document, headers={"Content-Disposition": f'attachment; filename="{name}.json"'}
+        )
+
+    @staticmethod
+    def _next(request, name: str, part: dict) -> str | None:
+        if part["next_after"] is None:
+            return None
+        query = urlencode({"section": name, "after": part["next_after"]})
+        return request.build_absolute_uri(f"{request.path}?{query}")
 
 
 class PasswordView(APIView):

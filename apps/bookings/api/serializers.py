@@ -32,7 +32,8 @@ class BookingListingField(serializers.Field):
 
 class BookingGuestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    # "deleted user", in the reader's language, once the account is erased.
+    name = serializers.CharField(source="display_name")
 
 
 class BookingSerializer(serializers.ModelSerializer):

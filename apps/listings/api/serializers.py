@@ -16,7 +16,7 @@ from apps.listings.services import MAX_AMENITIES, MAX_PHOTOS, MAX_TAGS
 
 class OwnerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(source="display_name")
 
 
 # Categories, amenities and tags are named in both languages (name_fr, name_en); the API shows

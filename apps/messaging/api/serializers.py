@@ -8,7 +8,8 @@ from apps.messaging.services import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, MAX_SUB
 
 class MessagePartySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    # "deleted user", in the reader's language, once the account is erased.
+    name = serializers.CharField(source="display_name")
 
 
 class MessageSerializer(serializers.ModelSerializer):
