@@ -40,6 +40,7 @@ from apps.core.erasure import idempotency_responses_forget
 from apps.core.errors import PermissionDenied
 from apps.core.i18n import language_codes
 from apps.core.models import IdempotencyKey
+from apps.jobs.services import job_failures_forget
 from apps.notifications.services import notifications_forget_person, notify
 
 CHANGE_USER = "accounts.change_user"
@@ -461,6 +462,8 @@ def user_erase(*, user: User, password: str, actor: User) -> User:
         ApiToken.objects.filter(user=user).delete()
         IdempotencyKey.objects.filter(user=user).delete()
         idempotency_responses_forget(strings=forgotten, placeholder=placeholder)
+        # Error texts are prose: only the e-mail address is distinctive enough to replace in it.
+        job_failures_forget(strings=[email], placeholder=placeholder)
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
         ).update(object_repr=placeholder)

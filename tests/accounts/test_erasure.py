@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -22,6 +22,7 @@ from apps.core.context import DbContext, db_context
 from apps.core.models import AuditLog
 from apps.listings.models import Listing
 from apps.notifications.models import Notification
+from tests.db import as_table_owner, execute
 from tests.factories import BookingFactory, ListingFactory, MessageFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.helpers import client_for, error, token_for
@@ -101,6 +102,16 @@ def test_after_erasure_a_dump_of_the_database_holds_no_trace_of_the_person():
             action_flag=CHANGE,
         )
         key = token_for(guest)
+    with transaction.atomic(), as_table_owner():  # a failed e-mail job quoting the address
+        [(job_id,)] = execute(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) "
+            "VALUES ('emails', 'send_notification', '{}', 'failed') RETURNING id"
+        )
+        execute(
+            "INSERT INTO job_failures (job_id, attempts, error, failed_at) "
+            "VALUES (%s, 3, %s, now())",
+            [job_id, f"SMTPRecipientsRefused: {{'{EMAIL.upper()}': (550, b'unknown')}}"],
+        )
     client = bearer(key)
     patched = client.patch(URL, {"phone": PHONE, "profile": {"bio": f"I am {NAME}"}})
     assert patched.status_code == 200, patched.content
