@@ -13,6 +13,7 @@ from apps.listings.models import Listing
 SERIALIZED_FIELDS = (
     "id", "listing_id", "check_in", "check_out", "guests", "status", "total_cents", "currency",
     "cancellation_reason", "created_at", "updated_at", "guest__id", "guest__name",
+    "guest__erased_at",  # the name shown: "deleted user" once erased (User.display_name)
 )  # fmt: skip
 
 

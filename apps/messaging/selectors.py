@@ -11,6 +11,8 @@ SERIALIZED_FIELDS = (
     "id", "subject", "content", "attachments", "listing_id", "booking_id", "is_read", "read_at",
     "is_archived", "is_spam", "created_at", "sender__id", "sender__name", "recipient__id",
     "recipient__name",
+    # The names shown: "deleted user" once erased (User.display_name).
+    "sender__erased_at", "recipient__erased_at",
 )  # fmt: skip
 
 

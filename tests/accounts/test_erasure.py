@@ -25,7 +25,7 @@ from apps.notifications.models import Notification
 from tests.db import as_table_owner, execute
 from tests.factories import BookingFactory, ListingFactory, MessageFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
-from tests.helpers import client_for, error, token_for
+from tests.helpers import client_for, error, query_count, token_for
 
 URL = "/api/v1/users/me/"
 TODAY = timezone.localdate()
@@ -227,3 +227,36 @@ def test_a_stay_ending_today_does_not_refuse_it_and_the_hosts_listings_go_offlin
     with db_context(DbContext.system("tests")):
         assert Listing.all_objects.get(pk=listing.pk).deleted_at is not None
         assert User.objects.get(pk=host.pk).erased_at is not None
+
+
+@pytest.mark.django_db
+def test_showing_deleted_users_costs_no_query_per_row():
+    host = UserFactory(owner=True)
+    listing = ListingFactory(owner=host)
+
+    def erased_guest():
+        guest = UserFactory()
+        BookingFactory(
+            listing=listing,
+            guest=guest,
+            status=BookingStatus.COMPLETED,
+            check_in=TODAY - dt.timedelta(days=9),
+            check_out=TODAY - dt.timedelta(days=8),
+        )
+        MessageFactory(sender=guest, recipient=host)
+        with db_context(DbContext.system("tests")):
+            User.objects.filter(pk=guest.pk).update(is_active=False, erased_at=timezone.now())
+
+    erased_guest()
+    client = client_for(host)
+    one = [query_count(client, url) for url in ("/api/v1/bookings/?role=host", "/api/v1/messages/")]
+    erased_guest(), erased_guest()
+    three = [
+        query_count(client, url) for url in ("/api/v1/bookings/?role=host", "/api/v1/messages/")
+    ]
+
+    assert one == three
+    names = [
+        b["guest"]["name"] for b in client.get("/api/v1/bookings/?role=host").json()["results"]
+    ]
+    assert names == ["deleted user"] * 3

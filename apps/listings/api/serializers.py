@@ -16,7 +16,7 @@ from apps.listings.services import MAX_AMENITIES, MAX_PHOTOS, MAX_TAGS
 
 class OwnerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
+    name = serializers.CharField()
 
 
 # Categories, amenities and tags are named in both languages (name_fr, name_en); the API shows
