@@ -1,7 +1,11 @@
-"""Forgetting a person in JSON columns that copy their name or e-mail address (notifications'
-data, idempotency keys' stored responses): the erasure of an account rewrites, at any depth,
-every JSON string equal (case aside) to one of theirs, with jsonb_replace_strings
-(core.0013). A LIKE pre-filter on the text keeps the rewrite to the rows that hold one."""
+"""Personal data leaving the database (docs/security.md, "Erasure and retention").
+
+* Forgetting a person in JSON columns that copy their name or e-mail address (notifications'
+  data, idempotency keys' stored responses): an account's erasure rewrites, at any depth, every
+  JSON string equal (case aside) to one of theirs, with jsonb_replace_strings (core.0013). A
+  LIKE pre-filter on the text keeps the rewrite to the rows that hold one.
+* The audit log's retention (scrub_audit_pii): old rows lose their values, IP address and user
+  agent through audit_logs_scrub_expired (core.0013), batch by batch."""
 
 import datetime as dt
 import json
