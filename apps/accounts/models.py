@@ -275,6 +275,11 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+        if self.erased_at is not None and self.is_active:
+            # users_erased_is_inactive says it too; a form without erased_at would not check it.
+            raise ValidationError(
+                {"is_active": _("This account was erased: it cannot be activated again.")}
+            )
 
 
 class Profile(TimeStampedModel):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -22,7 +23,7 @@ from apps.core.context import DbContext, db_context
 from apps.core.models import AuditLog
 from apps.listings.models import Listing
 from apps.notifications.models import Notification
-from tests.db import as_table_owner, execute
+from tests.db import as_table_owner, execute, refused
 from tests.factories import BookingFactory, ListingFactory, MessageFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.helpers import client_for, error, query_count, token_for
@@ -260,3 +261,18 @@ def test_showing_deleted_users_costs_no_query_per_row():
         b["guest"]["name"] for b in client.get("/api/v1/bookings/?role=host").json()["results"]
     ]
     assert names == ["deleted user"] * 3
+
+
+@pytest.mark.django_db
+def test_an_erased_account_cannot_be_switched_back_on():
+    user = UserFactory()
+    with db_context(DbContext.system("tests")):
+        User.objects.filter(pk=user.pk).update(is_active=False, erased_at=timezone.now())
+        user.refresh_from_db()
+        user.is_active = True
+
+        with pytest.raises(ValidationError) as caught:
+            user.full_clean(exclude=["password", "erased_at"])  # as a form without it would
+        assert list(caught.value.message_dict) == ["is_active"]
+        with refused("users_erased_is_inactive"):
+            execute("UPDATE users SET is_active = true WHERE id = %s", [user.pk])
