@@ -25,15 +25,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
+from procrastinate.exceptions import AlreadyEnqueued
 
 from apps.core.context import DbContext, as_system, db_context
 
@@ -71,6 +73,23 @@ class Task:
         """Queue one run; the job's id. Inside a transaction, the job exists only if it commits."""
         with as_system("jobs"):
             return self.procrastinate_task.defer(**kwargs)
+
+    def defer_once(
+        self, *, queueing_lock: str, schedule_at: dt.datetime | None = None, **kwargs: Any
+    ) -> int | None:
+        """Queue one run, due at `schedule_at` (now when None), unless a run holding the same
+        queueing lock waits already (procrastinate's queueing_lock: one `todo` job per lock,
+        a unique index): the new job's id, or None. A savepoint keeps the caller's
+        transaction usable when the lock is taken."""
+        configured = self.procrastinate_task.configure(
+            queueing_lock=queueing_lock, schedule_at=schedule_at
+        )
+        with as_system("jobs"):
+            try:
+                with transaction.atomic():
+                    return configured.defer(**kwargs)
+            except AlreadyEnqueued:
+                return None
 
     def __call__(self, **kwargs: Any) -> Any:
         with db_context(job_context(self.func.__name__)):
