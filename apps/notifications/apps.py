@@ -10,5 +10,8 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from apps.notifications.kinds import NotificationKind, register
 
-        # `manage.py send_test_email`: checks that e-mail leaves, whatever the preferences.
-        register(NotificationKind("test_email", label=_("Test e-mails"), security=True))
+        # `manage.py send_test_email`: checks that e-mail leaves, whatever the preferences (and
+        # is no news for the inbox).
+        register(
+            NotificationKind("test_email", label=_("Test e-mails"), security=True, in_app=False)
+        )

@@ -32,12 +32,36 @@ def email_language(recipient) -> str:
 def build_email(notification: Notification) -> EmailMultiAlternatives:
     recipient = notification.recipient
     context = {"recipient": recipient, "data": notification.data, "notification": notification}
-    name = f"emails/{notification.kind}"
-    language = email_language(recipient)
     email_context = kinds.get(notification.kind).email_context
+    return _render(
+        f"emails/{notification.kind}",
+        recipient,
+        context,
+        message_id(notification),
+        extra_context=(lambda: email_context(notification)) if email_context else None,
+    )
+
+
+def build_batch_email(notifications: list[Notification]) -> EmailMultiAlternatives:
+    """One e-mail listing a batch's notifications (templates/emails/<kind>_batch.*, with
+    `notifications`, oldest first); its Message-ID names the first and last, the same at every
+    attempt."""
+    first, last = notifications[0], notifications[-1]
+    domain = settings.EMAIL_MESSAGE_ID_DOMAIN or _domain_of(settings.DEFAULT_FROM_EMAIL)
+    context = {"recipient": first.recipient, "notifications": notifications}
+    return _render(
+        f"emails/{first.kind}_batch",
+        first.recipient,
+        context,
+        f"<notification.{first.pk}-{last.pk}.batch@{domain}>",
+    )
+
+
+def _render(name, recipient, context, message_id_header, extra_context=None):
+    language = email_language(recipient)
     with translation.override(language):
-        if email_context is not None:
-            context.update(email_context(notification))
+        if extra_context is not None:
+            context.update(extra_context())
         subject = " ".join(render_to_string(f"{name}.subject.txt", context).split())
         body = render_to_string(f"{name}.txt", context)
         html = render_to_string(f"{name}.html", context)
@@ -46,7 +70,7 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
-        headers={"Message-ID": message_id(notification), "Content-Language": language},
+        headers={"Message-ID": message_id_header, "Content-Language": language},
     )
     message.attach_alternative(html, "text/html")
     return message

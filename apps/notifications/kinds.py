@@ -10,6 +10,11 @@ may be delivered:
   sign-in): a user cannot turn off being told their account changed.
 * `in_app`: listed by the recipient's notification inbox (GET /api/v1/notifications/). A
   password-reset link is e-mail only: it is a secret, not news.
+* `batch_window`: e-mails of this kind are batched (a new message): the first of a batch
+  (notify(..., email_batch="conversation:…")) is e-mailed at once, the others arriving within
+  the window wait for its end and leave together in one digest e-mail
+  (templates/emails/<name>_digest.*), so a recipient gets at most one e-mail per batch per
+  window. Every notification still has its row, in the inbox at once.
 * `email_context`: values computed when the e-mail is built, in the send job, never stored: a
   fresh verification or reset token. The notification's `data` stays free of secrets (it is
   shown in the inbox and the admin), and a retried job builds a link that is still valid.
@@ -19,6 +24,7 @@ notify() refuses a kind nobody registered, so a typo fails in the first test tha
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,6 +43,12 @@ class NotificationKind:
     security: bool = False
     in_app: bool = True
     email_context: Callable[[Notification], dict[str, Any]] | None = None
+    batch_window: dt.timedelta | None = None
+
+    @property
+    def can_turn_off_email(self) -> bool:
+        """Whether preferences.notifications.<name>.email = false stops its e-mails."""
+        return not self.security
 
 
 _KINDS: dict[str, NotificationKind] = {}
@@ -63,3 +75,12 @@ def get(name: str) -> NotificationKind:
 def all_kinds() -> list[NotificationKind]:
     """Every registered kind, by name."""
     return sorted(_KINDS.values(), key=lambda kind: kind.name)
+
+
+def is_registered(name: str) -> bool:
+    return name in _KINDS
+
+
+def in_app_names() -> list[str]:
+    """The kinds the inbox lists."""
+    return [kind.name for kind in all_kinds() if kind.in_app]

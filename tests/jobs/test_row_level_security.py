@@ -9,7 +9,7 @@ from apps.core.context import DbContext, db_context
 from apps.notifications.models import Notification
 from apps.notifications.services import notify
 from apps.notifications.tasks import send_notification
-from tests.db import acting_as, execute, refused_by_policy
+from tests.db import acting_as, execute, refused_by_policy, refused_column
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,9 @@ def test_a_notification_is_read_by_its_recipient_only(notification):
 def test_no_user_writes_a_notification_not_even_their_own(notification):
     recipient = notification.recipient
     with acting_as(recipient):
-        execute("UPDATE notifications SET sent_at = now() WHERE id = %s", [notification.pk])
+        # Their own row's read_at only (tests/notifications/test_row_level_security.py).
+        with refused_column("sent_at"):
+            execute("UPDATE notifications SET sent_at = now() WHERE id = %s", [notification.pk])
         execute("DELETE FROM notifications WHERE id = %s", [notification.pk])
         with refused_by_policy("notifications"):
             execute(
