@@ -1,7 +1,60 @@
-"""The notification kinds bookings sends (apps.notifications.kinds), registered in ready()."""
+"""The notification kinds bookings sends (apps.notifications.kinds), registered in ready(), and
+who gets which (called by services.py, in the event's transaction):
+
+| event | kind | recipients |
+|---|---|---|
+| a guest requests a stay (booking_create) | booking_requested | the host |
+| the host confirms it (booking_confirm) | booking_confirmed | the guest |
+| the host declines it (booking_decline) | booking_declined | the guest |
+| the guest or the host cancels (booking_cancel) | booking_cancelled | the other party |
+| staff cancel on behalf of the parties | booking_cancelled | the guest and the host |
+| the stay is completed (booking_complete_past) | review_invitation | the guest (who reviews) |
+| the same | stay_completed | the host (told the guest was invited) |
+
+The review invitation lives here, not in reviews: the event is a booking's completion, and
+reviews sits above bookings.
+"""
 
 from django.utils.translation import gettext_lazy as _
 
+from apps.listings.models import Listing
 from apps.notifications.kinds import NotificationKind, register
+from apps.notifications.services import notify
 
 BOOKING_REQUESTED = register(NotificationKind("booking_requested", label=_("Booking requests")))
+BOOKING_CONFIRMED = register(
+    NotificationKind("booking_confirmed", label=_("Bookings confirmed by the host"))
+)
+BOOKING_DECLINED = register(
+    NotificationKind("booking_declined", label=_("Bookings declined by the host"))
+)
+BOOKING_CANCELLED = register(NotificationKind("booking_cancelled", label=_("Cancelled bookings")))
+REVIEW_INVITATION = register(
+    NotificationKind("review_invitation", label=_("Invitations to review a stay"))
+)
+STAY_COMPLETED = register(NotificationKind("stay_completed", label=_("Completed stays (hosts)")))
+
+GUEST, HOST = "guest", "host"
+
+
+def notify_parties(booking, *, kind: NotificationKind, event: str, to, **extra) -> None:
+    """Tell the booking's parties named by `to` (GUEST, HOST) of `event`, one notification
+    each (event key booking:<id>:<event>), with the booking's plain facts; `extra` adds to
+    them (who cancelled and why)."""
+    listing = Listing.all_objects.filter(pk=booking.listing_id).values("title", "owner_id").get()
+    data = {
+        "booking_id": booking.pk,
+        "listing_id": booking.listing_id,
+        "listing_title": listing["title"],
+        "check_in": booking.check_in.isoformat(),
+        "check_out": booking.check_out.isoformat(),
+        **extra,
+    }
+    recipients = {GUEST: booking.guest_id, HOST: listing["owner_id"]}
+    for role in to:
+        notify(
+            recipient_id=recipients[role],
+            kind=kind.name,
+            event_key=f"booking:{booking.pk}:{event}",
+            data=data,
+        )

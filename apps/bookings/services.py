@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.services import require_verified_email
+from apps.bookings import notifications
 from apps.bookings.errors import BookingConflict
 from apps.bookings.models import Booking, BookingStatus
-from apps.bookings.notifications import BOOKING_REQUESTED
+from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST
 from apps.core import dates
 from apps.core.actors import require_signed_in
 from apps.core.dates import latest_check_in, max_advance_days
@@ -150,9 +151,13 @@ def booking_confirm(*, booking: Booking, actor: User) -> Booking:
     status, _is_guest, is_host = _lock(booking, actor)
     if not is_host:
         raise PermissionDenied(_("Only the host confirms a booking."))
-    return _move(
+    booking = _move(
         booking, status=status, to=BookingStatus.CONFIRMED, allowed_from=[BookingStatus.PENDING]
     )
+    notifications.notify_parties(
+        booking, kind=notifications.BOOKING_CONFIRMED, event="confirmed", to=[GUEST]
+    )
+    return booking
 
 
 @transaction.atomic
@@ -161,9 +166,13 @@ def booking_decline(*, booking: Booking, actor: User) -> Booking:
     status, _is_guest, is_host = _lock(booking, actor)
     if not is_host:
         raise PermissionDenied(_("Only the host declines a booking."))
-    return _move(
+    booking = _move(
         booking, status=status, to=BookingStatus.DECLINED, allowed_from=[BookingStatus.PENDING]
     )
+    notifications.notify_parties(
+        booking, kind=notifications.BOOKING_DECLINED, event="declined", to=[GUEST]
+    )
+    return booking
 
 
 @transaction.atomic
@@ -173,20 +182,45 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Bookin
     status, is_guest, is_host = _lock(booking, actor)
     if not (is_guest or is_host or actor.has_perm("bookings.cancel_booking")):
         raise PermissionDenied(_("Only the guest or the host cancels a booking."))
-    return _move(
+    booking = _move(
         booking,
         status=status,
         to=BookingStatus.CANCELLED,
         allowed_from=CANCELLABLE_FROM,
         cancellation_reason=(reason or "").strip(),
     )
+    # The other party learns of it; both parties when staff cancel on their behalf.
+    cancelled_by = GUEST if is_guest else HOST if is_host else "staff"
+    notifications.notify_parties(
+        booking,
+        kind=notifications.BOOKING_CANCELLED,
+        event="cancelled",
+        to={GUEST: [HOST], HOST: [GUEST]}.get(cancelled_by, [GUEST, HOST]),
+        cancelled_by=cancelled_by,
+        reason=booking.cancellation_reason,
+    )
+    return booking
 
 
 @transaction.atomic
 def booking_complete_past(*, today: dt.date | None = None) -> int:
     """Confirmed stays whose check-out day has come become completed; returns how many.
-    Run it in a privileged context (a command's) to reach every booking."""
+    Run it in a privileged context (a command's) to reach every booking. The guest of each is
+    invited to review the stay, its host told it is over."""
     today = today or dates.today()
-    return Booking.objects.filter(status=BookingStatus.CONFIRMED, check_out__lte=today).update(
+    completed = list(
+        Booking.objects.select_for_update(of=("self",))
+        .filter(status=BookingStatus.CONFIRMED, check_out__lte=today)
+        .only("id", "listing_id", "guest_id", "check_in", "check_out")
+    )
+    Booking.objects.filter(pk__in=[booking.pk for booking in completed]).update(
         status=BookingStatus.COMPLETED, updated_at=timezone.now()
     )
+    for booking in completed:
+        notifications.notify_parties(
+            booking, kind=notifications.REVIEW_INVITATION, event="review_invitation", to=[GUEST]
+        )
+        notifications.notify_parties(
+            booking, kind=notifications.STAY_COMPLETED, event="completed", to=[HOST]
+        )
+    return len(completed)

@@ -16,7 +16,10 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         from apps.core.soft_delete import register_purge
-        from apps.messaging import personal_data
+        from apps.messaging import (
+            notifications,  # noqa: F401 (registers its notification kind)
+            personal_data,
+        )
         from apps.messaging.models import Message
 
         register_purge(Message, name="messages")

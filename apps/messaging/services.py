@@ -13,6 +13,7 @@ from apps.core.errors import PermissionDenied
 from apps.core.soft_delete import soft_delete
 from apps.listings.models import Listing
 from apps.messaging.models import Message
+from apps.messaging.notifications import notify_message_received
 
 MODERATE = "messaging.moderate_message"
 DELETE_ANY = "messaging.delete_message"
@@ -74,7 +75,7 @@ def message_send(
         errors["booking"] = _("No such booking.")
     if errors:
         raise ValidationError(errors)
-    return Message.objects.create(
+    message = Message.objects.create(
         sender=actor,
         recipient=recipient,
         tenant_id=actor.tenant_id,
@@ -84,6 +85,9 @@ def message_send(
         listing_id=listing_id,
         booking_id=booking_id,
     )
+    # The recipient's inbox at once; e-mails batched per conversation (messaging.notifications).
+    notify_message_received(message, sender=actor)
+    return message
 
 
 def _recipient_only(message: Message, actor: User) -> None:
