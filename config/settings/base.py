@@ -298,6 +298,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "bookings", "description": "Book a listing; hosts confirm or decline."},
         {"name": "reviews", "description": "Reviews of completed stays."},
         {"name": "messages", "description": "Private messages between users."},
+        {
+            "name": "notifications",
+            "description": "The caller's notification inbox, and the kinds of notification.",
+        },
         {"name": "reference", "description": "Categories, amenities, tags; the API's index."},
     ],
     # --- strict: links between operations (apps.core.api.schema.add_links)
