@@ -9,6 +9,7 @@ from rest_framework import serializers
 from apps.accounts.models import LANGUAGE_CHOICE_MESSAGE, ApiToken, Profile, User, UserRole
 from apps.core.api.serializers import RejectUnknownFieldsMixin
 from apps.core.i18n import language_codes
+from apps.notifications import preferences as notification_preferences
 
 PASSWORD_CHANGE_PATH = "/api/v1/users/me/password/"  # noqa: S105 (a path, not a secret)
 
@@ -88,6 +89,12 @@ class UserSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
             # The language the API and the admin speak to this user (apps.core.i18n); the
             # database refuses any other value too (users_preferences_language_valid).
             raise serializers.ValidationError({"language": [LANGUAGE_CHOICE_MESSAGE]})
+        if "notifications" in value:
+            # E-mail on or off per kind (apps.notifications.preferences); the database checks
+            # the shape too (users_preferences_notifications_valid).
+            errors = notification_preferences.validation_errors(value["notifications"])
+            if errors:
+                raise serializers.ValidationError({"notifications": errors})
         return value
 
 
