@@ -528,6 +528,11 @@ PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 JOBS_RETRY_BASE_SECONDS = env.float("JOBS_RETRY_BASE_SECONDS", default=30)
 JOBS_RETRY_MAX_SECONDS = env.float("JOBS_RETRY_MAX_SECONDS", default=6 * 60 * 60)
 JOBS_RETRY_MAX_ATTEMPTS = env.int("JOBS_RETRY_MAX_ATTEMPTS", default=10)
+# The daily purge_jobs deletes succeeded, cancelled and aborted jobs (and their events) whose last
+# event is older than JOBS_RETENTION_DAYS; failed ones, which someone may still retry from the
+# admin, after JOBS_FAILED_RETENTION_DAYS.
+JOBS_RETENTION_DAYS = env.int("JOBS_RETENTION_DAYS", default=14)
+JOBS_FAILED_RETENTION_DAYS = env.int("JOBS_FAILED_RETENTION_DAYS", default=90)
 # Jobs a worker process runs at once (threads); `manage.py worker --concurrency` overrides.
 JOBS_WORKER_CONCURRENCY = env.int("JOBS_WORKER_CONCURRENCY", default=4)
 # A worker is woken by NOTIFY when a job is deferred; it also looks for due jobs (retries,
