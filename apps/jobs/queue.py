@@ -32,10 +32,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
-from procrastinate.exceptions import AlreadyEnqueued
 
 from apps.core.context import DbContext, as_system, db_context
 
@@ -78,18 +77,29 @@ class Task:
         self, *, queueing_lock: str, schedule_at: dt.datetime | None = None, **kwargs: Any
     ) -> int | None:
         """Queue one run, due at `schedule_at` (now when None), unless a run holding the same
-        queueing lock waits already (procrastinate's queueing_lock: one `todo` job per lock,
-        a unique index): the new job's id, or None. A savepoint keeps the caller's
-        transaction usable when the lock is taken."""
+        queueing lock waits already (procrastinate's queueing_lock: one `todo` job per lock):
+        the new job's id, or None.
+
+        Callers of the same lock take turns on a transaction-scoped advisory lock, then look
+        for a waiting job before inserting one: procrastinate's own answer to the unique
+        violation cannot work here (row-level security hides the violation's detail, which it
+        reads) and the violation would abort the caller's transaction."""
         configured = self.procrastinate_task.configure(
             queueing_lock=queueing_lock, schedule_at=schedule_at
         )
-        with as_system("jobs"):
-            try:
-                with transaction.atomic():
-                    return configured.defer(**kwargs)
-            except AlreadyEnqueued:
+        with as_system("jobs"), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"jobs:queueing_lock:{queueing_lock}"],
+            )
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs "
+                "WHERE queueing_lock = %s AND status = 'todo')",
+                [queueing_lock],
+            )
+            if cursor.fetchone()[0]:
                 return None
+            return configured.defer(**kwargs)
 
     def __call__(self, **kwargs: Any) -> Any:
         with db_context(job_context(self.func.__name__)):
