@@ -80,9 +80,9 @@ def notify(
         if row is None:
             return None
         notification_id = row[0]
-        cursor.execute("SELECT preferences FROM users WHERE id = %s", [recipient_id])
+        cursor.execute("SELECT preferences::text FROM users WHERE id = %s", [recipient_id])
         preferences = cursor.fetchone()
-        if not email_wanted(preferences and preferences[0], notification_kind):
+        if not email_wanted(preferences and json.loads(preferences[0]), notification_kind):
             return notification_id
         if email_batch is None:
             send_notification.defer(notification_id=notification_id)
