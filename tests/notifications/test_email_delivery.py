@@ -8,8 +8,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from apps.bookings.services import booking_create
+from apps.bookings.services import booking_confirm, booking_create
 from apps.core.context import DbContext, db_context
+from apps.messaging.services import message_send
 from apps.notifications.emails import message_id
 from apps.notifications.models import Notification
 from apps.notifications.services import notify
@@ -145,3 +146,48 @@ def test_two_workers_send_each_notification_exactly_once(tmp_path):
     assert sorted(m["To"] for m in mailbox.messages) == sorted(u.email for u in users)
     assert len({m["Message-ID"] for m in mailbox.messages}) == count
     assert [attempts for _, attempts in job_states()] == [1] * count
+
+
+def test_a_confirmation_and_a_conversation_reach_the_guest_in_their_language(tmp_path):
+    """The new kinds, end to end: the host confirms (the guest's e-mail, in French), then writes
+    three messages — the first e-mailed at once, the other two in one digest once the window
+    has passed (the test moves the window and the digest's schedule back 15 minutes)."""
+    listing = make_listing()
+    with db_context(DbContext.system("tests")):
+        guest = UserFactory(preferences={"language": "fr"})
+    booking = request_booking(listing, guest)
+    host = listing.owner
+
+    with db_context(DbContext().with_user(host)):
+        booking_confirm(booking=booking, actor=host)
+    for subject in ("Bienvenue", "Code de la porte", "Parking"):
+        with db_context(DbContext().with_user(host)):
+            message_send(recipient_id=guest.pk, subject=subject, content="…", actor=host)
+
+    with smtp_server() as (mailbox, port):
+        with workers(1, log_dir=tmp_path, EMAIL_URL=f"smtp://127.0.0.1:{port}"):
+            wait_for(lambda: len(mailbox.to(guest.email)) >= 2, what="the guest's two e-mails")
+            assert job_states("send_email_batch") == [("todo", 0)]  # the digest waits
+            owner_sql(
+                "UPDATE notification_email_windows SET opened_at = opened_at - '15 min'::interval"
+            )
+            owner_sql(
+                "UPDATE procrastinate_jobs SET scheduled_at = now() "
+                "WHERE task_name LIKE '%%send_email_batch'"
+            )
+            wait_for(lambda: len(mailbox.to(guest.email)) >= 3, what="the digest")
+            wait_for(
+                lambda: job_states("send_email_batch") == [("succeeded", 1)],
+                what="the digest job to succeed",
+            )
+
+    confirmed, first, digest = mailbox.to(guest.email)
+    # (An encoded, folded Subject header reads back with the fold's leading space.)
+    assert confirmed["Subject"].strip() == f"Votre séjour à {listing.title} est confirmé"
+    assert confirmed["Content-Language"] == "fr"
+    assert first["Subject"].strip() == f"Nouveau message de {host.name}"
+    assert digest["Subject"].strip() == f"2 nouveaux messages de {host.name}"
+    text = digest.get_body(("plain",)).get_content()
+    assert "- Code de la porte" in text and "- Parking" in text and "Bienvenue" not in text
+    assert "<li>Parking</li>" in digest.get_body(("html",)).get_content()
+    assert len(mailbox.messages) == 4  # and the host's booking request
