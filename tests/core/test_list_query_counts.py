@@ -14,6 +14,8 @@ from rest_framework.test import APIClient
 from apps.bookings.models import Booking
 from apps.listings.models import Listing
 from apps.messaging.models import Message
+from apps.notifications import kinds
+from apps.notifications.models import Notification
 from apps.reviews.models import Review
 from tests.factories import AmenityFactory, CategoryFactory, ListingFactory, TagFactory, UserFactory
 from tests.factories.listings import many_listings
@@ -101,6 +103,34 @@ def reviews_of(scope: str):
     return arrange
 
 
+def notifications_of(query: str):
+    def arrange(n):
+        user = UserFactory()
+        Notification.objects.bulk_create(
+            Notification(recipient=user, kind="booking_confirmed", event_key=f"q:{i}", data={})
+            for i in range(n)
+        )
+        return client_for(user), f"/api/v1/notifications/?{query}"
+
+    return arrange
+
+
+def notification_kinds(n):
+    """n more registered kinds (the registry is put back after the test)."""
+    start = len(kinds.all_kinds())
+    for i in range(start, start + n):
+        kinds.register(kinds.NotificationKind(f"query_count_{i}", label="Query count"))
+    return client_for(UserFactory()), "/api/v1/notifications/kinds/"
+
+
+@pytest.fixture(autouse=True)
+def _kinds_put_back():
+    saved = dict(kinds._KINDS)
+    yield
+    kinds._KINDS.clear()
+    kinds._KINDS.update(saved)
+
+
 def search(extra: str):
     def arrange(n):
         owner, category = UserFactory(owner=True), CategoryFactory()
@@ -157,6 +187,8 @@ CASES = [
     *(Case("/api/v1/bookings/", role, bookings_of(role)) for role in ("guest", "host")),
     *(Case("/api/v1/messages/", box, messages_in(box)) for box in ("inbox", "sent", "archived")),
     *(Case("/api/v1/reviews/", scope, reviews_of(scope)) for scope in ("listing", "own")),
+    *(Case("/api/v1/notifications/", q, notifications_of(q)) for q in ("", "unread=true")),
+    Case("/api/v1/notifications/kinds/", "", notification_kinds, paged=False),
     *(
         Case("/api/v1/listings/", extra or "no filter", search(extra))
         for extra in (

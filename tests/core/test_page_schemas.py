@@ -10,6 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.listings.models import Listing
+from apps.notifications.services import notify
 from tests.factories import (
     BookingFactory,
     ListingFactory,
@@ -50,7 +51,7 @@ def to_json_schema(node):
 def world():
     """One user who sees a row on every paginated list: owner of a listing (its versions and
     a review of it by a guest), guest of another host's listing (a booking and a review of
-    that stay), recipient of a message."""
+    that stay), recipient of a message and of a notification."""
     user = UserFactory(owner=True)
     listing = ListingFactory(owner=user)
     Listing.objects.filter(pk=listing.pk).update(title="A new title")  # a second version
@@ -59,6 +60,7 @@ def world():
     ReviewFactory(booking__guest=user)
     MessageFactory(recipient=user)
     token_for(user)  # a row on /auth/tokens/
+    notify(recipient_id=user.pk, kind="booking_confirmed", event_key="world", data={})
     return user, listing
 
 

@@ -9,7 +9,9 @@ import pytest
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
-TAGS = {"auth", "users", "listings", "bookings", "reviews", "messages", "reference"}
+TAGS = {
+    "auth", "users", "listings", "bookings", "reviews", "messages", "notifications", "reference"
+}  # fmt: skip
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
