@@ -17,6 +17,7 @@ reviews sits above bookings.
 
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.context import as_system
 from apps.listings.models import Listing
 from apps.notifications.kinds import NotificationKind, register
 from apps.notifications.services import notify
@@ -41,7 +42,11 @@ def notify_parties(booking, *, kind: NotificationKind, event: str, to, **extra) 
     """Tell the booking's parties named by `to` (GUEST, HOST) of `event`, one notification
     each (event key booking:<id>:<event>), with the booking's plain facts; `extra` adds to
     them (who cancelled and why)."""
-    listing = Listing.all_objects.filter(pk=booking.listing_id).values("title", "owner_id").get()
+    # Read as the system: the actor may no longer see the listing (a guest cancelling the stay
+    # of a listing since unpublished), and its host must be told all the same.
+    with as_system("notify"):
+        listings = Listing.all_objects.filter(pk=booking.listing_id)
+        listing = listings.values("title", "owner_id").get()
     data = {
         "booking_id": booking.pk,
         "listing_id": booking.listing_id,

@@ -10,9 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.bookings import services as bookings
+from apps.listings.models import Listing, ListingStatus
 from apps.messaging.services import message_send
 from apps.notifications.emails import build_email
 from apps.notifications.models import Notification
+from tests.db import acting_as
 from tests.factories import BookingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +69,17 @@ def test_a_cancellation_tells_the_other_party_and_both_when_staff_cancel(cancell
     for notification in Notification.objects.filter(kind="booking_cancelled"):
         assert notification.data["cancelled_by"] == canceller
         assert notification.data["reason"] == "Flight cancelled"
+
+
+def test_the_host_is_told_even_when_the_guest_no_longer_sees_the_listing():
+    booking = BookingFactory(status="confirmed")
+    Listing.objects.filter(pk=booking.listing_id).update(status=ListingStatus.DRAFT)
+
+    with acting_as(booking.guest):  # the request's context: the draft is hidden from the guest
+        bookings.booking_cancel(booking=booking, actor=booking.guest)
+
+    assert told(booking) == {(booking.listing.owner_id, "booking_cancelled")}
+    assert Notification.objects.get().data["listing_title"] == booking.listing.title
 
 
 def test_a_refused_transition_notifies_nobody():
