@@ -1,5 +1,6 @@
 """Deferring joins the caller's transaction; failures back off exponentially."""
 
+import datetime as dt
 import types
 
 import pytest
@@ -7,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.jobs.queue import BackoffRetry
-from apps.notifications.tasks import send_notification
+from apps.notifications.tasks import send_email_batch, send_notification
+from tests.db import execute
 from tests.jobs.workers import clear_queue, owner_sql
 
 
@@ -63,3 +65,25 @@ def test_a_job_stops_retrying_after_its_last_attempt(settings):
         strategy.get_retry_decision(exception=OSError(), job=types.SimpleNamespace(attempts=2))
         is None
     )
+
+
+@pytest.mark.django_db
+def test_defer_once_keeps_one_waiting_job_per_queueing_lock():
+    later = timezone.now() + dt.timedelta(minutes=15)
+
+    first = send_email_batch.defer_once(
+        queueing_lock="lock:a", schedule_at=later, recipient_id=1, batch="b", kind="k"
+    )
+    again = send_email_batch.defer_once(queueing_lock="lock:a", recipient_id=1, batch="b", kind="k")
+    other = send_email_batch.defer_once(queueing_lock="lock:b", recipient_id=2, batch="b", kind="k")
+
+    assert first is not None and again is None and other is not None
+    # The caller's transaction is still usable, and the job is due when asked.
+    assert execute(
+        "SELECT queueing_lock, scheduled_at FROM procrastinate_jobs WHERE id = %s", [first]
+    ) == [("lock:a", later)]
+    # Once it runs (no longer todo), the lock is free for the next one.
+    execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", [first])
+    assert send_email_batch.defer_once(
+        queueing_lock="lock:a", recipient_id=1, batch="b", kind="k"
+    ) not in (None, first)
