@@ -38,6 +38,6 @@ COMMENTS = {
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0012_field_labels")]
+    dependencies = [("accounts", "0014_erasure")]
 
     operations = [migrations.RunSQL(SQL, REVERSE), comment_on(COMMENTS)]
