@@ -154,9 +154,10 @@ def register_accounts_sections() -> None:
     register_export_section(
         queryset_section(
             "notifications",
-            "What Havre told you or is to tell you (kind, event, the values shown, when sent).",
+            "What Havre told you or is to tell you (kind, event, the values shown, when sent "
+            "and when you read it).",
             lambda user: Notification.objects.filter(recipient=user),
-            ("id", "kind", "event_key", "data", "created_at", "sent_at"),
+            ("id", "kind", "event_key", "data", "created_at", "sent_at", "read_at"),
         )
     )
     register_export_section(

@@ -51,7 +51,14 @@ def test_the_export_holds_the_callers_booking_and_messages_and_nothing_of_other_
     sent = MessageFactory(sender=guest, recipient=host, booking=booking)
     received = MessageFactory(sender=host, recipient=guest, booking=booking)
     MessageFactory(sender=stranger, recipient=host, content="stranger's private words")
+    told = notify(
+        recipient_id=guest.pk,
+        kind="booking_confirmed",
+        event_key=f"booking:{booking.pk}:confirmed",
+        data={"booking_id": booking.pk},
+    )
     client = client_for(guest)
+    assert client.post(f"/api/v1/notifications/{told}/read/").status_code == 204
     # An action of the guest's own: in the audit log, with their IP address.
     patched = client.patch("/api/v1/users/me/", {"city": "Rouen"}, REMOTE_ADDR="192.0.2.77")
     assert patched.status_code == 200
@@ -83,6 +90,9 @@ def test_the_export_holds_the_callers_booking_and_messages_and_nothing_of_other_
         f"booking:{booking.pk}:{min(guest.pk, host.pk)}-{max(guest.pk, host.pk)}"
     }
     assert "is_spam" not in messages[0] and "is_spam" in messages[1]  # the recipient's filing
+    [notification] = document["sections"]["notifications"]["items"]
+    assert (notification["id"], notification["kind"]) == (told, "booking_confirmed")
+    assert notification["read_at"] is not None
     audit = document["sections"]["audit_log"]["items"]
     mine = [row for row in audit if row["by_you"]]
     assert any(row["ip_address"] == "192.0.2.77" for row in mine), audit
