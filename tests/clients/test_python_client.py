@@ -82,7 +82,10 @@ def test_every_module_of_the_generated_client_imports(client_package):
 
     assert failures == {}
     groups = {name.split(".")[2] for name in modules if name.startswith(f"{PACKAGE}.api.")}
-    assert groups == {"auth", "users", "listings", "bookings", "reviews", "messages", "reference"}
+    assert groups == {
+        "auth", "users", "listings", "bookings", "reviews", "messages", "notifications",
+        "reference",
+    }  # fmt: skip
     assert not [name for name in modules if "v1" in name.split(".")[-1]]
 
 
@@ -177,6 +180,18 @@ def test_a_guest_and_a_host_run_the_whole_flow_through_the_generated_client(
     host_client = logged_in("host@example.com")
     confirmed = confirm.sync(client=host_client, id=booking.id)
     assert confirmed.status == models.BookingStatusEnum.CONFIRMED, confirmed
+
+    # The guest's inbox says so; read, it leaves the unread ones.
+    inbox = endpoint("notifications", "notifications_list").sync(
+        client=guest, unread=models.NotificationsListUnread.TRUE
+    )
+    assert [(n.kind, n.data["booking_id"]) for n in inbox.results] == [
+        ("booking_confirmed", booking.id)
+    ], inbox
+    mark_read = endpoint("notifications", "notifications_read")
+    assert mark_read.sync_detailed(client=guest, id=inbox.results[0].id).status_code == 204
+    unread = endpoint("notifications", "notifications_unread_count").sync(client=guest)
+    assert unread.count == 0, unread
 
     # A message: the list arrives whole (not doubled), None as null (not "None").
     attachments = ["https://img.example.com/a.jpg", "https://img.example.com/b.jpg"]

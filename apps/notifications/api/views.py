@@ -79,7 +79,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
         "false}}}}). Security kinds are always e-mailed.",
         responses={200: NotificationKindSerializer(many=True)},
     )
-    @action(detail=False, methods=["get"], pagination_class=None)
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def kinds(self, request):
         return Response(
             NotificationKindSerializer(
