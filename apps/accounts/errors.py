@@ -36,3 +36,11 @@ class InvalidVerificationToken(DomainError):
 
     def __init__(self, message: str | None = None, *, field: str = "token"):
         super().__init__(message, fields={field: [message or self.default_message]})
+
+
+class InvalidResetLink(DomainError):
+    """A password-reset link that is not (or no longer) valid: `fields` names `uid` or `token`."""
+
+    status_code = 400
+    code = "invalid_reset_link"
+    default_message = _("This password reset link is invalid, used or expired: ask for a new one.")

@@ -1,9 +1,17 @@
-"""The notification kinds accounts sends (apps.notifications.kinds), registered in ready()."""
+"""The notification kinds accounts sends (apps.notifications.kinds), registered in ready().
+
+The security kinds reach the user whatever their preferences say: they tell of a change to the
+account itself, which its holder must hear of (and act on, when it was not them)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.dateparse import parse_datetime
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from apps.notifications.kinds import NotificationKind, register
@@ -37,3 +45,49 @@ SIGN_UP_ATTEMPT = register(
         "sign_up_attempt", label=_("Sign-ups attempted with your address"), security=True
     )
 ).name
+
+
+def password_reset_uid(user) -> str:
+    """The `uid` of a reset link: the user's id, base64url (Django's convention)."""
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+def password_reset_link(notification: Notification) -> dict[str, Any]:
+    """The reset link, made when the e-mail is built (in the send job): a fresh token from
+    Django's generator, which stays valid PASSWORD_RESET_TIMEOUT seconds and dies once the
+    password (or the last login) changes. Neither the token nor the link is stored anywhere."""
+    user = notification.recipient
+    url = settings.PASSWORD_RESET_URL.format(
+        uid=password_reset_uid(user), token=default_token_generator.make_token(user)
+    )
+    return {"reset_url": url, "valid_minutes": max(settings.PASSWORD_RESET_TIMEOUT // 60, 1)}
+
+
+def event_time(notification: Notification) -> dict[str, Any]:
+    """`at`, the event's time stored as ISO 8601 in `data`, as a datetime the templates write in
+    the recipient's language (with the zone: "6 Dec 2026, 09:15 CET")."""
+    return {"at": parse_datetime(notification.data.get("at") or "")}
+
+
+# A reset link: a secret, e-mailed only (never in the inbox), whatever the preferences.
+PASSWORD_RESET = register(
+    NotificationKind(
+        "password_reset",
+        label=_("Password reset links"),
+        security=True,
+        in_app=False,
+        email_context=password_reset_link,
+    )
+)
+# The password was changed: by its holder (reset or change) or by staff.
+PASSWORD_CHANGED = register(
+    NotificationKind(
+        "password_changed", label=_("Password changes"), security=True, email_context=event_time
+    )
+)
+# A login issued a new API token: the device's name, when, and from which address.
+NEW_SIGN_IN = register(
+    NotificationKind(
+        "new_sign_in", label=_("New sign-ins"), security=True, email_context=event_time
+    )
+)

@@ -10,17 +10,25 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 
 from apps.accounts import personal_data, selectors
 from apps.accounts.email_verification import email_verification_token, user_id_of
-from apps.accounts.errors import EmailNotVerified, InvalidVerificationToken, TokenNotFound
+from apps.accounts.errors import (
+    EmailNotVerified,
+    InvalidResetLink,
+    InvalidVerificationToken,
+    TokenNotFound,
+)
 from apps.accounts.models import (
     API_TOKEN_DISPLAY_LENGTH,
     ERASED_USER_NAME_STORED,
@@ -41,6 +49,7 @@ from apps.core.errors import PermissionDenied
 from apps.core.i18n import language_codes
 from apps.core.models import IdempotencyKey
 from apps.jobs.services import job_failures_forget
+from apps.notifications.models import Notification
 from apps.notifications.services import notifications_forget_person, notify
 
 CHANGE_USER = "accounts.change_user"
@@ -131,6 +140,17 @@ def user_set_password(*, user: User, password: str | None, actor: User) -> User:
     user.set_password(password)
     with context.as_system("password"):
         user.save(update_fields=["password", "updated_at"])
+    # A security e-mail, whatever the preferences: if it was not them, they must know at once.
+    notify(
+        recipient_id=user.pk,
+        kind="password_changed",
+        event_key=f"user:{user.pk}:password_changed:{uuid.uuid4().hex}",
+        data={
+            "at": timezone.now().isoformat(),
+            "by_staff": actor.pk != user.pk,
+            "disabled": password is None,
+        },
+    )
     return user
 
 
@@ -332,9 +352,13 @@ def may_revoke_others_tokens(actor: User) -> bool:
     return actor.has_perm("accounts.revoke_apitoken") or actor.has_perm(MODERATE)
 
 
-def token_create(*, user: User, name: str, now: dt.datetime | None = None) -> tuple[ApiToken, str]:
+def token_create(
+    *, user: User, name: str, now: dt.datetime | None = None, ip: str | None = None
+) -> tuple[ApiToken, str]:
     """A new key for `user` (one per login, so each device can be revoked alone). Returns the
-    row and the key: the key exists only in this return value, never in the database."""
+    row and the key: the key exists only in this return value, never in the database. The
+    user gets a "new sign-in" security e-mail naming the device, the time and `ip` (the
+    client's address, when known)."""
     now = now or timezone.now()
     key = api_token_new_key()
     # Issuing a key is the authentication system's act, after it checked the password: users
@@ -357,6 +381,14 @@ def token_create(*, user: User, name: str, now: dt.datetime | None = None) -> tu
             .values("pk")[settings.API_TOKEN_MAX_PER_USER :]
         )
         ApiToken.objects.filter(pk__in=surplus).delete()
+        # The address is personal data: it goes to the account's holder only (their inbox and
+        # e-mail), who needs it to tell their own login from someone else's.
+        notify(
+            recipient_id=user.pk,
+            kind="new_sign_in",
+            event_key=f"token:{token.pk}:created",
+            data={"device": token.name, "at": now.isoformat(), "ip": ip},
+        )
     return token, key
 
 
@@ -490,4 +522,117 @@ def user_erase(*, user: User, password: str, actor: User) -> User:
     with connection.cursor() as cursor:
         cursor.execute("SELECT audit_logs_erase_user(%s)", [user.pk])
     user.refresh_from_db()
+    return user
+
+
+# --- Password reset -----------------------------------------------------------------------
+# A forgotten password: POST /auth/password/reset/ {email} queues a job, whatever the address;
+# the job e-mails a link to the front end (PASSWORD_RESET_URL) with a token made when the
+# e-mail is built (apps/accounts/notifications.py); the front end sends it back with the new
+# password to password_reset_confirm. Nothing secret is stored: not the token, not the link.
+
+# Reset e-mails one account receives at most per hour, however many requests name it: a
+# stranger cannot bury someone's mailbox under them (the throttle counts per client address).
+PASSWORD_RESET_EMAILS_PER_HOUR = 5
+
+
+def _password_reset_recipient(email: str) -> User | None:
+    """The account a reset for `email` goes to: active, with a password (one disabled by staff
+    stays disabled), else None."""
+    # Before anyone is known: the narrow password actor reads the one row (email_key's index).
+    with context.as_system("password"):
+        user = User.objects.filter(email__iexact=email).first()
+    if user is None or not user.is_active or not user.has_usable_password():
+        return None
+    return user
+
+
+def _password_reset_queue(*, user: User | None, by_staff: bool) -> None:
+    from apps.accounts.tasks import send_password_reset  # the task module imports this one
+
+    # A job for an unknown address too (it does nothing): the request does the same work, so
+    # neither its answer nor its duration tells whether the address has an account. Only ids
+    # go into the job's arguments (stored in clear): no e-mail address, no token.
+    send_password_reset.defer(
+        user_id=user.pk if user is not None else None,
+        request_id=uuid.uuid4().hex,
+        by_staff=by_staff,
+    )
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Someone asks for a reset link for `email` (anyone may: the link goes to the address).
+    Same answer, same work, whether the address has an account or not."""
+    _password_reset_queue(user=_password_reset_recipient(email), by_staff=False)
+
+
+@transaction.atomic
+def users_send_password_reset(*, users: QuerySet[User], actor: User) -> int:
+    """Support sends reset links (a user who cannot sign in called them): staff holding
+    accounts.change_user. How many were queued (active users with a password)."""
+    require_permission(actor, CHANGE_USER)
+    queued = 0
+    for user in users.filter(is_active=True):
+        if user.has_usable_password():
+            _password_reset_queue(user=user, by_staff=True)
+            queued += 1
+    return queued
+
+
+def password_reset_notify(*, user_id: int | None, request_id: str, by_staff: bool = False) -> None:
+    """The reset job's work: one "password_reset" notification for this request (a retried job
+    finds it made), unless the account was switched off meanwhile or already received
+    PASSWORD_RESET_EMAILS_PER_HOUR of them in the last hour."""
+    if user_id is None:
+        return
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    recent = Notification.objects.filter(
+        recipient=user,
+        kind="password_reset",
+        created_at__gt=timezone.now() - dt.timedelta(hours=1),
+    )
+    if recent.count() >= PASSWORD_RESET_EMAILS_PER_HOUR:
+        return
+    notify(
+        recipient_id=user.pk,
+        kind="password_reset",
+        event_key=f"user:{user.pk}:password_reset:{request_id}",
+        data={"requested_by_staff": by_staff},
+    )
+
+
+def _password_reset_user(uid: str) -> User | None:
+    """The user a reset link's `uid` names, active, or None; InvalidResetLink naming `uid`
+    when it is not one of ours (not base64url of an id)."""
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uid)))
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        raise InvalidResetLink(fields={"uid": [InvalidResetLink.default_message]}) from None
+    if not 0 < user_id < 2**63:
+        raise InvalidResetLink(fields={"uid": [InvalidResetLink.default_message]})
+    with context.as_system("password"):
+        return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """A reset link used: the token must be valid for the user (Django's generator: made for
+    this password hash and last login, at most PASSWORD_RESET_TIMEOUT seconds ago), the new
+    password pass Django's validators. Then the password is set (a "password changed" e-mail
+    follows) and every API token of the user revoked: whoever held them no longer does. An
+    unknown user is told as a bad token, so that ids cannot be probed."""
+    user = _password_reset_user(uid)
+    if user is None or not default_token_generator.check_token(user, token):
+        raise InvalidResetLink(fields={"token": [InvalidResetLink.default_message]})
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user_set_password(user=user, password=new_password, actor=user)
+    # The caller is not signed in: the password actor revokes, as it set the password.
+    with context.as_system("password"):
+        tokens_revoke_all(users=[user], actor=user)
     return user

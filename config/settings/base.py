@@ -272,6 +272,17 @@ EMAIL_VERIFY_URL = env(
 # email_not_verified); off, only the e-mails are sent.
 REQUIRE_VERIFIED_EMAIL = env.bool("REQUIRE_VERIFIED_EMAIL", default=True)
 # --- end e-mail verification ---
+# --- Account recovery (apps.accounts: password reset, e-mail change; docs/security.md,
+# "Account recovery") ----------------------------------------------------------------------
+# The front-end page a password-reset e-mail links to; {uid} and {token} are filled in when the
+# e-mail is built (the token is never stored). The page POSTs them, with the new password, to
+# /api/v1/auth/password/reset/confirm/.
+PASSWORD_RESET_URL = env(
+    "PASSWORD_RESET_URL", default="http://localhost:8000/reset-password?uid={uid}&token={token}"
+)
+# Seconds a reset link stays valid after its e-mail was built (Django's setting; a link also
+# dies once used: the token depends on the password and the last login).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Havre API",
     "DESCRIPTION": "Short-term rental marketplace API. Request bodies are JSON "

@@ -71,7 +71,7 @@ def test_a_password_in_patch_me_points_to_the_password_endpoint():
     response = client_for(user).patch(ME, {"password": "a-brand-new-passphrase"})
 
     [message] = fields_of(response)["password"]
-    assert "/api/v1/users/me/password/" in message
+    assert "/api/v1/auth/password/change/" in message
     user.refresh_from_db()
     assert user.check_password(DEFAULT_PASSWORD)
 

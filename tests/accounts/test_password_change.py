@@ -1,4 +1,4 @@
-"""POST /api/v1/users/me/password/: the current password, then Django's password rules; the
+"""POST /api/v1/auth/password/change/: the current password, then Django's password rules; the
 caller's own token or session stays valid, their other tokens and sessions do not."""
 
 import pytest
@@ -10,7 +10,7 @@ from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.helpers import client_for, token_for
 
 pytestmark = pytest.mark.django_db
-URL = "/api/v1/users/me/password/"
+URL = "/api/v1/auth/password/change/"
 NEW = "a-brand-new-passphrase"
 
 

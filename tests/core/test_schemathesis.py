@@ -39,7 +39,7 @@ CHECKS = ",".join(
 REVOKING = [
     r"DELETE /api/v1/auth/tokens?/",
     r"(POST|PUT|PATCH|DELETE) /api/v1/auth/tokens/",
-    r"POST /api/v1/users/me/password/",
+    r"POST /api/v1/auth/password/change/",
 ]
 EXCLUDED = "^(" + "|".join(REVOKING) + ")"
 # Per role. The coverage phase (every boundary case of every parameter, ~3,400 requests, about

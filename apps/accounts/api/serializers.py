@@ -11,7 +11,7 @@ from apps.core.api.serializers import RejectUnknownFieldsMixin
 from apps.core.i18n import language_codes
 from apps.notifications import preferences as notification_preferences
 
-PASSWORD_CHANGE_PATH = "/api/v1/users/me/password/"  # noqa: S105 (a path, not a secret)
+PASSWORD_CHANGE_PATH = "/api/v1/auth/password/change/"  # noqa: S105 (a path, not a secret)
 
 
 class ProfileSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
@@ -142,6 +142,26 @@ class PasswordChangeSerializer(RejectUnknownFieldsMixin, serializers.Serializer)
     current_password = serializers.CharField(
         write_only=True, max_length=128, style={"input_type": "password"}
     )
+    new_password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+
+class PasswordResetSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    email = serializers.EmailField(
+        max_length=255, help_text="The account's e-mail address: the link is sent there."
+    )
+
+
+class PasswordResetAcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="The same sentence whatever the address.")
+
+
+class PasswordResetConfirmSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """What the reset link carried (uid, token) and the new password."""
+
+    uid = serializers.CharField(max_length=64, help_text="The link's `uid` parameter.")
+    token = serializers.CharField(max_length=128, help_text="The link's `token` parameter.")
     new_password = serializers.CharField(
         write_only=True, max_length=128, style={"input_type": "password"}
     )

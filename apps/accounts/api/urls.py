@@ -16,5 +16,11 @@ urlpatterns = [
     path("auth/tokens/<id:token_id>/", views.TokenDetailView.as_view(), name="auth-token-detail"),
     path("users/me/", views.MeView.as_view(), name="users-me"),
     path("users/me/export/", views.ExportView.as_view(), name="users-me-export"),
-    path("users/me/password/", views.PasswordView.as_view(), name="users-me-password"),
+    path("auth/password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
+    path("auth/password/reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
 ]

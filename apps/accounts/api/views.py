@@ -20,6 +20,9 @@ from apps.accounts.api.serializers import (
     ExportQuerySerializer,
     ExportSerializer,
     PasswordChangeSerializer,
+    PasswordResetAcceptedSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
     RegisterAcceptedSerializer,
     RegisterSerializer,
     TokenCreatedSerializer,
@@ -31,6 +34,7 @@ from apps.accounts.errors import InvalidCredentials
 from apps.accounts.models import ApiToken
 from apps.core import context
 from apps.core.api.serializers import ErrorSerializer
+from apps.core.client_ip import client_ip
 
 CHECK_YOUR_MAILBOX = gettext_lazy(
     "Thank you. Check your mailbox: we sent you a link to verify your address and finish "
@@ -152,7 +156,9 @@ class TokenView(APIView):
                 raise InvalidCredentials()
             login.succeeded()
         name = serializer.validated_data.get("name") or request.META.get("HTTP_USER_AGENT", "")
-        token, key = services.token_create(user=user, name=name or "API client")
+        token, key = services.token_create(
+            user=user, name=name or "API client", ip=client_ip(request)
+        )
         data = TokenCreatedSerializer(token, context={"key": key}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -225,7 +231,7 @@ class MeView(APIView):
         description="Partial update of the caller's account. Server-owned fields (id, email, "
         "role, is_verified, email_verified_at, tenant, timestamps) and unknown ones answer "
         "400 naming them; "
-        "`password` is changed with POST /api/v1/users/me/password/.",
+        "`password` is changed with POST /api/v1/auth/password/change/.",
     )
     def patch(self, request):
         serializer = UserSerializer(request.user, data=request.data, partial=True)
@@ -319,20 +325,20 @@ class ExportView(APIView):
         return request.build_absolute_uri(f"{request.path}?{query}")
 
 
-class PasswordView(APIView):
+class PasswordChangeView(APIView):
     """The caller changes their password."""
 
     throttle_scope = "auth"
 
     @extend_schema(
         summary="Change the caller's password",
-        operation_id="users_me_password_change",
+        operation_id="auth_password_change",
         description="Checks `current_password` (400 naming it when wrong) and validates "
         "`new_password` with the server's password rules (400 naming it). The token or "
         "session of this request stays valid; the caller's other tokens are revoked and "
-        "their other sessions end.",
+        'their other sessions end. A "password changed" e-mail follows.',
         request=PasswordChangeSerializer,
-        responses={204: None},
+        responses={204: None, 400: ErrorSerializer},
     )
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data)
@@ -344,4 +350,52 @@ class PasswordView(APIView):
             current_token=request.auth,
         )
         update_session_auth_hash(request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(APIView):
+    """A forgotten password: a reset link to the account's address."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        summary="Ask for a password reset link",
+        operation_id="auth_password_reset",
+        description="202 with the same body whatever the address: whether it has an account "
+        "is not told. An active account with a password gets an e-mail linking to "
+        "PASSWORD_RESET_URL with `uid` and `token`, valid PASSWORD_RESET_TIMEOUT seconds "
+        "and once; at most 5 such e-mails per account per hour.",
+        request=PasswordResetSerializer,
+        responses={202: PasswordResetAcceptedSerializer, 400: ErrorSerializer},
+    )
+    def post(self, request):
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(email=serializer.validated_data["email"])
+        data = {"detail": _("If an account has this address, a reset link is on its way.")}
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    """A reset link used: the new password."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        summary="Set a new password with a reset link",
+        operation_id="auth_password_reset_confirm",
+        description="`uid` and `token` come from the e-mailed link. 400 `invalid_reset_link` "
+        "naming `uid` or `token` when the link is malformed, used, expired or not this "
+        "account's; 400 naming `new_password` when it breaks the password rules. Every API "
+        'token of the account is revoked and its sessions end; a "password changed" '
+        "e-mail follows.",
+        request=PasswordResetConfirmSerializer,
+        responses={204: None, 400: ErrorSerializer},
+    )
+    def post(self, request):
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_confirm(**serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
