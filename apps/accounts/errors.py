@@ -44,3 +44,21 @@ class InvalidResetLink(DomainError):
     status_code = 400
     code = "invalid_reset_link"
     default_message = _("This password reset link is invalid, used or expired: ask for a new one.")
+
+
+class InvalidEmailChangeLink(DomainError):
+    """An e-mail change's confirmation that is not (or no longer) valid: names `token`."""
+
+    status_code = 400
+    code = "invalid_email_change_link"
+    default_message = _(
+        "This confirmation link is invalid, used or expired: ask for the change again."
+    )
+
+
+class EmailUnavailable(DomainError):
+    """The new address belongs to another account by now (told as little as possible)."""
+
+    status_code = 400
+    code = "email_unavailable"
+    default_message = _("This address cannot be used: ask for the change with another one.")

@@ -14,6 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.tokens import email_change_token
 from apps.notifications.kinds import NotificationKind, register
 
 if TYPE_CHECKING:
@@ -89,5 +90,50 @@ PASSWORD_CHANGED = register(
 NEW_SIGN_IN = register(
     NotificationKind(
         "new_sign_in", label=_("New sign-ins"), security=True, email_context=event_time
+    )
+)
+
+
+def email_change_link(notification: Notification) -> dict[str, Any]:
+    """The confirmation link of an e-mail change, made when the e-mail is built: a signed token
+    for this user, the new address and the one it replaces (apps/accounts/tokens.py)."""
+    user = notification.recipient
+    token = email_change_token(
+        user_id=user.pk, current_email=user.email, new_email=notification.data["new_email"]
+    )
+    return {
+        "confirm_url": settings.EMAIL_CHANGE_URL.format(token=token),
+        "valid_hours": max(settings.EMAIL_CHANGE_TIMEOUT // 3600, 1),
+    }
+
+
+def to_new_email(notification: Notification) -> str:
+    return notification.data["new_email"]
+
+
+def to_old_email(notification: Notification) -> str:
+    return notification.data["old_email"]
+
+
+# The link that proves the new address is the user's: to that address, e-mailed only.
+EMAIL_CHANGE_CONFIRM = register(
+    NotificationKind(
+        "email_change_confirm",
+        label=_("E-mail change confirmations"),
+        security=True,
+        in_app=False,
+        email_context=email_change_link,
+        email_to=to_new_email,
+    )
+)
+# The address was replaced: the old address is told (whoever holds the account now cannot
+# silence it), with the time.
+EMAIL_CHANGED = register(
+    NotificationKind(
+        "email_changed",
+        label=_("E-mail address changes"),
+        security=True,
+        email_context=event_time,
+        email_to=to_old_email,
     )
 )

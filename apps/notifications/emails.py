@@ -32,13 +32,15 @@ def email_language(recipient) -> str:
 def build_email(notification: Notification) -> EmailMultiAlternatives:
     recipient = notification.recipient
     context = {"recipient": recipient, "data": notification.data, "notification": notification}
-    email_context = kinds.get(notification.kind).email_context
+    kind = kinds.get(notification.kind)
+    email_context = kind.email_context
     return _render(
         f"emails/{notification.kind}",
         recipient,
         context,
         message_id(notification),
         extra_context=(lambda: email_context(notification)) if email_context else None,
+        to=kind.email_to(notification) if kind.email_to else None,
     )
 
 
@@ -57,7 +59,8 @@ def build_batch_email(notifications: list[Notification]) -> EmailMultiAlternativ
     )
 
 
-def _render(name, recipient, context, message_id_header, extra_context=None):
+def _render(name, recipient, context, message_id_header, extra_context=None, to=None):
+    """`to`: another address than the recipient's current one (NotificationKind.email_to)."""
     language = email_language(recipient)
     with translation.override(language):
         if extra_context is not None:
@@ -69,7 +72,7 @@ def _render(name, recipient, context, message_id_header, extra_context=None):
         subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.email],
+        to=[to or recipient.email],
         headers={"Message-ID": message_id_header, "Content-Language": language},
     )
     message.attach_alternative(html, "text/html")

@@ -18,6 +18,8 @@ may be delivered:
 * `email_context`: values computed when the e-mail is built, in the send job, never stored: a
   fresh verification or reset token. The notification's `data` stays free of secrets (it is
   shown in the inbox and the admin), and a retried job builds a link that is still valid.
+* `email_to`: the address the e-mail goes to, when it is not the recipient's current one: a
+  new address to confirm, or the old one told that it was replaced.
 
 notify() refuses a kind nobody registered, so a typo fails in the first test that sends it.
 """
@@ -43,6 +45,7 @@ class NotificationKind:
     security: bool = False
     in_app: bool = True
     email_context: Callable[[Notification], dict[str, Any]] | None = None
+    email_to: Callable[[Notification], str] | None = None
     batch_window: dt.timedelta | None = None
 
     @property

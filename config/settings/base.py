@@ -283,6 +283,12 @@ PASSWORD_RESET_URL = env(
 # Seconds a reset link stays valid after its e-mail was built (Django's setting; a link also
 # dies once used: the token depends on the password and the last login).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+# The front-end page an e-mail change's confirmation links to ({token}); the page POSTs the
+# token to /api/v1/auth/email/change/confirm/. Valid EMAIL_CHANGE_TIMEOUT seconds, once.
+EMAIL_CHANGE_URL = env(
+    "EMAIL_CHANGE_URL", default="http://localhost:8000/confirm-email?token={token}"
+)
+EMAIL_CHANGE_TIMEOUT = env.int("EMAIL_CHANGE_TIMEOUT", default=24 * 60 * 60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Havre API",
     "DESCRIPTION": "Short-term rental marketplace API. Request bodies are JSON "

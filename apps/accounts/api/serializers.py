@@ -12,6 +12,7 @@ from apps.core.i18n import language_codes
 from apps.notifications import preferences as notification_preferences
 
 PASSWORD_CHANGE_PATH = "/api/v1/auth/password/change/"  # noqa: S105 (a path, not a secret)
+EMAIL_CHANGE_PATH = "/api/v1/auth/email/change/"
 
 
 class ProfileSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
@@ -29,7 +30,11 @@ class UserSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         "password": format_lazy(
             _("Change the password with POST {path} (current_password, new_password)."),
             path=PASSWORD_CHANGE_PATH,
-        )
+        ),
+        "email": format_lazy(
+            _("Change the e-mail address with POST {path} (current_password, new_email)."),
+            path=EMAIL_CHANGE_PATH,
+        ),
     }
 
     profile = ProfileSerializer(required=False, allow_null=True)
@@ -165,6 +170,25 @@ class PasswordResetConfirmSerializer(RejectUnknownFieldsMixin, serializers.Seria
     new_password = serializers.CharField(
         write_only=True, max_length=128, style={"input_type": "password"}
     )
+
+
+class EmailChangeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """The caller's password, and the address to move the account to."""
+
+    current_password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+    new_email = serializers.EmailField(
+        max_length=255, help_text="A confirmation link is sent there; nothing changes before."
+    )
+
+
+class EmailChangeConfirmSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    token = serializers.CharField(max_length=1000, help_text="The link's `token` parameter.")
+
+
+class AcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class TokenRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

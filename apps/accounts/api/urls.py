@@ -14,6 +14,12 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/tokens/", views.TokenListView.as_view(), name="auth-tokens"),
     path("auth/tokens/<id:token_id>/", views.TokenDetailView.as_view(), name="auth-token-detail"),
+    path("auth/email/change/", views.EmailChangeView.as_view(), name="auth-email-change"),
+    path(
+        "auth/email/change/confirm/",
+        views.EmailChangeConfirmView.as_view(),
+        name="auth-email-change-confirm",
+    ),
     path("users/me/", views.MeView.as_view(), name="users-me"),
     path("users/me/export/", views.ExportView.as_view(), name="users-me-export"),
     path("auth/password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),

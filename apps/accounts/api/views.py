@@ -14,7 +14,10 @@ from rest_framework.views import APIView
 
 from apps.accounts import login_limits, selectors, services
 from apps.accounts.api.serializers import (
+    AcceptedSerializer,
     AccountEraseSerializer,
+    EmailChangeConfirmSerializer,
+    EmailChangeSerializer,
     EmailVerificationResendSerializer,
     EmailVerifySerializer,
     ExportQuerySerializer,
@@ -230,8 +233,8 @@ class MeView(APIView):
         responses={200: UserSerializer},
         description="Partial update of the caller's account. Server-owned fields (id, email, "
         "role, is_verified, email_verified_at, tenant, timestamps) and unknown ones answer "
-        "400 naming them; "
-        "`password` is changed with POST /api/v1/auth/password/change/.",
+        "400 naming them; `password` is changed with POST /api/v1/auth/password/change/, "
+        "`email` with POST /api/v1/auth/email/change/.",
     )
     def patch(self, request):
         serializer = UserSerializer(request.user, data=request.data, partial=True)
@@ -398,4 +401,52 @@ class PasswordResetConfirmView(APIView):
         serializer = PasswordResetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.password_reset_confirm(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailChangeView(APIView):
+    """The caller asks to move their account to another e-mail address."""
+
+    throttle_scope = "auth"
+
+    @extend_schema(
+        summary="Change the caller's e-mail address",
+        operation_id="auth_email_change",
+        description="Checks `current_password` (400 naming it), then e-mails a confirmation "
+        "link (EMAIL_CHANGE_URL with `token`, valid EMAIL_CHANGE_TIMEOUT seconds, once) to "
+        "`new_email`; the address changes only when the link is used. 400 naming `new_email` "
+        "when it is already the caller's or cannot be used.",
+        request=EmailChangeSerializer,
+        responses={202: AcceptedSerializer, 400: ErrorSerializer},
+    )
+    def post(self, request):
+        serializer = EmailChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.email_change_request(
+            user=request.user, **serializer.validated_data, actor=request.user
+        )
+        data = {"detail": _("A confirmation link is on its way to the new address.")}
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+class EmailChangeConfirmView(APIView):
+    """The confirmation link used: the account takes the new address."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        summary="Confirm an e-mail change",
+        operation_id="auth_email_change_confirm",
+        description="`token` comes from the link e-mailed to the new address (no sign-in "
+        "needed: the link proves the mailbox). 400 `invalid_email_change_link` naming `token` "
+        "when it is forged, expired or used; 400 `email_unavailable` when another account "
+        "took the address meanwhile. The old address is told of the change.",
+        request=EmailChangeConfirmSerializer,
+        responses={204: None, 400: ErrorSerializer},
+    )
+    def post(self, request):
+        serializer = EmailChangeConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.email_change_confirm(token=serializer.validated_data["token"])
         return Response(status=status.HTTP_204_NO_CONTENT)

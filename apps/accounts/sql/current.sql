@@ -127,16 +127,17 @@ END;
 $function$;
 COMMENT ON FUNCTION users_guard_email_verified() IS 'BEFORE INSERT/UPDATE on users: refuses (42501) email_verified_at to anyone but the e-mail verification (system:email_verification) and commands, and clears it when the address changes (accounts.0013, docs/security.md).';
 
--- [function] users_guard_privileged_columns() — BEFORE INSERT/UPDATE on users: refuses (42501) changes of is_staff, is_superuser, is_active, role, tenant_id, password and last_login by an actor not entitled to them (see the migration accounts.0006 and docs/security.md).
+-- [function] users_guard_privileged_columns() — BEFORE INSERT/UPDATE on users: refuses (42501) changes of is_staff, is_superuser, is_active, role, tenant_id, password, last_login and email by an actor not entitled to them (see the migrations accounts.0006 and 0016, and docs/security.md).
 CREATE OR REPLACE FUNCTION public.users_guard_privileged_columns()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
 DECLARE
     actor text := coalesce(app_setting('app.actor'), '');
-    -- system:auth and system:password are narrow actors: they may touch their own columns only.
+    -- system:auth, system:password and system:email are narrow actors: they may touch their
+    -- own columns only.
     maintainer boolean := app_is_system_actor()
-                          AND actor NOT IN ('system:auth', 'system:password');
+                          AND actor NOT IN ('system:auth', 'system:password', 'system:email');
 BEGIN
     IF app_runs_as_owner(TG_RELID) THEN
         RETURN NEW;
@@ -176,10 +177,17 @@ BEGIN
         PERFORM app_refuse_column(TG_RELID, 'last_login_at',
                                   'only the login (system:auth) records it');
     END IF;
+    IF NEW.email IS DISTINCT FROM OLD.email
+       AND NOT (actor = 'system:email' OR maintainer
+                OR app_has_permission('accounts.change_user')) THEN
+        PERFORM app_refuse_column(TG_RELID, 'email',
+                                  'only a confirmed e-mail change (system:email) or staff with '
+                                  'accounts.change_user change it');
+    END IF;
     RETURN NEW;
 END;
 $function$;
-COMMENT ON FUNCTION users_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on users: refuses (42501) changes of is_staff, is_superuser, is_active, role, tenant_id, password and last_login by an actor not entitled to them (see the migration accounts.0006 and docs/security.md).';
+COMMENT ON FUNCTION users_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on users: refuses (42501) changes of is_staff, is_superuser, is_active, role, tenant_id, password, last_login and email by an actor not entitled to them (see the migrations accounts.0006 and 0016, and docs/security.md).';
 
 -- [view] user_search_source — The rows user_search must hold (backfills, bulk loads, consistency checks). Reads users with its owner's rights: no privilege for the runtime role.
 CREATE OR REPLACE VIEW user_search_source AS
@@ -438,7 +446,7 @@ COMMENT ON TRIGGER users_guard_privileged_columns ON users IS 'Staff accounts ar
 -- [trigger] users_guard_privileged_columns_update ON users — Only entitled actors change the privileged columns (the function says who).
 CREATE TRIGGER users_guard_privileged_columns_update BEFORE UPDATE ON public.users
     FOR EACH ROW
-    WHEN ( ((old.is_staff IS DISTINCT FROM new.is_staff) OR (old.is_superuser IS DISTINCT FROM new.is_superuser) OR (old.is_active IS DISTINCT FROM new.is_active) OR ((old.role)::text IS DISTINCT FROM (new.role)::text) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR ((old.password)::text IS DISTINCT FROM (new.password)::text) OR (old.last_login_at IS DISTINCT FROM new.last_login_at)))
+    WHEN ( ((old.is_staff IS DISTINCT FROM new.is_staff) OR (old.is_superuser IS DISTINCT FROM new.is_superuser) OR (old.is_active IS DISTINCT FROM new.is_active) OR ((old.role)::text IS DISTINCT FROM (new.role)::text) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR ((old.password)::text IS DISTINCT FROM (new.password)::text) OR (old.last_login_at IS DISTINCT FROM new.last_login_at) OR ((old.email)::text IS DISTINCT FROM (new.email)::text)))
     EXECUTE FUNCTION users_guard_privileged_columns();
 COMMENT ON TRIGGER users_guard_privileged_columns_update ON users IS 'Only entitled actors change the privileged columns (the function says who).';
 

@@ -89,15 +89,16 @@ AS $function$ SELECT coalesce(split_part(app_setting('app.actor'), ':', 1) IN ('
                           false) $function$;
 COMMENT ON FUNCTION app_is_system_actor() IS 'True when app.actor names a management command (command:<name>) or a system purpose (system:<purpose>), i.e. code of the application acting on no user''s behalf.';
 
--- [function] app_may_grant_permissions() — True for an active superuser or a maintenance actor (a command, a system purpose other than auth/password): who may write users_groups and users_user_permissions.
+-- [function] app_may_grant_permissions() — True for an active superuser or a maintenance actor (a command, a system purpose other than auth/password/email): who may write users_groups and users_user_permissions.
 CREATE OR REPLACE FUNCTION public.app_may_grant_permissions()
  RETURNS boolean
  LANGUAGE sql
  STABLE PARALLEL SAFE
 AS $function$ SELECT app_is_superuser()
               OR (app_is_system_actor()
-                  AND app_setting('app.actor') NOT IN ('system:auth', 'system:password')) $function$;
-COMMENT ON FUNCTION app_may_grant_permissions() IS 'True for an active superuser or a maintenance actor (a command, a system purpose other than auth/password): who may write users_groups and users_user_permissions.';
+                  AND app_setting('app.actor')
+                      NOT IN ('system:auth', 'system:password', 'system:email')) $function$;
+COMMENT ON FUNCTION app_may_grant_permissions() IS 'True for an active superuser or a maintenance actor (a command, a system purpose other than auth/password/email): who may write users_groups and users_user_permissions.';
 
 -- [function] app_refuse_column(target regclass, column_name text, rule text) — Raises SQLSTATE 42501 (insufficient_privilege) naming the table, the column and the rule (constraint <table>_privileged_columns): the API answers 403 naming the field.
 CREATE OR REPLACE FUNCTION public.app_refuse_column(target regclass, column_name text, rule text)
