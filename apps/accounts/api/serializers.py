@@ -158,10 +158,6 @@ class PasswordResetSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     )
 
 
-class PasswordResetAcceptedSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="The same sentence whatever the address.")
-
-
 class PasswordResetConfirmSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """What the reset link carried (uid, token) and the new password."""
 
@@ -188,6 +184,9 @@ class EmailChangeConfirmSerializer(RejectUnknownFieldsMixin, serializers.Seriali
 
 
 class AcceptedSerializer(serializers.Serializer):
+    """A request taken (202): what happens next, in a sentence (the same whatever the input,
+    for a password reset)."""
+
     detail = serializers.CharField()
 
 

@@ -23,7 +23,6 @@ from apps.accounts.api.serializers import (
     ExportQuerySerializer,
     ExportSerializer,
     PasswordChangeSerializer,
-    PasswordResetAcceptedSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
     RegisterAcceptedSerializer,
@@ -370,7 +369,7 @@ class PasswordResetView(APIView):
         "PASSWORD_RESET_URL with `uid` and `token`, valid PASSWORD_RESET_TIMEOUT seconds "
         "and once; at most 5 such e-mails per account per hour.",
         request=PasswordResetSerializer,
-        responses={202: PasswordResetAcceptedSerializer, 400: ErrorSerializer},
+        responses={202: AcceptedSerializer, 400: ErrorSerializer},
     )
     def post(self, request):
         serializer = PasswordResetSerializer(data=request.data)
