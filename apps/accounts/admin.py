@@ -145,6 +145,13 @@ class UserAdmin(DjangoUserAdmin):
             fields += SUPERUSER_ONLY_FIELDS
         return fields
 
+    def save_model(self, request, obj, form, change):
+        old_email = form.initial.get("email") if change else None
+        super().save_model(request, obj, form, change)
+        if old_email and "email" in form.changed_data:
+            # The address it replaces hears of it, whoever made the change.
+            services.user_email_changed_by_staff(user=obj, old_email=old_email, actor=request.user)
+
     def user_change_password(self, request, id, form_url=""):
         token = _password_actor.set(request.user)
         try:

@@ -706,10 +706,28 @@ def email_change_confirm(*, token: str) -> User:
     user.email_verified_at = timezone.now()
     with context.as_system(VERIFICATION_ACTOR):
         user.save(update_fields=["email_verified_at", "updated_at"])
+    _notify_email_changed(user=user, old_email=old_email, by_staff=False)
+    return user
+
+
+def _notify_email_changed(*, user: User, old_email: str, by_staff: bool) -> None:
     notify(
         recipient_id=user.pk,
         kind="email_changed",
         event_key=f"user:{user.pk}:email_changed:{uuid.uuid4().hex}",
-        data={"old_email": old_email, "new_email": user.email, "at": timezone.now().isoformat()},
+        data={
+            "old_email": old_email,
+            "new_email": user.email,
+            "at": timezone.now().isoformat(),
+            "by_staff": by_staff,
+        },
     )
-    return user
+
+
+@transaction.atomic
+def user_email_changed_by_staff(*, user: User, old_email: str, actor: User) -> None:
+    """Staff changed the address in the admin (PostgreSQL allowed it: accounts.change_user):
+    the old address is told, as after the user's own change."""
+    require_permission(actor, CHANGE_USER)
+    if old_email.upper() != user.email.upper():
+        _notify_email_changed(user=user, old_email=old_email, by_staff=True)

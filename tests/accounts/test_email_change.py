@@ -267,6 +267,20 @@ def test_support_changes_an_email_in_the_admin_a_moderator_cannot():
 
     assert response.status_code == 302, response.content[:3000]
     assert email_of(user) == NEW
+    run_queued(send_notification)
+    [told] = emails_to(OLD)
+    assert f"our staff moved your Havre account from {OLD} to {NEW}" in told.body
+
+
+def test_staff_saving_a_user_without_changing_the_address_sends_nothing():
+    user = UserFactory(email=OLD)
+    support = UserFactory(staff=True, permissions=["accounts.change_user"])
+    moderator = UserFactory(staff=True, permissions=["accounts.moderate_user"])
+
+    services.user_email_changed_by_staff(user=user, old_email=OLD.upper(), actor=support)
+    assert not Notification.objects.filter(kind="email_changed").exists()
+    with pytest.raises(PermissionDenied):
+        services.user_email_changed_by_staff(user=user, old_email="x@example.com", actor=moderator)
 
 
 def test_the_service_refuses_anyone_but_the_holder():
