@@ -11,6 +11,7 @@ import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from apps.core.durations import parse_duration
+from apps.core.link_templates import checked_link_template
 from apps.core.logging import logging_config
 from config import database_env
 
@@ -277,16 +278,22 @@ REQUIRE_VERIFIED_EMAIL = env.bool("REQUIRE_VERIFIED_EMAIL", default=True)
 # The front-end page a password-reset e-mail links to; {uid} and {token} are filled in when the
 # e-mail is built (the token is never stored). The page POSTs them, with the new password, to
 # /api/v1/auth/password/reset/confirm/.
-PASSWORD_RESET_URL = env(
-    "PASSWORD_RESET_URL", default="http://localhost:8000/reset-password?uid={uid}&token={token}"
+PASSWORD_RESET_URL = checked_link_template(
+    "PASSWORD_RESET_URL",
+    env(
+        "PASSWORD_RESET_URL", default="http://localhost:8000/reset-password?uid={uid}&token={token}"
+    ),
+    fields={"uid", "token"},
 )
 # Seconds a reset link stays valid after its e-mail was built (Django's setting; a link also
 # dies once used: the token depends on the password and the last login).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 # The front-end page an e-mail change's confirmation links to ({token}); the page POSTs the
 # token to /api/v1/auth/email/change/confirm/. Valid EMAIL_CHANGE_TIMEOUT seconds, once.
-EMAIL_CHANGE_URL = env(
-    "EMAIL_CHANGE_URL", default="http://localhost:8000/confirm-email?token={token}"
+EMAIL_CHANGE_URL = checked_link_template(
+    "EMAIL_CHANGE_URL",
+    env("EMAIL_CHANGE_URL", default="http://localhost:8000/confirm-email?token={token}"),
+    fields={"token"},
 )
 EMAIL_CHANGE_TIMEOUT = env.int("EMAIL_CHANGE_TIMEOUT", default=24 * 60 * 60)
 SPECTACULAR_SETTINGS = {
