@@ -56,7 +56,13 @@ def test_a_forgotten_password_by_email_through_a_worker(tmp_path, settings, monk
         user = UserFactory(
             email=EMAIL,
             name="Léa",
-            preferences={"language": "fr", "notifications": {"email": False}},
+            preferences={
+                "language": "fr",
+                "notifications": {
+                    kind: {"email": False}
+                    for kind in ("password_reset", "password_changed", "new_sign_in")
+                },
+            },
         )
     old_key = token_for(user, name="vieux téléphone")
 

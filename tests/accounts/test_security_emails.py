@@ -169,3 +169,24 @@ def test_a_moderator_has_no_such_action_and_the_service_refuses_them():
         services.users_send_password_reset(users=type(user).objects.all(), actor=moderator)
     assert queued_jobs(send_password_reset) == []
     assert queued_jobs(send_notification) == []
+
+
+def test_security_emails_go_out_even_when_the_preferences_turn_them_off():
+    security = ("new_sign_in", "password_changed", "password_reset")
+    user = UserFactory(
+        email="ana@example.com",
+        preferences={"notifications": {kind: {"email": False} for kind in security}},
+    )
+
+    APIClient().post(LOGIN, {"email": "ana@example.com", "password": DEFAULT_PASSWORD})
+    client_for(user).post(
+        CHANGE, {"current_password": DEFAULT_PASSWORD, "new_password": NEW}, format="json"
+    )
+    APIClient().post("/api/v1/auth/password/reset/", {"email": "ana@example.com"})
+    deliver_password_resets()
+
+    assert sorted(m.subject for m in mail.outbox) == [
+        "New sign-in to your Havre account",
+        "Reset your Havre password",
+        "Your Havre password was changed",
+    ]
