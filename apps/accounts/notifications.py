@@ -86,10 +86,16 @@ PASSWORD_CHANGED = register(
         "password_changed", label=_("Password changes"), security=True, email_context=event_time
     )
 )
-# A login issued a new API token: the device's name, when, and from which address.
+# A login issued a new API token: the device's name, when, and from which address. E-mail
+# only: it is for the holder's mailbox, while whoever signed in (maybe not them) reads the
+# inbox — and each login would fill it.
 NEW_SIGN_IN = register(
     NotificationKind(
-        "new_sign_in", label=_("New sign-ins"), security=True, email_context=event_time
+        "new_sign_in",
+        label=_("New sign-ins"),
+        security=True,
+        in_app=False,
+        email_context=event_time,
     )
 )
 

@@ -157,6 +157,7 @@ def test_the_reset_kind_is_a_secret_security_email():
     assert reset.security and not reset.in_app and reset.email_context is not None
     for name in ("password_changed", "new_sign_in"):
         assert kinds.get(name).security
+    assert not kinds.get("new_sign_in").in_app  # for the holder's mailbox, not the inbox
 
 
 def test_each_request_is_its_own_email_up_to_the_hourly_limit():
