@@ -19,3 +19,11 @@ class UpcomingStays(Conflict):
         "You have a confirmed stay, as guest or host, that is not over: cancel it or wait "
         "until its check-out before deleting your account."
     )
+
+
+class QuoteChanged(Conflict):
+    """The listing's prices changed between the quote and the booking's insert (PostgreSQL
+    priced the stay otherwise): the guest asks for a new quote."""
+
+    code = "quote_changed"
+    default_message = _("The listing's prices just changed: ask for a new quote and book again.")

@@ -5,10 +5,14 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.db.functions import DateRange
 from apps.core.models import TimeStampedModel
+from apps.listings.models import CancellationPolicy
 
 
 class BookingStatus(models.TextChoices):
@@ -56,6 +60,17 @@ class Booking(TimeStampedModel):
     # A snapshot of the price when the guest booked: later price changes do not touch it.
     total_cents = models.BigIntegerField(verbose_name=_("total (cents)"))
     currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    # The price as quoted at booking (apps/listings/pricing.py): line items and total, frozen.
+    # Its total_cents and currency are the columns' (CHECK bookings_total_quoted).
+    quote = models.JSONField(verbose_name=_("quote"))
+    # The listing's policy when the guest booked: later changes of the listing's do not apply.
+    cancellation_policy = models.CharField(
+        max_length=20,
+        choices=CancellationPolicy.choices,
+        default=CancellationPolicy.MODERATE,
+        db_default=CancellationPolicy.MODERATE,
+        verbose_name=_("cancellation policy"),
+    )
     cancellation_reason = models.TextField(
         blank=True, default="", db_default="", verbose_name=_("cancellation reason")
     )
@@ -84,6 +99,18 @@ class Booking(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=BookingStatus.values), name="bookings_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancellation_policy__in=CancellationPolicy.values),
+                name="bookings_cancellation_policy_valid",
+            ),
+            models.CheckConstraint(
+                condition=Exact(
+                    Cast(KeyTextTransform("total_cents", "quote"), models.BigIntegerField()),
+                    F("total_cents"),
+                )
+                & Exact(KeyTextTransform("currency", "quote"), F("currency")),
+                name="bookings_total_quoted",
             ),
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="bookings_currency_iso_4217"

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import psycopg
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -13,23 +12,19 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.services import require_verified_email
 from apps.bookings import notifications
-from apps.bookings.errors import BookingConflict
+from apps.bookings.errors import BookingConflict, QuoteChanged
 from apps.bookings.models import Booking, BookingStatus
 from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST
 from apps.core import dates
 from apps.core.actors import require_signed_in
-from apps.core.dates import latest_check_in, max_advance_days
 from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.listings.models import Listing, ListingStatus
+from apps.listings.pricing import stay_problems, stay_quote
 from apps.notifications.services import notify
 
-DEFAULT_MAX_NIGHTS = 90
 OVERLAP_CONSTRAINT = "bookings_no_overlap"
+PRICE_CONSTRAINT = "bookings_price_matches_listing"
 CANCELLABLE_FROM = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
-
-
-def max_nights() -> int:
-    return getattr(settings, "BOOKING_MAX_NIGHTS", DEFAULT_MAX_NIGHTS)
 
 
 def _is_overlap(exc: IntegrityError) -> bool:
@@ -40,12 +35,22 @@ def _is_overlap(exc: IntegrityError) -> bool:
     )
 
 
+def _is_price_change(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    return (
+        isinstance(cause, psycopg.errors.CheckViolation)
+        and cause.diag.constraint_name == PRICE_CONSTRAINT
+    )
+
+
 @transaction.atomic
 def booking_create(
     *, listing_id: int, check_in: dt.date, check_out: dt.date, guests: int, actor: User
 ) -> Booking:
-    """The actor books a published listing for themself: pending, priced at nights × the
-    listing's nightly price in its currency (a snapshot), in the listing's tenant.
+    """The actor books a published listing for themself: pending, in the listing's tenant,
+    priced by the listing's quote for the stay (apps/listings/pricing.py: nights, extra
+    guests, discount, cleaning fee), which the booking keeps with the cancellation policy in
+    force: later price changes never move it.
 
     PostgreSQL's exclusion constraint is the guard against overlaps, racing requests
     included (row-level security hides other guests' bookings from any pre-check). The
@@ -63,24 +68,17 @@ def booking_create(
     errors = {}
     if listing is None:
         errors["listing"] = _("No published listing with this id.")
-    elif guests > listing.max_guests:
-        errors["guests"] = _("This listing hosts at most %(count)d guests.") % {
-            "count": listing.max_guests
-        }
-    if check_in < dates.today():
-        errors["check_in"] = _("The stay cannot start in the past.")
-    elif check_in > latest_check_in():
-        errors["check_in"] = _(
-            "A stay starts at most %(days)d days ahead (on %(date)s at the latest)."
-        ) % {"days": max_advance_days(), "date": latest_check_in().isoformat()}
-    nights = (check_out - check_in).days
-    if nights < 1:
-        errors["check_out"] = _("Check-out must be after check-in.")
-    elif nights > max_nights():
-        errors["check_out"] = _("A stay lasts at most %(count)d nights.") % {"count": max_nights()}
+    # The rules the quote reports too (GET /listings/{id}/quote/): one place for both.
+    for problem in stay_problems(
+        listing=listing, check_in=check_in, check_out=check_out, guests=guests
+    ):
+        errors.setdefault(problem.field, problem.message)
     if errors:
         raise ValidationError(errors)
 
+    # The price as quoted (apps/listings/pricing.py), frozen on the booking; PostgreSQL
+    # recomputes it on insert (bookings_price_matches_listing).
+    quote = stay_quote(listing_id=listing.pk, check_in=check_in, check_out=check_out, guests=guests)
     try:
         # A savepoint: after the violation the request's transaction stays usable.
         with transaction.atomic():
@@ -92,8 +90,10 @@ def booking_create(
                 check_out=check_out,
                 guests=guests,
                 status=BookingStatus.PENDING,
-                total_cents=nights * listing.price_cents,
-                currency=listing.currency,
+                total_cents=quote["total_cents"],
+                currency=quote["currency"],
+                quote=quote,
+                cancellation_policy=quote["cancellation_policy"],
             )
             # The host's e-mail is queued in this transaction: no booking, no e-mail.
             notify(
@@ -113,6 +113,8 @@ def booking_create(
     except IntegrityError as exc:
         if _is_overlap(exc):
             raise BookingConflict() from exc
+        if _is_price_change(exc):
+            raise QuoteChanged() from exc
         raise
 
 

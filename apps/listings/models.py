@@ -1,8 +1,9 @@
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, HashIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex, HashIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
@@ -11,6 +12,8 @@ from django.db.models.functions import Length, Now
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.dates import HORIZON_DAYS
+from apps.core.db.functions import DateRange
 from apps.core.i18n import TranslatedNameMixin
 from apps.core.models import SoftDeleteModel, TimeStampedModel, acting_user_field
 
@@ -153,6 +156,21 @@ def coordinate_field(bound: int, **options) -> models.DecimalField:
     )
 
 
+class CancellationPolicy(models.TextChoices):
+    """What a guest gets back on cancelling (the refund rules come with cancellations); a
+    booking freezes the policy of its listing at the time of booking."""
+
+    FLEXIBLE = "flexible", _("Flexible")
+    MODERATE = "moderate", _("Moderate")
+    STRICT = "strict", _("Strict")
+
+
+# The most a stay discount may take off, in percent (CHECK listings_*_discount_range).
+MAX_DISCOUNT_PERCENT = 90
+# The highest nightly price, fee or override, in cents (as price_cents' validator).
+MAX_PRICE_CENTS = 100_000_000
+
+
 class Listing(TimeStampedModel, SoftDeleteModel):
     title = models.CharField(
         max_length=200, validators=[MinLengthValidator(5)], verbose_name=_("title")
@@ -179,6 +197,49 @@ class Listing(TimeStampedModel, SoftDeleteModel):
     floor = models.SmallIntegerField(null=True, blank=True, verbose_name=_("floor"))
     max_guests = models.SmallIntegerField(
         default=2, db_default=2, validators=[MinValueValidator(1)], verbose_name=_("maximum guests")
+    )
+    # Prices beyond the nightly one (apps/listings/pricing.py computes a stay's price).
+    cleaning_fee_cents = models.BigIntegerField(
+        default=0,
+        db_default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_PRICE_CENTS)],
+        help_text=_("Charged once per stay."),
+        verbose_name=_("cleaning fee (cents)"),
+    )
+    extra_guest_fee_cents = models.BigIntegerField(
+        default=0,
+        db_default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_PRICE_CENTS)],
+        help_text=_("Per night, for each guest above the guests included."),
+        verbose_name=_("extra guest fee (cents)"),
+    )
+    guests_included = models.SmallIntegerField(
+        default=1,
+        db_default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("Guests the nightly price covers; at most the maximum guests."),
+        verbose_name=_("guests included"),
+    )
+    weekly_discount_percent = models.SmallIntegerField(
+        default=0,
+        db_default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_DISCOUNT_PERCENT)],
+        help_text=_("Off stays of 7 nights or more."),
+        verbose_name=_("weekly discount (%)"),
+    )
+    monthly_discount_percent = models.SmallIntegerField(
+        default=0,
+        db_default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_DISCOUNT_PERCENT)],
+        help_text=_("Off stays of 28 nights or more, instead of the weekly discount."),
+        verbose_name=_("monthly discount (%)"),
+    )
+    cancellation_policy = models.CharField(
+        max_length=20,
+        choices=CancellationPolicy.choices,
+        default=CancellationPolicy.MODERATE,
+        db_default=CancellationPolicy.MODERATE,
+        verbose_name=_("cancellation policy"),
     )
     latitude = coordinate_field(90, verbose_name=_("latitude"))
     longitude = coordinate_field(180, verbose_name=_("longitude"))
@@ -281,6 +342,39 @@ class Listing(TimeStampedModel, SoftDeleteModel):
             ),
             models.CheckConstraint(condition=Q(area__gt=0), name="listings_area_positive"),
             models.CheckConstraint(
+                condition=Q(cleaning_fee_cents__gte=0, cleaning_fee_cents__lte=MAX_PRICE_CENTS),
+                name="listings_cleaning_fee_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    extra_guest_fee_cents__gte=0, extra_guest_fee_cents__lte=MAX_PRICE_CENTS
+                ),
+                name="listings_extra_guest_fee_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(guests_included__gte=1, guests_included__lte=F("max_guests")),
+                name="listings_guests_included_range",
+                violation_error_message=_("Include between 1 guest and the maximum guests."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    weekly_discount_percent__gte=0,
+                    weekly_discount_percent__lte=MAX_DISCOUNT_PERCENT,
+                ),
+                name="listings_weekly_discount_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    monthly_discount_percent__gte=0,
+                    monthly_discount_percent__lte=MAX_DISCOUNT_PERCENT,
+                ),
+                name="listings_monthly_discount_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancellation_policy__in=CancellationPolicy.values),
+                name="listings_cancellation_policy_valid",
+            ),
+            models.CheckConstraint(
                 condition=Q(latitude__gte=-90, latitude__lte=90), name="listings_latitude_range"
             ),
             models.CheckConstraint(
@@ -339,6 +433,68 @@ class Listing(TimeStampedModel, SoftDeleteModel):
     @property
     def price(self) -> Decimal:
         return Decimal(self.price_cents) / 100
+
+
+class ListingPriceOverride(models.Model):
+    """A nightly price for the nights of [start_date, end_date) (end exclusive, like a stay's
+    check-out). Overrides may overlap: on each night, the latest created wins (ties by id),
+    so a host lays a new season over an old one without editing it (apps/listings/pricing.py).
+    Whoever may read the listing reads its overrides; its owner (and staff) write them."""
+
+    listing = models.ForeignKey(
+        Listing,
+        on_delete=models.CASCADE,
+        related_name="price_overrides",
+        verbose_name=_("listing"),
+    )
+    start_date = models.DateField(verbose_name=_("first night"))
+    end_date = models.DateField(
+        help_text=_("The day after the last night (exclusive)."), verbose_name=_("end")
+    )
+    price_cents = models.BigIntegerField(
+        validators=[MinValueValidator(100), MaxValueValidator(MAX_PRICE_CENTS)],
+        verbose_name=_("nightly price (cents)"),
+    )
+    created_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("created at")
+    )
+
+    class Meta:
+        db_table = "listing_price_overrides"
+        verbose_name = _("price override")
+        verbose_name_plural = _("price overrides")
+        ordering = ["listing", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")),
+                name="listing_price_overrides_end_after_start",
+                violation_error_message=_("The end comes after the first night."),
+            ),
+            # A sane range, as bookings' (the API keeps both dates within the horizon).
+            models.CheckConstraint(
+                condition=Q(start_date__gte=dt.date(2000, 1, 1)),
+                name="listing_price_overrides_since_2000",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__lte=F("start_date") + dt.timedelta(days=HORIZON_DAYS)),
+                name="listing_price_overrides_at_most_horizon",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_cents__gt=0, price_cents__lte=MAX_PRICE_CENTS),
+                name="listing_price_overrides_price_range",
+            ),
+        ]
+        indexes = [
+            # The pricing look-up: a listing's overrides containing a night (pricing.py).
+            GistIndex(
+                F("listing"),
+                DateRange("start_date", "end_date"),
+                name="listing_price_overrides_gist",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_date}→{self.end_date}: {self.price_cents}"
 
 
 class ListingTag(models.Model):

@@ -3,6 +3,7 @@ as the runtime role in a party's own context is refused; the services, the comma
 admin still work."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -12,6 +13,7 @@ from django.utils import timezone
 from apps.accounts.groups import SUPPORT
 from apps.bookings import services
 from apps.bookings.models import Booking
+from apps.listings.pricing import stay_quote
 from tests.db import acting_as, execute, refused, refused_column
 from tests.factories import BookingFactory, ListingFactory, UserFactory
 from tests.helpers import client_for
@@ -20,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 INSERT = (
     "INSERT INTO bookings (listing_id, guest_id, tenant_id, check_in, check_out, guests,"
-    " status, total_cents, currency, cancellation_reason)"
-    " VALUES (%s, %s, %s, %s, %s, 1, %s, %s, %s, '')"
+    " status, total_cents, currency, cancellation_reason, quote)"
+    " VALUES (%s, %s, %s, %s, %s, 1, %s, %s, %s, '', %s)"
 )
 
 
@@ -29,14 +31,18 @@ def status_of(booking) -> str:
     return Booking.objects.values_list("status", flat=True).get(pk=booking.pk)
 
 
-def insert_as(guest, listing, *, status="pending", total_cents=None, currency=None):
+def insert_as(guest, listing, *, status="pending", total_cents=None, currency=None, quote=None):
+    """A booking of two nights in 30 days, written in raw SQL; by default at the listing's
+    quote (stay_quote, as the guest sees the listing), its total and currency."""
     check_in = timezone.localdate() + dt.timedelta(days=30)
-    nights = 2
+    check_out = check_in + dt.timedelta(days=2)
+    quoted = stay_quote(listing_id=listing.pk, check_in=check_in, check_out=check_out, guests=1)
+    quote = quoted if quote is None else quote
     execute(
         INSERT,
-        [listing.pk, guest.pk, listing.tenant_id, check_in, check_in + dt.timedelta(days=nights),
-         status, nights * listing.price_cents if total_cents is None else total_cents,
-         currency or listing.currency],
+        [listing.pk, guest.pk, listing.tenant_id, check_in, check_out, status,
+         quote["total_cents"] if total_cents is None else total_cents,
+         currency or quote["currency"], json.dumps(quote)],
     )  # fmt: skip
 
 

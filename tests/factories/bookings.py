@@ -4,8 +4,19 @@ import factory
 from django.utils import timezone
 
 from apps.bookings.models import Booking, BookingStatus
+from apps.listings.pricing import stay_quote
 from tests.factories.accounts import UserFactory
 from tests.factories.listings import ListingFactory
+
+
+def _quote(o) -> dict:
+    quote = stay_quote(
+        listing_id=o.listing.pk, check_in=o.check_in, check_out=o.check_out, guests=o.guests
+    )
+    if quote is None:  # a stay with no price (no nights: constraint tests), an empty quote
+        quote = {"lines": [], "total_cents": 0, "currency": o.listing.currency}
+        quote["cancellation_policy"] = o.listing.cancellation_policy
+    return quote
 
 
 class BookingFactory(factory.django.DjangoModelFactory):
@@ -23,7 +34,8 @@ class BookingFactory(factory.django.DjangoModelFactory):
     check_out = factory.LazyAttribute(lambda o: o.check_in + dt.timedelta(days=3))
     guests = 2
     status = BookingStatus.CONFIRMED
-    total_cents = factory.LazyAttribute(
-        lambda o: (o.check_out - o.check_in).days * o.listing.price_cents
-    )
-    currency = factory.SelfAttribute("listing.currency")
+    # Priced as booking_create prices it (the listing's quote), frozen with its policy.
+    quote = factory.LazyAttribute(lambda o: _quote(o))
+    total_cents = factory.LazyAttribute(lambda o: o.quote["total_cents"])
+    currency = factory.LazyAttribute(lambda o: o.quote["currency"])
+    cancellation_policy = factory.LazyAttribute(lambda o: o.quote["cancellation_policy"])
