@@ -12,7 +12,8 @@ from apps.listings.models import Listing
 # What BookingSerializer renders, and nothing else.
 SERIALIZED_FIELDS = (
     "id", "listing_id", "check_in", "check_out", "guests", "status", "total_cents", "currency",
-    "cancellation_reason", "created_at", "updated_at", "guest__id", "guest__name",
+    "quote", "cancellation_policy", "cancellation_reason", "created_at", "updated_at",
+    "guest__id", "guest__name",
     "guest__erased_at",  # the name shown: "deleted user" once erased (User.display_name)
 )  # fmt: skip
 

@@ -26,6 +26,7 @@ from apps.listings.models import (
     Category,
     Listing,
     ListingAmenity,
+    ListingPriceOverride,
     ListingSearch,
     ListingTag,
     ListingVersion,
@@ -79,7 +80,9 @@ CARD_FIELDS = (
 )  # fmt: skip
 DETAIL_FIELDS = (
     *CARD_FIELDS, "description", "area", "floor", "address", "status", "is_active", "slug",
-    "meta_title", "meta_description", "updated_at", "deleted_at",
+    "meta_title", "meta_description", "updated_at", "deleted_at", "cleaning_fee_cents",
+    "extra_guest_fee_cents", "guests_included", "weekly_discount_percent",
+    "monthly_discount_percent", "cancellation_policy",
 )  # fmt: skip
 
 
@@ -279,6 +282,12 @@ def listing_versions(*, listing: Listing, actor) -> QuerySet:
             "created_by__id", "created_by__name",
         )
     )  # fmt: skip
+
+
+def listing_price_overrides(*, listing: Listing) -> QuerySet:
+    """The listing's price overrides (as whoever may see the listing: row-level security),
+    by first night; the pricing of a stay reads them in listing_quote() instead."""
+    return ListingPriceOverride.objects.filter(listing=listing).order_by("start_date", "id")
 
 
 def listing_booked_ranges(*, listing: Listing, start: dt.date, end: dt.date) -> list[dict]:

@@ -1,6 +1,8 @@
 """Every write to listings goes through here, and every rule of who may make it: each service
 checks its actor first (row-level security underneath is the last word)."""
 
+import datetime as dt
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,12 +10,14 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User, UserRole
 from apps.accounts.services import require_verified_email
+from apps.core import dates
 from apps.core.actors import is_signed_in, require_permission, require_signed_in
 from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.core.soft_delete import restore, soft_delete
 from apps.listings.models import (
     Listing,
     ListingAmenity,
+    ListingPriceOverride,
     ListingStatus,
     ListingTag,
     ListingVersion,
@@ -163,3 +167,45 @@ def listing_update(*, listing: Listing, data: dict, actor: Actor) -> Listing:
         listing.save(update_fields=[*data.keys(), "updated_at"])
     _set_links(listing, amenities=amenities, tags=tags, actor=actor)
     return listing
+
+
+def _check_override_dates(start, end) -> None:
+    """Nights a guest could book: from today, within the horizon of any date the API takes
+    (apps/core/dates.py), the end after the start."""
+    errors = {}
+    today, latest = dates.today(), dates.today() + dt.timedelta(days=dates.HORIZON_DAYS)
+    if start < today:
+        errors["start"] = _("Prices are set from today on.")
+    elif start > latest:
+        errors["start"] = _("Give a date until %(date)s.") % {"date": latest.isoformat()}
+    if end <= start:
+        errors["end"] = _("The end comes after the first night.")
+    elif end > latest:
+        errors["end"] = _("Give a date until %(date)s.") % {"date": latest.isoformat()}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def price_override_create(
+    *, listing: Listing, start: dt.date, end: dt.date, price_cents: int, actor: Actor
+) -> ListingPriceOverride:
+    """A nightly price for the nights of [start, end), over any earlier override of those
+    nights (the latest wins: apps/listings/pricing.py). Bookings already made keep their
+    frozen quote."""
+    listing_check_actor(listing=listing, actor=actor, permission=CHANGE)
+    _check_override_dates(start, end)
+    override = ListingPriceOverride(
+        listing=listing, start_date=start, end_date=end, price_cents=price_cents
+    )
+    override.full_clean(exclude=["listing"])
+    override.save()
+    return override
+
+
+@transaction.atomic
+def price_override_delete(*, override: ListingPriceOverride, actor: Actor) -> None:
+    """The override's nights go back to whatever price lies beneath (an earlier override, or
+    the nightly price)."""
+    listing_check_actor(listing=override.listing, actor=actor, permission=CHANGE)
+    override.delete()

@@ -93,7 +93,7 @@ def test_an_overlap_written_in_raw_sql_is_refused(stay):
         execute(
             "INSERT INTO bookings (listing_id, guest_id, tenant_id, check_in, check_out,"
             " total_cents, currency, status, quote) VALUES (%s, %s, %s, %s, %s, 0, 'EUR',"
-            " 'pending', '{\"total_cents\": 0, \"currency\": \"EUR\"}')",
+            ' \'pending\', \'{"total_cents": 0, "currency": "EUR"}\')',
             [stay.listing_id, other_guest.pk, stay.tenant_id, july(6), july(9)],
         )
 

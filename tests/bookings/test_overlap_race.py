@@ -23,7 +23,7 @@ from tests.factories import ListingFactory, UserFactory
 INSERT = (
     "INSERT INTO bookings (listing_id, guest_id, tenant_id, check_in, check_out, guests,"
     " status, total_cents, currency, quote) VALUES (%s, %s, %s, %s, %s, 1, %s, 40000, 'EUR',"
-    " '{\"total_cents\": 40000, \"currency\": \"EUR\", \"lines\": []}')"
+    ' \'{"total_cents": 40000, "currency": "EUR", "lines": []}\')'
 )
 
 

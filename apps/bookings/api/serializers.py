@@ -5,6 +5,7 @@ from rest_framework import serializers
 from apps.bookings.models import Booking
 from apps.core.api.routers import MAX_ID
 from apps.core.api.serializers import RejectUnknownFieldsMixin
+from apps.listings.api.serializers import FrozenQuoteSerializer
 
 
 class BookingListingSerializer(serializers.Serializer):
@@ -40,12 +41,18 @@ class BookingSerializer(serializers.ModelSerializer):
     listing = BookingListingField()
     guest = BookingGuestSerializer(read_only=True)
     nights = serializers.IntegerField(read_only=True)
+    quote = FrozenQuoteSerializer(
+        read_only=True,
+        help_text="The price as quoted when booked (GET /listings/{id}/quote/), frozen: later "
+        "price changes never move it. Bookings made before quotes existed carry a quote "
+        'rebuilt from their total ("reconstructed": true).',
+    )
 
     class Meta:
         model = Booking
         fields = read_only_fields = (
             "id listing guest check_in check_out nights guests status total_cents currency"
-            " cancellation_reason created_at updated_at"
+            " quote cancellation_policy cancellation_reason created_at updated_at"
         ).split()
 
 

@@ -54,10 +54,13 @@ class BookingViewSet(viewsets.GenericViewSet):
     @idempotent_create(
         summary="Book a listing",
         description="Creates a pending booking of a published listing (not one's own) for "
-        "the caller, priced nights × the nightly price in the listing's currency. Dates "
-        "overlapping a pending or confirmed booking answer 409 `booking_conflict`. Send an "
-        "`Idempotency-Key` header to make retries safe. The caller's e-mail address must be "
-        "verified: else 403 `email_not_verified` (REQUIRE_VERIFIED_EMAIL).",
+        "the caller, priced as GET /listings/{id}/quote/ prices the stay (nights, extra "
+        "guests, discount, cleaning fee), in the listing's currency; the booking keeps that "
+        "quote and the cancellation policy in force. Dates overlapping a pending or "
+        "confirmed booking answer 409 `booking_conflict`; prices changed between the quote "
+        "and the booking, 409 `quote_changed`. Send an `Idempotency-Key` header to make "
+        "retries safe. The caller's e-mail address must be verified: else 403 "
+        "`email_not_verified` (REQUIRE_VERIFIED_EMAIL).",
         request=BookingCreateSerializer,
         response=BookingSerializer,
     )

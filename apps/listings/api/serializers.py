@@ -10,7 +10,19 @@ from apps.core.api.serializers import (
     RejectUnknownFieldsMixin,
 )
 from apps.core.dates import validate_query_date
-from apps.listings.models import CURRENCIES, Amenity, Category, Listing, ListingVersion, Tag
+from apps.listings.models import (
+    CURRENCIES,
+    MAX_DISCOUNT_PERCENT,
+    MAX_PRICE_CENTS,
+    Amenity,
+    CancellationPolicy,
+    Category,
+    Listing,
+    ListingPriceOverride,
+    ListingVersion,
+    Tag,
+)
+from apps.listings.pricing import MAX_QUOTE_NIGHTS
 from apps.listings.services import MAX_AMENITIES, MAX_PHOTOS, MAX_TAGS
 
 
@@ -116,9 +128,17 @@ def listing_card(row: dict) -> dict:
     }
 
 
+# A listing's prices beyond the nightly one (apps/listings/pricing.py).
+PRICING_FIELDS = (
+    "cleaning_fee_cents", "extra_guest_fee_cents", "guests_included", "weekly_discount_percent",
+    "monthly_discount_percent", "cancellation_policy",
+)  # fmt: skip
+
+
 def listing_whole(row: dict) -> dict:
     return {
         **listing_card(row),
+        **{name: row[name] for name in PRICING_FIELDS},
         "description": row["description"],
         "area": _decimal(row["area"]),
         "floor": row["floor"],
@@ -155,7 +175,7 @@ class ListingSerializer(ListingCardSerializer):
             "floor", "max_guests", "latitude", "longitude", "address", "city", "photos", "photo",
             "status", "is_active", "slug", "meta_title", "meta_description", "rating_avg",
             "review_count", "owner", "category", "amenities", "tags", "created_at", "updated_at",
-            "deleted_at",
+            "deleted_at", *PRICING_FIELDS,
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -206,6 +226,29 @@ class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True
     )
+    cleaning_fee_cents = serializers.IntegerField(
+        min_value=0, max_value=MAX_PRICE_CENTS, required=False, help_text="Once per stay."
+    )
+    extra_guest_fee_cents = serializers.IntegerField(
+        min_value=0, max_value=MAX_PRICE_CENTS, required=False,
+        help_text="Per night, for each guest above guests_included.",
+    )  # fmt: skip
+    guests_included = serializers.IntegerField(
+        min_value=1, max_value=50, required=False,
+        help_text="Guests the nightly price covers (default 1): at most max_guests.",
+    )  # fmt: skip
+    weekly_discount_percent = serializers.IntegerField(
+        min_value=0, max_value=MAX_DISCOUNT_PERCENT, required=False,
+        help_text="Off the nights and extra-guest fees of stays of 7 nights or more.",
+    )  # fmt: skip
+    monthly_discount_percent = serializers.IntegerField(
+        min_value=0, max_value=MAX_DISCOUNT_PERCENT, required=False,
+        help_text="Off stays of 28 nights or more, instead of the weekly discount.",
+    )  # fmt: skip
+    cancellation_policy = serializers.ChoiceField(
+        choices=CancellationPolicy.choices, required=False,
+        help_text="Frozen on each booking when it is made (default moderate).",
+    )  # fmt: skip
     amenities = PrimaryKeyListField(
         queryset=Amenity.objects.all(), max_length=MAX_AMENITIES, required=False,
         help_text=f"Amenity ids (at most {MAX_AMENITIES}): the whole set, replacing the current.",
@@ -220,12 +263,19 @@ class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
         fields = [
             "title", "description", "price_cents", "currency", "beds", "baths", "area", "floor",
             "max_guests", "latitude", "longitude", "photos", "address", "city", "meta_title",
-            "meta_description", "category", "amenities", "tags",
+            "meta_description", "category", "amenities", "tags", *PRICING_FIELDS,
         ]  # fmt: skip
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         instance = self.instance
+        included = attrs.get("guests_included", getattr(instance, "guests_included", 1))
+        most = attrs.get("max_guests", getattr(instance, "max_guests", 2))
+        if included > most:
+            field = "guests_included" if "guests_included" in attrs else "max_guests"
+            raise serializers.ValidationError(
+                {field: [_("Include at most the maximum guests (%(count)d).") % {"count": most}]}
+            )
         lat = attrs.get("latitude", getattr(instance, "latitude", None))
         lng = attrs.get("longitude", getattr(instance, "longitude", None))
         if (lat is None) != (lng is None):
@@ -281,3 +331,104 @@ class AvailabilitySerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     booked = BookedRangeSerializer(many=True)
+
+
+class PriceOverrideSerializer(serializers.ModelSerializer):
+    start = serializers.DateField(source="start_date", help_text="First night (ISO date).")
+    end = serializers.DateField(
+        source="end_date", help_text="The day after the last night (exclusive, ISO date)."
+    )
+
+    class Meta:
+        model = ListingPriceOverride
+        fields = ["id", "start", "end", "price_cents", "created_at"]
+        read_only_fields = fields
+
+
+class PriceOverrideCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    start = serializers.DateField(
+        validators=[validate_query_date], help_text="First night (ISO date), today or later."
+    )
+    end = serializers.DateField(
+        validators=[validate_query_date],
+        help_text="The day after the last night (exclusive), after start, within ten years.",
+    )
+    price_cents = serializers.IntegerField(
+        min_value=100, max_value=MAX_PRICE_CENTS, help_text="The nightly price of these nights."
+    )
+
+
+class QuoteQuerySerializer(serializers.Serializer):
+    check_in = serializers.DateField(validators=[validate_query_date], help_text="ISO date.")
+    check_out = serializers.DateField(
+        validators=[validate_query_date], help_text="ISO date (departure day), after check_in."
+    )
+    guests = serializers.IntegerField(min_value=1, max_value=50, default=1)
+
+    def validate(self, attrs):
+        nights = (attrs["check_out"] - attrs["check_in"]).days
+        if nights < 1:
+            raise serializers.ValidationError({"check_out": [_("Must be after check_in.")]})
+        if nights > MAX_QUOTE_NIGHTS:
+            raise serializers.ValidationError(
+                {
+                    "check_out": [
+                        _("Ask for at most %(count)d nights.") % {"count": MAX_QUOTE_NIGHTS}
+                    ]
+                }
+            )
+        return attrs
+
+
+class QuoteLineSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["night", "extra_guests", "discount", "cleaning_fee"],
+        help_text="night: one per night, in order; extra_guests, discount and cleaning_fee "
+        "appear when not zero.",
+    )
+    amount_cents = serializers.IntegerField(help_text="Negative for the discount.")
+    date = serializers.DateField(required=False, help_text="night: the night.")
+    override = serializers.BooleanField(
+        required=False, help_text="night: priced by an override rather than the nightly price."
+    )
+    guests = serializers.IntegerField(required=False, help_text="extra_guests: how many.")
+    nights = serializers.IntegerField(required=False, help_text="extra_guests: for how many.")
+    unit_cents = serializers.IntegerField(
+        required=False, help_text="extra_guests: per guest and night."
+    )
+    rule = serializers.ChoiceField(
+        choices=["weekly", "monthly"], required=False, help_text="discount: which one."
+    )
+    percent = serializers.IntegerField(required=False, help_text="discount: its rate.")
+
+
+class FrozenQuoteSerializer(serializers.Serializer):
+    """A stay's price (apps/listings/pricing.py), as a booking keeps it."""
+
+    listing = serializers.IntegerField()
+    check_in = serializers.DateField()
+    check_out = serializers.DateField()
+    guests = serializers.IntegerField()
+    nights = serializers.IntegerField()
+    currency = serializers.CharField()
+    cancellation_policy = serializers.ChoiceField(choices=CancellationPolicy.choices)
+    lines = QuoteLineSerializer(many=True)
+    total_cents = serializers.IntegerField(help_text="The sum of the lines' amount_cents.")
+
+
+class StayProblemSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The parameter to change (or listing).")
+    code = serializers.ChoiceField(
+        choices=[
+            "too_many_guests", "check_in_past", "check_in_too_far", "stay_too_short",
+            "stay_too_long", "listing_not_bookable", "own_listing", "dates_unavailable",
+        ]
+    )  # fmt: skip
+    message = serializers.CharField()
+
+
+class QuoteSerializer(FrozenQuoteSerializer):
+    bookable = serializers.BooleanField(
+        help_text="Whether the caller could book this stay now (problems is empty)."
+    )
+    problems = StayProblemSerializer(many=True, help_text="Why the stay cannot be booked.")

@@ -12,5 +12,11 @@ urlpatterns = [
     path("categories/", views.CategoryTreeView.as_view(), name="categories"),
     path("amenities/", views.AmenityListView.as_view(), name="amenities"),
     path("tags/", views.TagListView.as_view(), name="tags"),
+    path("listings/<id:pk>/prices/", views.ListingPricesView.as_view(), name="listing-prices"),
+    path(
+        "listings/<id:pk>/prices/<id:override_id>/",
+        views.ListingPriceDetailView.as_view(),
+        name="listing-price-detail",
+    ),
     *router.urls,
 ]

@@ -6,11 +6,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.serializers import ErrorSerializer
-from apps.listings import selectors, services
+from apps.listings import pricing, selectors, services
 from apps.listings.api.pagination import ListingPagination
 from apps.listings.api.serializers import (
     AmenitySerializer,
@@ -22,12 +23,16 @@ from apps.listings.api.serializers import (
     ListingVersionSerializer,
     ListingWriteSerializer,
     MineQuerySerializer,
+    PriceOverrideCreateSerializer,
+    PriceOverrideSerializer,
+    QuoteQuerySerializer,
+    QuoteSerializer,
     TagSerializer,
     listing_card,
     listing_whole,
 )
 from apps.listings.filters import ListingSearchFilter
-from apps.listings.models import Listing, ListingSearch
+from apps.listings.models import Listing, ListingPriceOverride, ListingSearch
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 # Reference data changes rarely (staff edit it in the admin): clients and proxies may keep it.
@@ -55,7 +60,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     pagination_class = ListingPagination
 
     def get_permissions(self):
-        if self.action in ("list", "retrieve", "availability"):
+        if self.action in ("list", "retrieve", "availability", "quote"):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
@@ -206,6 +211,28 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         booked = selectors.listing_booked_ranges(listing=listing, start=start, end=end)
         return Response({"listing": listing.pk, "start": start, "end": end, "booked": booked})
 
+    @extend_schema(
+        summary="The price of a stay, and whether it may be booked",
+        description="Line items (each night at its price: the latest price override "
+        "containing it, else the nightly price; extra guests above guests_included; the "
+        "weekly (7+ nights) or monthly (28+) discount on those, rounded half up to the cent; "
+        "the cleaning fee), the total, the currency and the cancellation policy a booking "
+        "made now would keep. `bookable` is false, with `problems` saying why, when booking "
+        "would be refused (codes: too_many_guests, check_in_past, check_in_too_far, "
+        "stay_too_short, stay_too_long, listing_not_bookable, own_listing, "
+        "dates_unavailable). A booking made next stores this very quote (`quote`).",
+        parameters=[QuoteQuerySerializer],
+        responses={200: QuoteSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def quote(self, request, pk=None):
+        listing = self.get_object()
+        query = QuoteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(
+            pricing.listing_quote(listing=listing, actor=request.user, **query.validated_data)
+        )
+
     def get_object(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
@@ -215,6 +242,75 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if row is None:
             raise NotFound()
         return listing_whole(row)
+
+
+class ListingPricesView(GenericAPIView):
+    """/listings/<id>/prices/: a listing's per-night price overrides. Whoever may see the
+    listing reads them (as the quote shows them); its owner, or staff holding
+    listings.change_listing, add and delete them (403 for anyone else who sees it; 404 for
+    whoever does not)."""
+
+    filter_backends = []
+    pagination_class = ListingPagination
+    cursor_ordering = ("start_date", "id")
+    serializer_class = PriceOverrideSerializer
+    queryset = ListingPriceOverride.objects.none()  # for the schema; selectors serve requests
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    def listing(self, pk) -> Listing:
+        return get_object_or_404(selectors.listing_visible_queryset(), pk=pk)
+
+    @extend_schema(
+        summary="Price overrides of a listing, by first night",
+        description="On each night the latest created override containing it sets the price.",
+        responses={200: PriceOverrideSerializer(many=True), 404: ErrorSerializer},
+    )
+    def get(self, request, pk):
+        overrides = selectors.listing_price_overrides(listing=self.listing(pk))
+        page = self.paginate_queryset(overrides)
+        return self.get_paginated_response(PriceOverrideSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Set the nightly price of some nights (its owner, or staff)",
+        description="The nights [start, end) cost price_cents each, over any earlier "
+        "override of theirs. Bookings already made keep their price.",
+        request=PriceOverrideCreateSerializer,
+        responses={201: PriceOverrideSerializer, **ERRORS},
+    )
+    def post(self, request, pk):
+        listing = self.listing(pk)
+        data = PriceOverrideCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        override = services.price_override_create(
+            listing=listing, actor=request.user, **data.validated_data
+        )
+        return Response(PriceOverrideSerializer(override).data, status=status.HTTP_201_CREATED)
+
+
+class ListingPriceDetailView(GenericAPIView):
+    """/listings/<id>/prices/<override_id>/: removes one override."""
+
+    serializer_class = PriceOverrideSerializer
+    queryset = ListingPriceOverride.objects.none()  # for the schema
+
+    @extend_schema(
+        summary="Delete a price override (its owner, or staff)",
+        description="Its nights go back to the price beneath: an earlier override, or the "
+        "nightly price.",
+        responses={204: None, **ERRORS},
+    )
+    def delete(self, request, pk, override_id):
+        listing = get_object_or_404(selectors.listing_visible_queryset(), pk=pk)
+        override = get_object_or_404(
+            selectors.listing_price_overrides(listing=listing), pk=override_id
+        )
+        override.listing = listing
+        services.price_override_delete(override=override, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ReferenceDataView(APIView):
