@@ -262,3 +262,38 @@ def test_two_concurrent_moves_cannot_close_a_cycle_together():
         parents = dict(Category.objects.values_list("pk", "parent_id"))
     assert (parents[a.pk], parents[b.pk]) == (c.pk, None), "a cycle was committed"
     assert refusals == ["categories_no_cycle"]
+
+
+# --- prices beyond the nightly one -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "constraint"),
+    [
+        ("cleaning_fee_cents", -1, "listings_cleaning_fee_range"),
+        ("cleaning_fee_cents", 100_000_001, "listings_cleaning_fee_range"),
+        ("extra_guest_fee_cents", -1, "listings_extra_guest_fee_range"),
+        ("guests_included", 0, "listings_guests_included_range"),
+        ("guests_included", 5, "listings_guests_included_range"),  # max_guests is 4
+        ("weekly_discount_percent", -5, "listings_weekly_discount_range"),
+        ("weekly_discount_percent", 91, "listings_weekly_discount_range"),
+        ("monthly_discount_percent", 100, "listings_monthly_discount_range"),
+        ("cancellation_policy", "lenient", "listings_cancellation_policy_valid"),
+    ],
+)
+def test_the_owner_cannot_write_a_fee_discount_or_policy_out_of_range_in_raw_sql(
+    column, value, constraint
+):
+    listing = ListingFactory(max_guests=4)
+
+    with db_context(DbContext().with_user(listing.owner)), refused(constraint):
+        execute(f"UPDATE listings SET {column} = %s WHERE id = %s", [value, listing.pk])  # noqa: S608
+
+
+def test_lowering_max_guests_below_the_guests_included_is_refused():
+    listing = ListingFactory(max_guests=4, guests_included=3)
+
+    with db_context(DbContext().with_user(listing.owner)):
+        with refused("listings_guests_included_range"):
+            execute("UPDATE listings SET max_guests = 2 WHERE id = %s", [listing.pk])
+        execute("UPDATE listings SET max_guests = 3 WHERE id = %s", [listing.pk])

@@ -17,7 +17,7 @@ END;
 $function$;
 COMMENT ON FUNCTION bookings_check_in_within_advance() IS 'Refuses the row: its stay starts more than 3660 days ahead (trigger of the same name).';
 
--- [function] bookings_guard_privileged_columns() — BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing's price, the status moves each party may make, and an immutable booking and price snapshot (see the migration bookings.0004 and docs/security.md).
+-- [function] bookings_guard_privileged_columns() — BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing's quote (listing_quote), the status moves each party may make, and an immutable booking, quote and policy (see the migrations bookings.0004, bookings.0010 and docs/security.md).
 CREATE OR REPLACE FUNCTION public.bookings_guard_privileged_columns()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -27,8 +27,7 @@ DECLARE
     who bigint := app_user_id();
     trusted boolean;
     column_name text;
-    listing_price bigint;
-    listing_currency text;
+    expected jsonb;
     listing_tenant bigint;
     by_host boolean;
     allowed boolean;
@@ -48,15 +47,16 @@ BEGIN
             PERFORM app_refuse_column(TG_RELID, 'cancellation_reason', 'a new booking is pending');
         END IF;
         -- As the guest sees the listing: a listing they cannot see has no price to book at.
-        SELECT l.price_cents, l.currency, l.tenant_id
-        INTO listing_price, listing_currency, listing_tenant
-        FROM listings l WHERE l.id = NEW.listing_id;
-        IF NOT FOUND
-           OR NEW.total_cents IS DISTINCT FROM (NEW.check_out - NEW.check_in) * listing_price
-           OR NEW.currency IS DISTINCT FROM listing_currency
+        SELECT l.tenant_id INTO listing_tenant FROM listings l WHERE l.id = NEW.listing_id;
+        expected := listing_quote(NEW.listing_id, NEW.check_in, NEW.check_out, NEW.guests);
+        IF expected IS NULL
+           OR NEW.quote IS DISTINCT FROM expected
+           OR NEW.total_cents IS DISTINCT FROM (expected ->> 'total_cents')::bigint
+           OR NEW.currency IS DISTINCT FROM expected ->> 'currency'
+           OR NEW.cancellation_policy IS DISTINCT FROM expected ->> 'cancellation_policy'
            OR NEW.tenant_id IS DISTINCT FROM listing_tenant THEN
-            RAISE EXCEPTION 'a booking costs its nights times the listing''s nightly price, '
-                            'in the listing''s currency and tenant'
+            RAISE EXCEPTION 'a booking costs the listing''s quote for its stay '
+                            '(listing_quote), in the listing''s currency, policy and tenant'
                 USING ERRCODE = 'check_violation', TABLE = 'bookings', COLUMN = 'total_cents',
                       CONSTRAINT = 'bookings_price_matches_listing';
         END IF;
@@ -66,7 +66,8 @@ BEGIN
     IF NOT trusted THEN
         column_name := app_first_changed_column(
             to_jsonb(OLD), to_jsonb(NEW),
-            '{listing_id,guest_id,tenant_id,check_in,check_out,guests,total_cents,currency}');
+            '{listing_id,guest_id,tenant_id,check_in,check_out,guests,total_cents,currency,'
+            'quote,cancellation_policy}');
         IF column_name IS NOT NULL THEN
             PERFORM app_refuse_column(TG_RELID, column_name,
                                       'what was booked and its price never change');
@@ -104,7 +105,7 @@ BEGIN
     RETURN NEW;
 END;
 $function$;
-COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing''s price, the status moves each party may make, and an immutable booking and price snapshot (see the migration bookings.0004 and docs/security.md).';
+COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing''s quote (listing_quote), the status moves each party may make, and an immutable booking, quote and policy (see the migrations bookings.0004, bookings.0010 and docs/security.md).';
 
 -- [function] listing_booked_ranges(target_listing bigint, from_date date, to_date date) — The booked date ranges of a listing the caller may see, without revealing who booked (for availability calendars and search).
 CREATE OR REPLACE FUNCTION public.listing_booked_ranges(target_listing bigint, from_date date, to_date date)
@@ -194,18 +195,18 @@ CREATE TRIGGER bookings_check_in_within_advance BEFORE INSERT OR UPDATE OF check
     EXECUTE FUNCTION bookings_check_in_within_advance();
 COMMENT ON TRIGGER bookings_check_in_within_advance ON bookings IS 'The database''s ceiling on BOOKING_MAX_ADVANCE_DAYS: a check_in written is at most 3660 days ahead.';
 
--- [trigger] bookings_guard_privileged_columns ON bookings — A booking created by its guest is pending and priced from the listing.
+-- [trigger] bookings_guard_privileged_columns ON bookings — A booking created by its guest is pending and priced by the listing's quote.
 CREATE TRIGGER bookings_guard_privileged_columns BEFORE INSERT ON public.bookings
     FOR EACH ROW
     EXECUTE FUNCTION bookings_guard_privileged_columns();
-COMMENT ON TRIGGER bookings_guard_privileged_columns ON bookings IS 'A booking created by its guest is pending and priced from the listing.';
+COMMENT ON TRIGGER bookings_guard_privileged_columns ON bookings IS 'A booking created by its guest is pending and priced by the listing''s quote.';
 
--- [trigger] bookings_guard_privileged_columns_update ON bookings — Status moves by the entitled party only; the booking and its price never change.
+-- [trigger] bookings_guard_privileged_columns_update ON bookings — Status moves by the entitled party only; the booking, its quote and policy never change.
 CREATE TRIGGER bookings_guard_privileged_columns_update BEFORE UPDATE ON public.bookings
     FOR EACH ROW
-    WHEN ( (((old.status)::text IS DISTINCT FROM (new.status)::text) OR (old.cancellation_reason IS DISTINCT FROM new.cancellation_reason) OR (old.listing_id IS DISTINCT FROM new.listing_id) OR (old.guest_id IS DISTINCT FROM new.guest_id) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR (old.check_in IS DISTINCT FROM new.check_in) OR (old.check_out IS DISTINCT FROM new.check_out) OR (old.guests IS DISTINCT FROM new.guests) OR (old.total_cents IS DISTINCT FROM new.total_cents) OR ((old.currency)::text IS DISTINCT FROM (new.currency)::text)))
+    WHEN ( (((old.status)::text IS DISTINCT FROM (new.status)::text) OR (old.cancellation_reason IS DISTINCT FROM new.cancellation_reason) OR (old.listing_id IS DISTINCT FROM new.listing_id) OR (old.guest_id IS DISTINCT FROM new.guest_id) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR (old.check_in IS DISTINCT FROM new.check_in) OR (old.check_out IS DISTINCT FROM new.check_out) OR (old.guests IS DISTINCT FROM new.guests) OR (old.total_cents IS DISTINCT FROM new.total_cents) OR ((old.currency)::text IS DISTINCT FROM (new.currency)::text) OR (old.quote IS DISTINCT FROM new.quote) OR ((old.cancellation_policy)::text IS DISTINCT FROM (new.cancellation_policy)::text)))
     EXECUTE FUNCTION bookings_guard_privileged_columns();
-COMMENT ON TRIGGER bookings_guard_privileged_columns_update ON bookings IS 'Status moves by the entitled party only; the booking and its price never change.';
+COMMENT ON TRIGGER bookings_guard_privileged_columns_update ON bookings IS 'Status moves by the entitled party only; the booking, its quote and policy never change.';
 
 -- [grant] ON SEQUENCE bookings_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE bookings_id_seq TO app_user;

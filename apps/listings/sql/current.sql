@@ -30,6 +30,87 @@ END;
 $function$;
 COMMENT ON FUNCTION categories_prevent_cycle() IS 'Refuses a category parent that would make the category tree a cycle.';
 
+-- [function] listing_quote(target bigint, stay_check_in date, stay_check_out date, stay_guests integer) — The price of a stay as line items (each night, extra guests, discount, cleaning fee) and a total, as the caller may see the listing: the quote endpoint, booking_create and the bookings guard all use it (migration listings.0020).
+CREATE OR REPLACE FUNCTION public.listing_quote(target bigint, stay_check_in date, stay_check_out date, stay_guests integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    WITH listing AS (
+        SELECT l.id, l.price_cents, l.currency, l.cleaning_fee_cents, l.extra_guest_fee_cents,
+               l.guests_included, l.weekly_discount_percent, l.monthly_discount_percent,
+               l.cancellation_policy, stay_check_out - stay_check_in AS n
+        FROM listings l
+        WHERE l.id = target AND stay_check_out - stay_check_in BETWEEN 1 AND 366
+    ),
+    nights AS (
+        SELECT stay_check_in + i AS night, o.price_cents AS override_cents
+        FROM listing, generate_series(0, listing.n - 1) AS i
+        LEFT JOIN LATERAL (
+            SELECT po.price_cents FROM listing_price_overrides po
+            WHERE po.listing_id = target
+              AND daterange(po.start_date, po.end_date) @> stay_check_in + i
+            ORDER BY po.created_at DESC, po.id DESC
+            LIMIT 1
+        ) AS o ON true
+    ),
+    priced AS (
+        SELECT l.*,
+               (SELECT sum(coalesce(override_cents, l.price_cents)) FROM nights)::bigint
+                   AS nights_cents,
+               greatest(stay_guests - l.guests_included, 0) AS extra_guests,
+               CASE WHEN l.n >= 28 AND l.monthly_discount_percent > 0 THEN 'monthly'
+                    WHEN l.n >= 7 AND l.weekly_discount_percent > 0 THEN 'weekly' END AS rule
+        FROM listing l
+    ),
+    amounts AS (
+        SELECT p.*,
+               p.extra_guests * p.extra_guest_fee_cents * p.n AS extra_guests_cents,
+               CASE p.rule WHEN 'monthly' THEN p.monthly_discount_percent
+                           WHEN 'weekly' THEN p.weekly_discount_percent ELSE 0 END AS percent
+        FROM priced p
+    ),
+    discounted AS (
+        SELECT a.*,
+               ((a.nights_cents + a.extra_guests_cents) * a.percent + 50) / 100 AS discount_cents
+        FROM amounts a
+    )
+    SELECT jsonb_build_object(
+        'listing', d.id,
+        'check_in', stay_check_in,
+        'check_out', stay_check_out,
+        'guests', stay_guests,
+        'nights', d.n,
+        'currency', d.currency,
+        'cancellation_policy', d.cancellation_policy,
+        'lines', (
+            SELECT jsonb_agg(x.line ORDER BY x.position, x.night) FROM (
+                SELECT 1 AS position, nights.night, jsonb_build_object(
+                    'kind', 'night', 'date', nights.night,
+                    'amount_cents', coalesce(nights.override_cents, d.price_cents),
+                    'override', nights.override_cents IS NOT NULL) AS line
+                FROM nights
+                UNION ALL
+                SELECT 2, NULL, jsonb_build_object(
+                    'kind', 'extra_guests', 'guests', d.extra_guests, 'nights', d.n,
+                    'unit_cents', d.extra_guest_fee_cents, 'amount_cents', d.extra_guests_cents)
+                WHERE d.extra_guests_cents > 0
+                UNION ALL
+                SELECT 3, NULL, jsonb_build_object(
+                    'kind', 'discount', 'rule', d.rule, 'percent', d.percent,
+                    'amount_cents', -d.discount_cents)
+                WHERE d.discount_cents > 0
+                UNION ALL
+                SELECT 4, NULL, jsonb_build_object(
+                    'kind', 'cleaning_fee', 'amount_cents', d.cleaning_fee_cents)
+                WHERE d.cleaning_fee_cents > 0
+            ) AS x),
+        'total_cents',
+            d.nights_cents + d.extra_guests_cents - d.discount_cents + d.cleaning_fee_cents)
+    FROM discounted d
+$function$;
+COMMENT ON FUNCTION listing_quote(target bigint, stay_check_in date, stay_check_out date, stay_guests integer) IS 'The price of a stay as line items (each night, extra guests, discount, cleaning fee) and a total, as the caller may see the listing: the quote endpoint, booking_create and the bookings guard all use it (migration listings.0020).';
+
 -- [function] listing_relations(target bigint, lang text) — A listing's amenities and tags, named in lang (en, else French), as one JSON value, so that a list page costs one query.
 CREATE OR REPLACE FUNCTION public.listing_relations(target bigint, lang text)
  RETURNS jsonb
@@ -261,6 +342,10 @@ ALTER TABLE categories FORCE ROW LEVEL SECURITY;
 ALTER TABLE listing_amenities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE listing_amenities FORCE ROW LEVEL SECURITY;
 
+-- [row level security] listing_price_overrides — row-level security enabled, forced on the owner too
+ALTER TABLE listing_price_overrides ENABLE ROW LEVEL SECURITY;
+ALTER TABLE listing_price_overrides FORCE ROW LEVEL SECURITY;
+
 -- [row level security] listing_tags — row-level security enabled, forced on the owner too
 ALTER TABLE listing_tags ENABLE ROW LEVEL SECURITY;
 ALTER TABLE listing_tags FORCE ROW LEVEL SECURITY;
@@ -321,6 +406,25 @@ CREATE POLICY listing_amenities_write ON listing_amenities
    FROM listings l
   WHERE l.id = listing_amenities.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))));
 COMMENT ON POLICY listing_amenities_write ON listing_amenities IS 'The listing''s owner, staff and system actors change its amenities.';
+
+-- [policy] listing_price_overrides_read ON listing_price_overrides — A listing's price overrides are visible wherever the listing is.
+CREATE POLICY listing_price_overrides_read ON listing_price_overrides
+    FOR SELECT TO public
+    USING ((EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = listing_price_overrides.listing_id)));
+COMMENT ON POLICY listing_price_overrides_read ON listing_price_overrides IS 'A listing''s price overrides are visible wherever the listing is.';
+
+-- [policy] listing_price_overrides_write ON listing_price_overrides — The listing's owner, staff and system actors change its price overrides.
+CREATE POLICY listing_price_overrides_write ON listing_price_overrides
+    FOR ALL TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = listing_price_overrides.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = listing_price_overrides.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))));
+COMMENT ON POLICY listing_price_overrides_write ON listing_price_overrides IS 'The listing''s owner, staff and system actors change its price overrides.';
 
 -- [policy] listing_tags_read ON listing_tags — A listing's tags are visible wherever it is.
 CREATE POLICY listing_tags_read ON listing_tags
@@ -468,6 +572,27 @@ CREATE TRIGGER listing_amenities_audit_update AFTER UPDATE ON public.listing_ame
     EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listing_amenities_audit_update ON listing_amenities IS 'Audit trail: records in audit_logs every row an UPDATE changes in listing_amenities, with who and from where.';
 
+-- [trigger] listing_price_overrides_audit_delete ON listing_price_overrides — Audit trail: records in audit_logs every row a DELETE removes from listing_price_overrides, with who and from where.
+CREATE TRIGGER listing_price_overrides_audit_delete AFTER DELETE ON public.listing_price_overrides
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER listing_price_overrides_audit_delete ON listing_price_overrides IS 'Audit trail: records in audit_logs every row a DELETE removes from listing_price_overrides, with who and from where.';
+
+-- [trigger] listing_price_overrides_audit_insert ON listing_price_overrides — Audit trail: records in audit_logs every row an INSERT adds to listing_price_overrides, with who and from where.
+CREATE TRIGGER listing_price_overrides_audit_insert AFTER INSERT ON public.listing_price_overrides
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER listing_price_overrides_audit_insert ON listing_price_overrides IS 'Audit trail: records in audit_logs every row an INSERT adds to listing_price_overrides, with who and from where.';
+
+-- [trigger] listing_price_overrides_audit_update ON listing_price_overrides — Audit trail: records in audit_logs every row an UPDATE changes in listing_price_overrides, with who and from where.
+CREATE TRIGGER listing_price_overrides_audit_update AFTER UPDATE ON public.listing_price_overrides
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER listing_price_overrides_audit_update ON listing_price_overrides IS 'Audit trail: records in audit_logs every row an UPDATE changes in listing_price_overrides, with who and from where.';
+
 -- [trigger] listing_tags_audit_delete ON listing_tags — Audit trail: records in audit_logs every row a DELETE removes from listing_tags, with who and from where.
 CREATE TRIGGER listing_tags_audit_delete AFTER DELETE ON public.listing_tags
     REFERENCING OLD TABLE AS old_rows
@@ -599,6 +724,9 @@ GRANT SELECT, USAGE ON SEQUENCE categories_id_seq TO app_user;
 -- [grant] ON SEQUENCE listing_amenities_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE listing_amenities_id_seq TO app_user;
 
+-- [grant] ON SEQUENCE listing_price_overrides_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE listing_price_overrides_id_seq TO app_user;
+
 -- [grant] ON SEQUENCE listing_tags_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE listing_tags_id_seq TO app_user;
 
@@ -619,6 +747,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE categories TO app_user;
 
 -- [grant] ON TABLE listing_amenities — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE listing_amenities TO app_user;
+
+-- [grant] ON TABLE listing_price_overrides — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE listing_price_overrides TO app_user;
 
 -- [grant] ON TABLE listing_search — app_user's privileges
 GRANT SELECT ON TABLE listing_search TO app_user;
