@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.bookings import services
@@ -23,9 +24,12 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     list_select_related = ["guest"]
     search_fields = ["=id", "=guest__email", "=listing__id"]
     autocomplete_fields = ["guest", "listing"]
-    # The total is the booking service's to compute: shown as an amount, never edited.
-    exclude = ["total_cents", "currency"]
-    readonly_fields = ["total", "created_at", "audit_history"]
+    # The price is the booking service's to compute, frozen with the policy: shown, never
+    # edited.
+    exclude = ["total_cents", "currency", "quote"]
+    readonly_fields = [
+        "total", "frozen_quote", "cancellation_policy", "created_at", "audit_history",
+    ]  # fmt: skip
     actions = ["cancel"]
     guest_email = email_column("guest", _("Guest"))
 
@@ -38,6 +42,23 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     def total(self, obj):
         return money(obj.total_cents, obj.currency)
 
+    @admin.display(description=_("Quote"))
+    def frozen_quote(self, obj):
+        """The line items as the guest saw them when booking, one row each, then the total."""
+        quote = obj.quote or {}
+        currency = quote.get("currency", obj.currency)
+        rows = [(quote_line_label(line, currency), money(line.get("amount_cents"), currency))
+                for line in quote.get("lines", [])]  # fmt: skip
+        rows.append((_("Total"), money(quote.get("total_cents", obj.total_cents), currency)))
+        table = format_html(
+            '<table class="frozen-quote"><tbody>{}</tbody></table>',
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
+        )
+        if quote.get("reconstructed"):
+            note = _("Rebuilt from the total: booked before quotes were kept.")
+            table = format_html('{}<p class="help">{}</p>', table, note)
+        return table
+
     @admin.action(description=_("Cancel selected bookings (with a reason)"), permissions=["cancel"])
     def cancel(self, request, queryset):
         def apply(booking, reason):
@@ -48,3 +69,23 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
                 return None
 
         return action_with_reason(self, request, queryset, title=_("Cancel bookings"), apply=apply)
+
+
+def quote_line_label(line: dict, currency: str) -> str:
+    """A line of a frozen quote as staff read it: "Night of 2027-07-01 (seasonal price)"."""
+    kind = line.get("kind")
+    if kind == "night":
+        label = _("Night of %(date)s") % {"date": line.get("date")}
+        return f"{label} ({_('price override')})" if line.get("override") else label
+    if kind == "extra_guests":
+        return _("%(guests)s extra guests × %(nights)s nights × %(unit)s") % {
+            "guests": line.get("guests"),
+            "nights": line.get("nights"),
+            "unit": money(line.get("unit_cents"), currency),
+        }
+    if kind == "discount":
+        rule = {"weekly": _("Weekly discount"), "monthly": _("Monthly discount")}
+        return f"{rule.get(line.get('rule'), _('Discount'))} ({line.get('percent')}%)"
+    if kind == "cleaning_fee":
+        return str(_("Cleaning fee"))
+    return str(kind)

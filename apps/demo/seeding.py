@@ -30,10 +30,12 @@ from apps.listings.models import (
     Category,
     Listing,
     ListingAmenity,
+    ListingPriceOverride,
     ListingStatus,
     ListingTag,
     Tag,
 )
+from apps.listings.pricing import stay_quote
 from apps.messaging.models import Message
 from apps.reviews.models import Review
 
@@ -144,6 +146,9 @@ def seed_demo_data(report: SeedReport) -> None:
         tag_slugs = item.pop("tags")
         owner = users[item.pop("owner")]
         category = Category.objects.get(slug=item.pop("category"))
+        pricing = dict(item.pop("pricing", {}))
+        overrides = pricing.pop("overrides", [])
+        item.update(pricing)  # fees, discounts, cancellation policy
         for key in ("area", "latitude", "longitude"):
             item[key] = Decimal(item[key])
         listing, created = Listing.all_objects.get_or_create(
@@ -156,6 +161,14 @@ def seed_demo_data(report: SeedReport) -> None:
                 ListingAmenity.objects.create(listing=listing, amenity=amenity)
             for tag in Tag.objects.filter(slug__in=tag_slugs):
                 ListingTag.objects.create(listing=listing, tag=tag, added_by=owner)
+            for override in overrides:  # seasons, relative to the day of seeding
+                start = dates.today() + dt.timedelta(days=override["days_from_today"])
+                ListingPriceOverride.objects.create(
+                    listing=listing,
+                    start_date=start,
+                    end_date=start + dt.timedelta(days=override["nights"]),
+                    price_cents=override["price_cents"],
+                )
         listings[listing.slug] = listing
 
     today = dates.today()
@@ -164,19 +177,31 @@ def seed_demo_data(report: SeedReport) -> None:
         listing = listings[item["listing"]]
         guest = users[item["guest"]]
         check_in = today + dt.timedelta(days=item["days_from_today"])
-        booking, created = Booking.objects.get_or_create(
-            listing=listing,
-            guest=guest,
-            defaults={
-                "tenant": tenant,
-                "check_in": check_in,
-                "check_out": check_in + dt.timedelta(days=item["nights"]),
-                "guests": item["guests"],
-                "status": item["status"],
-                "total_cents": item["nights"] * listing.price_cents,
-                "currency": listing.currency,
-            },
-        )
+        check_out = check_in + dt.timedelta(days=item["nights"])
+        existing = Booking.objects.filter(listing=listing, guest=guest).first()
+        created = existing is None
+        if created:
+            # Priced as booking_create prices a stay (the listing's quote, frozen).
+            quote = stay_quote(
+                listing_id=listing.pk,
+                check_in=check_in,
+                check_out=check_out,
+                guests=item["guests"],
+            )
+            existing = Booking.objects.create(
+                listing=listing,
+                guest=guest,
+                tenant=tenant,
+                check_in=check_in,
+                check_out=check_out,
+                guests=item["guests"],
+                status=item["status"],
+                total_cents=quote["total_cents"],
+                currency=quote["currency"],
+                quote=quote,
+                cancellation_policy=quote["cancellation_policy"],
+            )
+        booking = existing
         report.add("bookings", created)
         bookings[(item["listing"], item["guest"])] = booking
 
@@ -243,15 +268,19 @@ def seed_demo_stay(email: str) -> tuple[Booking, bool]:
     if listing is None:
         raise DemoStayError("No demo listing to stay at: run `manage.py seed` first.")
     check_out = dates.today() - dt.timedelta(days=1)
+    check_in = check_out - dt.timedelta(days=DEMO_STAY_NIGHTS)
+    quote = stay_quote(listing_id=listing.pk, check_in=check_in, check_out=check_out, guests=1)
     stay = Booking.objects.create(
         listing=listing,
         guest=guest,
         tenant_id=listing.tenant_id,
-        check_in=check_out - dt.timedelta(days=DEMO_STAY_NIGHTS),
+        check_in=check_in,
         check_out=check_out,
         guests=1,
         status=BookingStatus.COMPLETED,
-        total_cents=DEMO_STAY_NIGHTS * listing.price_cents,
-        currency=listing.currency,
+        total_cents=quote["total_cents"],
+        currency=quote["currency"],
+        quote=quote,
+        cancellation_policy=quote["cancellation_policy"],
     )
     return stay, True

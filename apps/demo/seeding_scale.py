@@ -212,11 +212,72 @@ class ScaleSeeder:
         "id", "created_at", "updated_at", "title", "description", "price_cents", "currency",
         "beds", "baths", "area", "floor", "max_guests", "latitude", "longitude", "status",
         "is_active", "slug", "meta_title", "photos", "address", "city", "review_count",
-        "category_id", "owner_id", "tenant_id",
+        "category_id", "owner_id", "tenant_id", "cleaning_fee_cents", "extra_guest_fee_cents",
+        "guests_included", "weekly_discount_percent", "monthly_discount_percent",
+        "cancellation_policy",
     )  # fmt: skip
+
+    def _pricing(self, prng, index, price, max_guests) -> tuple:
+        """A listing's fees, discounts and policy (their own random stream, so that the rest
+        of the data set is the same as before they existed), kept for pricing its stays."""
+        cleaning = prng.choice((0, 0, 1, 1, 1, 2, 2, 3)) * max(500, price // 400 * 100)
+        extra = prng.choice((0, 0, 0, 1000, 1500, 2000, 2500))
+        included = max(1, min(max_guests, prng.choice((1, 2, 2, 2, 4))))
+        weekly = prng.choice((0, 0, 5, 10, 10, 15))
+        monthly = prng.choice((0, 0, weekly, weekly + 10, weekly + 15)) if weekly else 0
+        policy = prng.choices(_POLICIES, (30, 50, 20))[0]
+        self.listing_cleaning[index] = cleaning
+        self.listing_extra_fee[index] = extra
+        self.listing_included[index] = included
+        self.listing_discounts[index] = weekly * 100 + monthly
+        self.listing_policy[index] = _POLICIES.index(policy)
+        return cleaning, extra, included, weekly, monthly, policy
+
+    def _stay_quote(self, index, listing_id, check_in, check_out, guests) -> dict:
+        """The quote of a seeded stay, as listing_quote() (apps/listings/pricing.py) prices
+        it — in Python, since COPY cannot call it and a million calls would not be fast. No
+        seeded stay meets a seeded override (they come after each listing's stays), and
+        tests/demo checks that every seeded quote is listing_quote()'s."""
+        price, nights = self.listing_price[index], (check_out - check_in).days
+        lines = [
+            {"kind": "night", "date": (check_in + dt.timedelta(days=i)).isoformat(),
+             "amount_cents": price, "override": False}
+            for i in range(nights)
+        ]  # fmt: skip
+        extra_guests = max(guests - self.listing_included[index], 0)
+        extra = extra_guests * self.listing_extra_fee[index] * nights
+        if extra:
+            unit = self.listing_extra_fee[index]
+            lines.append({"kind": "extra_guests", "guests": extra_guests, "nights": nights,
+                          "unit_cents": unit, "amount_cents": extra})  # fmt: skip
+        weekly, monthly = divmod(self.listing_discounts[index], 100)
+        rule, percent = (
+            ("monthly", monthly) if nights >= 28 and monthly
+            else ("weekly", weekly) if nights >= 7 and weekly
+            else (None, 0)
+        )  # fmt: skip
+        discount = ((nights * price + extra) * percent + 50) // 100
+        if discount:
+            lines.append({"kind": "discount", "rule": rule, "percent": percent,
+                          "amount_cents": -discount})  # fmt: skip
+        cleaning = self.listing_cleaning[index]
+        if cleaning:
+            lines.append({"kind": "cleaning_fee", "amount_cents": cleaning})
+        return {
+            "listing": listing_id,
+            "check_in": check_in.isoformat(),
+            "check_out": check_out.isoformat(),
+            "guests": guests,
+            "nights": nights,
+            "currency": _CURRENCY_CODES[self.listing_currency[index]],
+            "cancellation_policy": _POLICIES[self.listing_policy[index]],
+            "lines": lines,
+            "total_cents": nights * price + extra - discount + cleaning,
+        }
 
     def _listing_rows(self, tenant_id, categories) -> Iterator[tuple]:
         rng = random.Random(self.seed * 7 + 2)
+        prng = random.Random(self.seed * 7 + 9)
         cum = self.city_cum
         top = cum[-1]
         rare_step = max(self.n // RARE_TITLES, 1)
@@ -273,6 +334,7 @@ class ScaleSeeder:
                 category_id,
                 owner,
                 tenant_id,
+                *self._pricing(prng, index, price, max_guests),
             )
 
     def _pair_rows(self, table_ids, per_listing, first_id, with_added=False) -> Iterator[tuple]:
@@ -291,6 +353,7 @@ class ScaleSeeder:
     BOOKING_COLUMNS = (
         "id", "created_at", "updated_at", "check_in", "check_out", "guests", "status",
         "total_cents", "currency", "cancellation_reason", "guest_id", "listing_id", "tenant_id",
+        "quote", "cancellation_policy",
     )  # fmt: skip
 
     def _booking_rows(self, tenant_id) -> Iterator[tuple]:
@@ -305,8 +368,7 @@ class ScaleSeeder:
             cursor = max(created, self.today - dt.timedelta(days=400)) + dt.timedelta(
                 days=rng.randrange(1, 60)
             )
-            price = self.listing_price[index]
-            currency = _CURRENCY_CODES[self.listing_currency[index]]
+            lid = self.first_listing_id + index
             for _ in range(stays):
                 check_in = cursor + dt.timedelta(days=rng.randrange(0, 45))
                 nights = rng.randrange(1, 15)
@@ -329,22 +391,53 @@ class ScaleSeeder:
                 )
                 guest = self.first_user_id + self.owners + rng.randrange(self.guests)
                 self.bookings.append(bid, index, guest, status, check_out, booked)
+                guests = rng.randrange(1, 5)
+                quote = self._stay_quote(index, lid, check_in, check_out, guests)
                 yield (
                     bid,
                     booked,
                     booked,
                     check_in,
                     check_out,
-                    rng.randrange(1, 5),
+                    guests,
                     status,
-                    nights * price,
-                    currency,
+                    quote["total_cents"],
+                    quote["currency"],
                     "Plans changed" if status == "cancelled" else "",
                     guest,
-                    self.first_listing_id + index,
+                    lid,
                     tenant_id,
+                    json.dumps(quote),
+                    quote["cancellation_policy"],
                 )
                 bid += 1
+            self.listing_free_from[index] = cursor.toordinal()
+
+    OVERRIDE_COLUMNS = (
+        "id", "listing_id", "start_date", "end_date", "price_cents", "created_at",
+    )  # fmt: skip
+
+    def _override_rows(self) -> Iterator[tuple]:
+        """Seasons for a quarter of the bookable listings: one to three price overrides, from
+        after the listing's last seeded stay on (so no seeded stay meets one), the later
+        ones over the earlier (the latest wins)."""
+        rng = random.Random(self.seed * 7 + 10)
+        oid = self.first_listing_price_override_id
+        for index in range(self.n):
+            if not self.listing_bookable[index] or rng.random() >= 0.25:
+                continue
+            free_from = max(self.today, dt.date.fromordinal(self.listing_free_from[index]))
+            start = free_from + dt.timedelta(days=rng.randrange(1, 120))
+            for turn in range(rng.choice((1, 1, 2, 3))):
+                begin = start + dt.timedelta(days=rng.randrange(0, 30) if turn else 0)
+                nights = rng.randrange(7, 90)
+                factor = rng.choice((80, 120, 130, 150, 200))
+                price = max(100, self.listing_price[index] * factor // 10_000 * 100)
+                yield (
+                    oid, self.first_listing_id + index, begin,
+                    begin + dt.timedelta(days=nights), price, self.now,
+                )  # fmt: skip
+                oid += 1
 
     REVIEW_COLUMNS = (
         "id", "created_at", "updated_at", "rating", "comment", "photos", "is_hidden",
@@ -444,19 +537,30 @@ class ScaleSeeder:
 
     # --- the load -----------------------------------------------------------------------
 
-    def run(self) -> ScaleReport:
-        started = dt.datetime.now(tz=dt.UTC)
+    def _allocate(self) -> None:
+        """The compact per-listing arrays the generators fill and read."""
         n = self.n
         self.listing_price = array("l", bytes(8 * n))
         self.listing_owner = array("q", bytes(8 * n))
         self.listing_created = array("q", bytes(8 * n))
         self.listing_bookable = bytearray(n)
         self.listing_currency = bytearray(n)
+        self.listing_cleaning = array("l", bytes(8 * n))
+        self.listing_extra_fee = array("l", bytes(8 * n))
+        self.listing_included = bytearray(n)
+        self.listing_discounts = array("l", bytes(8 * n))  # weekly * 100 + monthly
+        self.listing_policy = bytearray(n)
+        self.listing_free_from = array("l", bytes(8 * n))  # after the last stay (ordinal)
         self.bookings = _Bookings()
+
+    def run(self) -> ScaleReport:
+        started = dt.datetime.now(tz=dt.UTC)
+        n = self.n
+        self._allocate()
         rows: dict[str, int] = {}
         tables = (
             "users", "profiles", "listings", "listing_amenities", "listing_tags",
-            "listing_versions", "bookings", "reviews", "messages",
+            "listing_versions", "bookings", "reviews", "messages", "listing_price_overrides",
         )  # fmt: skip
         with connection.cursor() as django_cursor:
             cursor = django_cursor.cursor  # the psycopg cursor, for COPY
@@ -503,6 +607,10 @@ class ScaleSeeder:
                 rows["bookings"] = copy_rows(
                     cursor, "bookings", self.BOOKING_COLUMNS, self._booking_rows(tenant_id),
                     self._bar("bookings"),
+                )  # fmt: skip
+                rows["listing_price_overrides"] = copy_rows(
+                    cursor, "listing_price_overrides", self.OVERRIDE_COLUMNS,
+                    self._override_rows(), self._bar("listing_price_overrides"),
                 )  # fmt: skip
                 rows["reviews"] = copy_rows(
                     cursor, "reviews", self.REVIEW_COLUMNS, self._review_rows(tenant_id),
@@ -560,6 +668,7 @@ class ScaleSeeder:
 
 
 _STATUSES = ("pending", "confirmed", "declined", "cancelled", "completed")
+_POLICIES = ("flexible", "moderate", "strict")
 
 
 class _Bookings:
@@ -629,4 +738,5 @@ def _singular(table):
         "bookings": "booking",
         "reviews": "review",
         "messages": "message",
+        "listing_price_overrides": "listing_price_override",
     }[table]

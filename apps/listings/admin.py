@@ -28,6 +28,7 @@ from apps.listings.models import (
     Category,
     Listing,
     ListingAmenity,
+    ListingPriceOverride,
     ListingStatus,
     ListingTag,
     ListingVersion,
@@ -130,6 +131,26 @@ class ListingVersionInline(admin.TabularInline):
         )
 
 
+class ListingPriceOverrideInline(MoneyAdminMixin, admin.TabularInline):
+    """Per-night prices of date ranges; on each night the latest created wins."""
+
+    model = ListingPriceOverride
+    fields = ["start_date", "end_date", "price_cents", "created_at"]
+    readonly_fields = ["created_at"]
+    money_fields = {"price_cents": "currency"}
+    ordering = ["start_date", "id"]
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # Amounts in the listing's currency (MoneyAdminMixin reads it from the row's own
+        # model otherwise, which has none).
+        formset.form.base_fields["price_cents"].widget.currency = (
+            obj.currency if obj is not None else Listing._meta.get_field("currency").default
+        )
+        return formset
+
+
 class DeletedFilter(ConditionFilter):
     title = _("deleted")
     parameter_name = "deleted"
@@ -193,13 +214,19 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
         "thumbnail", "title", "owner_email", "city", "state", "price", "rating", "created_at",
     ]  # fmt: skip
     list_display_links = ["title"]
-    money_fields = {"price_cents": "currency"}
+    money_fields = {
+        "price_cents": "currency",
+        "cleaning_fee_cents": "currency",
+        "extra_guest_fee_cents": "currency",
+    }
     owner_email = email_column("owner", _("Owner"))
     list_filter = ["status", "is_active", DeletedFilter, "category", "tenant", CityFilter]
     list_select_related = ["owner"]
     search_fields = ["title", "=owner__email", "=city"]
     autocomplete_fields = ["owner", "category"]
-    inlines = [ListingAmenityInline, ListingTagInline, ListingVersionInline]
+    inlines = [
+        ListingAmenityInline, ListingTagInline, ListingPriceOverrideInline, ListingVersionInline,
+    ]  # fmt: skip
     readonly_fields = [
         "status", "rating_avg", "review_count", "created_at", "updated_at", "deleted_at",
         "deleted_by", "audit_history", "photo_previews",
@@ -208,6 +235,10 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
         (None, {"fields": ["title", "description", "owner", "category", "tenant", "status"]}),
         (_("Price and capacity"), {"fields": [
             "price_cents", "currency", "beds", "baths", "max_guests", "area", "floor",
+        ]}),
+        (_("Fees, discounts and cancellation"), {"fields": [
+            "cleaning_fee_cents", "extra_guest_fee_cents", "guests_included",
+            "weekly_discount_percent", "monthly_discount_percent", "cancellation_policy",
         ]}),
         (_("Place"), {"fields": ["address", "city", "latitude", "longitude"]}),
         (_("Publication"), {"fields": [

@@ -1,6 +1,8 @@
 """Smoke test of the back-office: every registered model's pages open for a superuser, and the
 admin stays usable on tables of a million rows (no full counts, no <select> of every row)."""
 
+import datetime as dt
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -9,15 +11,19 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from apps.accounts.models import ApiToken, User, default_tenant
+from apps.bookings.models import Booking
 from apps.core.models import AuditLog
-from apps.listings.models import Listing, ListingAmenity, ListingTag
+from apps.listings.models import Listing, ListingAmenity, ListingPriceOverride, ListingTag
+from apps.listings.pricing import stay_quote
 from apps.listings.services import listing_soft_delete
 from apps.messaging.models import Message
 from apps.messaging.services import message_soft_delete
 from apps.notifications.services import notify
 from tests.factories import (
     AmenityFactory,
+    BookingFactory,
     CategoryFactory,
+    ListingFactory,
     MessageFactory,
     ProfileFactory,
     ReviewFactory,
@@ -59,6 +65,10 @@ def admin_world() -> Listing:
     ProfileFactory(user=booking.guest)
     ListingAmenity.objects.create(listing=listing, amenity=AmenityFactory())
     ListingTag.objects.create(listing=listing, tag=TagFactory(), added_by=listing.owner)
+    ListingPriceOverride.objects.create(
+        listing=listing, start_date=booking.check_in, end_date=booking.check_out,
+        price_cents=18_000,
+    )  # fmt: skip
     CategoryFactory(parent=CategoryFactory())
     MessageFactory(sender=booking.guest, recipient=listing.owner, listing=listing, booking=booking)
     token_for(booking.guest)
@@ -123,6 +133,47 @@ def test_listing_prices_show_in_currency_units(world, client):
     page = client.get(admin_url(Listing, "changelist"))
 
     assert "150.00 EUR" in page.content.decode()
+
+
+def test_the_listing_form_shows_fees_discounts_policy_and_price_overrides(world, client):
+    Listing.objects.filter(pk=world.pk).update(cleaning_fee_cents=4_500, weekly_discount_percent=10)
+
+    page = client.get(admin_url(Listing, "change", world.pk)).content.decode()
+
+    for name in (
+        "cleaning_fee_cents",
+        "extra_guest_fee_cents",
+        "guests_included",
+        "weekly_discount_percent",
+        "monthly_discount_percent",
+        "cancellation_policy",
+    ):
+        assert f'name="{name}"' in page  # fmt: skip
+    assert 'value="45.00"' in page  # the cleaning fee, in currency units
+    assert 'name="price_overrides-0-price_cents"' in page
+    assert 'value="180.00"' in page  # the override, in currency units
+
+
+def test_the_booking_page_shows_its_frozen_quote_line_by_line(client):
+    listing = ListingFactory(
+        price_cents=10_000, cleaning_fee_cents=3_000, extra_guest_fee_cents=1_000,
+        guests_included=1, weekly_discount_percent=10,
+    )  # fmt: skip
+    booking = BookingFactory(listing=listing, guests=2)
+    booking.check_out = booking.check_in + dt.timedelta(days=7)
+    booking.quote = stay_quote(
+        listing_id=listing.pk, check_in=booking.check_in, check_out=booking.check_out, guests=2
+    )
+    booking.total_cents = booking.quote["total_cents"]
+    booking.save()
+
+    page = client.get(admin_url(Booking, "change", booking.pk)).content.decode()
+
+    assert f"Night of {booking.check_in}" in page
+    assert "1 extra guests × 7 nights × 10.00 EUR" in page
+    assert "Weekly discount (10%)" in page and "-77.00 EUR" in page
+    assert "Cleaning fee" in page and "30.00 EUR" in page
+    assert "Total</td><td>723.00 EUR" in page
 
 
 def test_a_superuser_adds_a_user_who_logs_in_with_an_email(client):

@@ -27,6 +27,7 @@ from django_filters.filterset import BaseFilterSet
 from rest_framework import serializers
 
 from apps.bookings.models import BookingStatus
+from apps.listings.models import ListingPriceOverride
 from tests.factories import BookingFactory, MessageFactory, ReviewFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.factories.listings import AmenityFactory, CategoryFactory, ListingFactory, TagFactory
@@ -187,9 +188,12 @@ def world(quiet_logs):
     guest = UserFactory()
     staff = UserFactory(staff=True, is_superuser=True)
     listing = ListingFactory(owner=owner)
-    ListingFactory(owner=owner, draft=True)
-    CategoryFactory(), TagFactory(), AmenityFactory()
     pending = BookingFactory(listing=listing, guest=guest, status=BookingStatus.PENDING)
+    ListingFactory(owner=owner, draft=True)
+    ListingPriceOverride.objects.create(
+        listing=listing, start_date=pending.check_in, end_date=pending.check_out, price_cents=9_000
+    )
+    CategoryFactory(), TagFactory(), AmenityFactory()
     ReviewFactory(booking__listing=listing, booking__guest=guest)
     MessageFactory(sender=guest, recipient=owner, booking=pending, listing=listing)
     actors = [Actor("anonymous", Client())]
@@ -386,7 +390,8 @@ KNOWN_ROUTES = {
     "listing-availability", "listing-publish", "listing-reviews", "listing-versions",
     "booking-list", "booking-detail", "booking-cancel", "booking-confirm", "booking-decline",
     "review-list", "review-detail", "message-list", "message-unread-count", "message-detail",
-    "message-archive", "message-read", "message-report-spam", "api-schema", "api-docs",
+    "message-archive", "message-read", "message-report-spam", "listing-quote", "listing-prices",
+    "listing-price-detail", "api-schema", "api-docs",
     "admin:index", "admin:login", "admin:logout", "admin:listings_listing_change",
     "admin:listings_listing_delete", "admin:accounts_user_change",
     "admin:auth_user_password_change", "admin:bookings_booking_changelist", "admin:autocomplete",

@@ -113,14 +113,16 @@ def test_a_booking_can_only_be_created_by_its_guest():
         with transaction.atomic():
             sql(
                 "INSERT INTO bookings (listing_id, guest_id, tenant_id, check_in, check_out,"
-                " guests, status, total_cents, currency, cancellation_reason)"
-                " VALUES (%s, %s, %s, '2031-01-01', '2031-01-03', 1, 'pending', %s, %s, '')",
+                " guests, status, total_cents, currency, cancellation_reason, quote)"
+                " VALUES (%s, %s, %s, '2031-01-01', '2031-01-03', 1, 'pending', %s, %s, '',"
+                " listing_quote(%s, '2031-01-01', '2031-01-03', 1))",
                 [
                     listing.pk,
                     guest.pk,
                     listing.tenant_id,
                     2 * listing.price_cents,
                     listing.currency,
+                    listing.pk,
                 ],  # the right price: row-level security is what refuses
             )
 

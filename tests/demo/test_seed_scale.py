@@ -89,6 +89,26 @@ def test_no_two_blocking_bookings_overlap(scaled):
     assert scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_no_overlap'") == 1
 
 
+def test_seeded_stays_carry_the_quote_postgresql_gives_them_and_listings_have_prices(scaled):
+    # The seeder prices stays in Python (COPY cannot call listing_quote): the same prices.
+    assert scalar("SELECT count(*) FROM bookings") > 0
+    assert (
+        scalar(
+            "SELECT count(*) FROM bookings"
+            " WHERE quote IS DISTINCT FROM listing_quote(listing_id, check_in, check_out, guests)"
+        )
+        == 0
+    )
+    for kind in ("cleaning_fee", "extra_guests", "discount"):
+        assert scalar(
+            "SELECT count(*) FROM bookings WHERE quote -> 'lines' @> %s::jsonb",
+            [f'[{{"kind": "{kind}"}}]'],
+        ), kind
+    assert scalar("SELECT count(DISTINCT cancellation_policy) FROM listings") == 3
+    assert scalar("SELECT count(*) FROM listings WHERE weekly_discount_percent > 0") > 50
+    assert scalar("SELECT count(DISTINCT listing_id) FROM listing_price_overrides") > 40
+
+
 def test_derived_rows_and_constraints_are_consistent(scaled):
     assert (
         scalar(
@@ -154,11 +174,7 @@ def test_the_same_seed_generates_the_same_data():
     def sample(seed):
         seeder = ScaleSeeder(listings=50, seed=seed, progress=False)
         seeder.first_user_id = seeder.first_listing_id = 1
-        seeder.listing_price = [0] * 50
-        seeder.listing_owner = [0] * 50
-        seeder.listing_created = [0] * 50
-        seeder.listing_bookable = bytearray(50)
-        seeder.listing_currency = bytearray(50)
+        seeder._allocate()
         rows = seeder._listing_rows(1, [("studios", 3), ("villas", 6)])
         return [(r[3], r[5], r[20]) for r in itertools.islice(rows, 50)]
 
