@@ -107,12 +107,15 @@ class ListingSearchFilter(filters.FilterSet):
         min_value=0,
         max_value=100_000_000,
         help_text="Lowest nightly price, in cents of `currency` (12000 = 120.00): only listings "
-        "priced in that currency match (prices are never converted).",
+        "priced in that currency match (prices are never converted). The listing's nightly "
+        "price (price_cents), not a stay's: price overrides, fees and discounts depend on the "
+        "dates and guests, which GET /listings/{id}/quote/ prices.",
     )
     max_price = IntegerFilter(
         min_value=0,
         max_value=100_000_000,
-        help_text="Highest nightly price, in cents of `currency`; at least min_price.",
+        help_text="Highest nightly price (price_cents, as min_price), in cents of `currency`; "
+        "at least min_price.",
     )
     currency = filters.ChoiceFilter(
         choices=[(code, code) for code in CURRENCIES],
@@ -156,8 +159,9 @@ class ListingSearchFilter(filters.FilterSet):
         choices=[(key, key) for key in ORDERINGS],
         empty_label=None,
         help_text=f"Sort order; default {RELEVANCE} (best match first) when q is given, else "
-        f"{DEFAULT_ORDERING}. -rating puts unrated listings last; {RELEVANCE} needs q. Ties "
-        "are broken by id, so cursor pages are stable.",
+        f"{DEFAULT_ORDERING}. price_cents sorts by the nightly price (not a stay's quote). "
+        f"-rating puts unrated listings last; {RELEVANCE} needs q. Ties are broken by id, so "
+        "cursor pages are stable.",
     )
 
     class Meta:
