@@ -4,6 +4,7 @@ Usage (bench/__main__.py runs it): python -m bench.capture OUT.json
 Writes {"scenarios": {name: [sql, ...]}, "urls": {name: url}, "token": "...", "listing_ids": [...]}.
 """
 
+import datetime as dt
 import json
 import sys
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from apps.accounts.models import User  # noqa: E402
 from apps.accounts.services import token_create  # noqa: E402
+from apps.core import dates  # noqa: E402
 from apps.core.context import DbContext, db_context  # noqa: E402
 from apps.listings.api.pagination import cursor_token  # noqa: E402
 
@@ -63,8 +65,12 @@ def main(out_path: str) -> None:
             total = cursor.fetchone()[0]
 
     detail_id = listing_ids[len(listing_ids) // 2]
+    # A week's quote two months ahead for three guests: nights, overrides, fees, discount.
+    check_in = dates.today() + dt.timedelta(days=60)
+    stay = {"check_in": check_in, "check_out": check_in + dt.timedelta(days=7), "guests": 3}
     urls = {
         "detail": f"/api/v1/listings/{detail_id}/",
+        "quote": f"/api/v1/listings/{detail_id}/quote/?{urlencode(stay)}",
         "search_city": "/api/v1/listings/?city=Paris&min_price=8000&max_price=20000&guests=2",
         "search_q": "/api/v1/listings/?q=piscine",
         "search_bbox": "/api/v1/listings/?bbox=2.25,48.80,2.45,48.90",

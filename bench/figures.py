@@ -39,7 +39,7 @@ def summarise_seed(result: dict, bare: float) -> None:
 def summarise(result: dict) -> None:
     figures = result["figures"]
     big = result["http_big"]
-    for name in ("detail", "search_city", "search_q", "search_bbox", "search_dates"):
+    for name in ("detail", "quote", "search_city", "search_q", "search_bbox", "search_dates"):
         if name not in big:
             continue
         api, raw = big[name]["api"], big[name]["raw"]
