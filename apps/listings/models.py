@@ -352,9 +352,14 @@ class Listing(TimeStampedModel, SoftDeleteModel):
                 name="listings_extra_guest_fee_range",
             ),
             models.CheckConstraint(
-                condition=Q(guests_included__gte=1, guests_included__lte=F("max_guests")),
-                name="listings_guests_included_range",
-                violation_error_message=_("Include between 1 guest and the maximum guests."),
+                condition=Q(guests_included__gte=1), name="listings_guests_included_min_1"
+            ),
+            # Named to sort after listings_max_guests_min_1: PostgreSQL checks in name order,
+            # and a max_guests of 0 is that rule's refusal.
+            models.CheckConstraint(
+                condition=Q(guests_included__lte=F("max_guests")),
+                name="listings_max_guests_not_below_included",
+                violation_error_message=_("Include at most the maximum guests."),
             ),
             models.CheckConstraint(
                 condition=Q(

@@ -12,7 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.bookings.models import Booking
-from apps.listings.models import Listing
+from apps.listings.models import Listing, ListingPriceOverride
+from apps.listings.pricing import stay_quote
 from apps.messaging.models import Message
 from apps.notifications import kinds
 from apps.notifications.models import Notification
@@ -48,15 +49,20 @@ def bookings(n: int, *, past: bool = False) -> tuple[Listing, object]:
     """n bookings of one guest at one listing: confirmed and ahead, or completed and past."""
     listing, guest = ListingFactory(), UserFactory()
     start = TODAY - dt.timedelta(days=3 * n + 3) if past else TODAY
+    quotes = [
+        stay_quote(listing_id=listing.pk, check_in=start + dt.timedelta(days=3 * i),
+                   check_out=start + dt.timedelta(days=3 * i + 2), guests=1)
+        for i in range(n)
+    ]  # fmt: skip
     Booking.objects.bulk_create(
         Booking(
             listing=listing, guest=guest, tenant_id=listing.tenant_id,
             check_in=start + dt.timedelta(days=3 * i),
-            check_out=start + dt.timedelta(days=3 * i + 2),
+            check_out=start + dt.timedelta(days=3 * i + 2), guests=1,
             status="completed" if past else "confirmed",
-            total_cents=2 * listing.price_cents, currency=listing.currency,
+            total_cents=quote["total_cents"], currency=quote["currency"], quote=quote,
         )
-        for i in range(n)
+        for i, quote in enumerate(quotes)
     )  # fmt: skip
     return listing, guest
 
@@ -155,6 +161,16 @@ def versions(n):
     return client_for(listing.owner), f"/api/v1/listings/{listing.pk}/versions/"
 
 
+def price_overrides(n):
+    listing = ListingFactory()
+    ListingPriceOverride.objects.bulk_create(
+        ListingPriceOverride(listing=listing, start_date=TODAY + dt.timedelta(days=i),
+                             end_date=TODAY + dt.timedelta(days=i + 3), price_cents=5_000 + i)
+        for i in range(n)
+    )  # fmt: skip
+    return client_for(), f"/api/v1/listings/{listing.pk}/prices/"
+
+
 def listing_reviews(n):
     listing, _ = reviews(n)
     return client_for(), f"/api/v1/listings/{listing.pk}/reviews/"
@@ -204,6 +220,7 @@ CASES = [
     Case("/api/v1/listings/mine/", "", mine),
     Case("/api/v1/listings/{id}/versions/", "", versions),
     Case("/api/v1/listings/{id}/reviews/", "", listing_reviews),
+    Case("/api/v1/listings/{id}/prices/", "", price_overrides),
     Case("/api/v1/auth/tokens/", "", tokens, rows=20),  # within API_TOKEN_MAX_PER_USER
     Case("/api/v1/categories/", "", categories, paged=False),
     *(

@@ -3,13 +3,14 @@ the page-number page — so a client can tell them apart. Checked on real respon
 paginated operation of /api/schema/, in both modes, with a JSON Schema validator."""
 
 import copy
+import datetime as dt
 import re
 
 import jsonschema
 import pytest
 from rest_framework.test import APIClient
 
-from apps.listings.models import Listing
+from apps.listings.models import Listing, ListingPriceOverride
 from apps.notifications.services import notify
 from tests.factories import (
     BookingFactory,
@@ -54,6 +55,10 @@ def world():
     that stay), recipient of a message and of a notification."""
     user = UserFactory(owner=True)
     listing = ListingFactory(owner=user)
+    ListingPriceOverride.objects.create(
+        listing=listing, start_date=dt.date(2030, 1, 1), end_date=dt.date(2030, 1, 8),
+        price_cents=9_000,
+    )  # fmt: skip
     Listing.objects.filter(pk=listing.pk).update(title="A new title")  # a second version
     ReviewFactory(booking=BookingFactory(listing=listing, status="completed"))
     BookingFactory(guest=user)

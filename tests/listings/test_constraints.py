@@ -273,8 +273,8 @@ def test_two_concurrent_moves_cannot_close_a_cycle_together():
         ("cleaning_fee_cents", -1, "listings_cleaning_fee_range"),
         ("cleaning_fee_cents", 100_000_001, "listings_cleaning_fee_range"),
         ("extra_guest_fee_cents", -1, "listings_extra_guest_fee_range"),
-        ("guests_included", 0, "listings_guests_included_range"),
-        ("guests_included", 5, "listings_guests_included_range"),  # max_guests is 4
+        ("guests_included", 0, "listings_guests_included_min_1"),
+        ("guests_included", 5, "listings_max_guests_not_below_included"),  # max_guests is 4
         ("weekly_discount_percent", -5, "listings_weekly_discount_range"),
         ("weekly_discount_percent", 91, "listings_weekly_discount_range"),
         ("monthly_discount_percent", 100, "listings_monthly_discount_range"),
@@ -294,6 +294,6 @@ def test_lowering_max_guests_below_the_guests_included_is_refused():
     listing = ListingFactory(max_guests=4, guests_included=3)
 
     with db_context(DbContext().with_user(listing.owner)):
-        with refused("listings_guests_included_range"):
+        with refused("listings_max_guests_not_below_included"):
             execute("UPDATE listings SET max_guests = 2 WHERE id = %s", [listing.pk])
         execute("UPDATE listings SET max_guests = 3 WHERE id = %s", [listing.pk])

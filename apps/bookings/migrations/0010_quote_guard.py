@@ -10,7 +10,19 @@ Restates bookings_guard_privileged_columns (bookings.0004) whole. What changes:
   bookings.change_booking or a system actor may change.
 """
 
+import importlib
+
 from django.db import migrations
+
+# Backwards: the guard as bookings.0004 wrote it, before bookings.0009 drops the columns its
+# update trigger names (a dropped column would take the trigger with it).
+BEFORE = importlib.import_module("apps.bookings.migrations.0004_privileged_columns").SQL
+REVERSE = f"""
+DROP TRIGGER bookings_guard_privileged_columns_update ON bookings;
+DROP TRIGGER bookings_guard_privileged_columns ON bookings;
+DROP FUNCTION bookings_guard_privileged_columns();
+{BEFORE}
+"""
 
 SQL = """
 CREATE OR REPLACE FUNCTION bookings_guard_privileged_columns() RETURNS trigger
@@ -131,6 +143,4 @@ COMMENT ON TRIGGER bookings_guard_privileged_columns ON bookings IS
 class Migration(migrations.Migration):
     dependencies = [("bookings", "0009_frozen_quote"), ("listings", "0020_pricing_sql")]
 
-    # Backwards: the quote columns go with bookings.0009, so 0004's function cannot come back
-    # unchanged from here; migrate back past 0004 to drop the guard.
-    operations = [migrations.RunSQL(SQL, migrations.RunSQL.noop)]
+    operations = [migrations.RunSQL(SQL, REVERSE)]

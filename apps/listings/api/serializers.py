@@ -363,7 +363,13 @@ class QuoteQuerySerializer(serializers.Serializer):
     check_out = serializers.DateField(
         validators=[validate_query_date], help_text="ISO date (departure day), after check_in."
     )
-    guests = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    guests = serializers.IntegerField(
+        min_value=1,
+        max_value=50,
+        default=1,
+        help_text="How many guests (default 1): above the listing's guests_included, each pays "
+        "the extra-guest fee per night; above its max_guests, the stay is not bookable.",
+    )
 
     def validate(self, attrs):
         nights = (attrs["check_out"] - attrs["check_in"]).days

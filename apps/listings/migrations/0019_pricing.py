@@ -8,7 +8,6 @@ import django.db.models.deletion
 import django.db.models.expressions
 import django.db.models.functions.datetime
 from django.conf import settings
-from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
 import apps.core.db.functions
@@ -22,9 +21,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The GiST index on (listing, dates) needs btree_gist's operator class for bigint
-        # (bookings.0001 creates it too; IF NOT EXISTS either way).
-        BtreeGistExtension(),
+        # The GiST index on (listing, dates) needs btree_gist's operator class for bigint.
+        # bookings.0001 creates it too (and owns it): never dropped from here.
+        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS btree_gist", migrations.RunSQL.noop),
         migrations.CreateModel(
             name="ListingPriceOverride",
             fields=[
@@ -166,11 +165,16 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="listing",
             constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("guests_included__gte", 1), ("guests_included__lte", models.F("max_guests"))
-                ),
-                name="listings_guests_included_range",
-                violation_error_message="Include between 1 guest and the maximum guests.",
+                condition=models.Q(("guests_included__gte", 1)),
+                name="listings_guests_included_min_1",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="listing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("guests_included__lte", models.F("max_guests"))),
+                name="listings_max_guests_not_below_included",
+                violation_error_message="Include at most the maximum guests.",
             ),
         ),
         migrations.AddConstraint(
