@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex, HashIndex
+from django.contrib.postgres.indexes import GinIndex, HashIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
@@ -13,7 +13,6 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.dates import HORIZON_DAYS
-from apps.core.db.functions import DateRange
 from apps.core.i18n import TranslatedNameMixin
 from apps.core.models import SoftDeleteModel, TimeStampedModel, acting_user_field
 
@@ -450,6 +449,7 @@ class ListingPriceOverride(models.Model):
         Listing,
         on_delete=models.CASCADE,
         related_name="price_overrides",
+        db_index=False,  # listing_price_overrides_lookup leads with it
         verbose_name=_("listing"),
     )
     start_date = models.DateField(verbose_name=_("first night"))
@@ -490,11 +490,15 @@ class ListingPriceOverride(models.Model):
             ),
         ]
         indexes = [
-            # The pricing look-up: a listing's overrides containing a night (pricing.py).
-            GistIndex(
-                F("listing"),
-                DateRange("start_date", "end_date"),
-                name="listing_price_overrides_gist",
+            # The pricing look-up: a listing's overrides ending after a stay's check-in and
+            # starting before its check-out (listing_quote). A b-tree, not a GiST on the date
+            # range: under row-level security only leakproof operators reach an index, and
+            # the date comparisons are, the range operators are not. end_date first: the
+            # past seasons that pile up are skipped, the future ones are bounded by the
+            # horizon. Its leading column serves the foreign key and the /prices/ list.
+            models.Index(
+                fields=["listing", "end_date", "start_date"],
+                name="listing_price_overrides_lookup",
             ),
         ]
 

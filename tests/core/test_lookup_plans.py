@@ -47,12 +47,12 @@ def many_users():
         )
         cursor.execute(
             "INSERT INTO bookings (created_at, updated_at, listing_id, guest_id, tenant_id,"
-            " check_in, check_out, status, total_cents, currency)"
+            " check_in, check_out, status, total_cents, currency, quote)"
             " SELECT now(), now(), (%s::bigint[])[1 + g %% %s],"
             "  (SELECT id FROM users"
             "   WHERE email_key = 'PERSON' || 1 + g %% 1000 || '@EXAMPLE.TEST'),"
             "  %s, date '2024-01-01' + g %% 700, date '2024-01-03' + g %% 700, 'completed',"
-            "  10000, 'EUR'"
+            '  10000, \'EUR\', \'{"total_cents": 10000, "currency": "EUR"}\''
             " FROM generate_series(1, %s) g",
             [listings, LISTINGS, owner.tenant_id, BOOKINGS],
         )

@@ -2,6 +2,7 @@
 reads), their validation, and PostgreSQL's own refusals in raw SQL as app_user."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -9,6 +10,7 @@ from django.contrib.auth.models import Permission
 from apps.core import dates
 from apps.core.models import AuditLog
 from apps.listings.models import ListingPriceOverride
+from apps.listings.pricing import stay_quote
 from tests.db import acting_as, execute, refused, refused_by_policy
 from tests.factories import ListingFactory, UserFactory
 from tests.helpers import client_for, error, query_count
@@ -211,3 +213,45 @@ def test_postgresql_refuses_an_override_out_of_range(start, end, price, constrai
 
     with acting_as(listing.owner), refused(constraint):
         execute(INSERT, [listing.pk, start, end, price])
+
+
+def plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def test_the_pricing_lookup_reads_only_the_overrides_around_the_stay_by_index():
+    """A listing with years of daily specials, priced as a guest under row-level security: the
+    overrides touching the stay are found through listing_price_overrides_lookup (date
+    comparisons are leakproof, so the index serves them), not by reading all of them."""
+    busy, quiet = ListingFactory(), ListingFactory()
+    execute(
+        "INSERT INTO listing_price_overrides (listing_id, start_date, end_date, price_cents)"
+        " SELECT %s, d::date, d::date + 1, 5000 + extract(day FROM d)::int"
+        " FROM generate_series(%s::date, %s::date + 3000, interval '1 day') d",
+        [busy.pk, day(0), day(0)],
+    )
+    ListingPriceOverride.objects.create(
+        listing=quiet, start_date=TODAY, end_date=TODAY + dt.timedelta(days=3), price_cents=700
+    )
+    execute("ANALYZE listing_price_overrides")
+    check_in, check_out = TODAY + dt.timedelta(2990), TODAY + dt.timedelta(2997)
+
+    with acting_as(UserFactory()):
+        [(plan,)] = execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) SELECT po.id FROM listing_price_overrides po"
+            " WHERE po.listing_id = %s AND po.end_date > %s AND po.start_date < %s",
+            [busy.pk, check_in, check_out],
+        )
+        quote = stay_quote(listing_id=busy.pk, check_in=check_in, check_out=check_out, guests=1)
+
+    nodes = list(plan_nodes(plan[0]["Plan"]))
+    assert not [n for n in nodes if n.get("Relation Name") == "listing_price_overrides"
+                and n["Node Type"] == "Seq Scan"]  # fmt: skip
+    # Of 3,001 overrides, the index hands over the 7 the stay's nights are in.
+    [lookup] = [n for n in nodes if n.get("Index Name") == "listing_price_overrides_lookup"]
+    assert lookup["Actual Rows"] == 7, json.dumps(plan)
+    assert [line["amount_cents"] for line in quote["lines"]] == [
+        5_000 + (check_in + dt.timedelta(days=i)).day for i in range(7)
+    ]

@@ -10,8 +10,6 @@ import django.db.models.functions.datetime
 from django.conf import settings
 from django.db import migrations, models
 
-import apps.core.db.functions
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -21,9 +19,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The GiST index on (listing, dates) needs btree_gist's operator class for bigint.
-        # bookings.0001 creates it too (and owns it): never dropped from here.
-        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS btree_gist", migrations.RunSQL.noop),
         migrations.CreateModel(
             name="ListingPriceOverride",
             fields=[
@@ -206,6 +201,7 @@ class Migration(migrations.Migration):
             model_name="listingpriceoverride",
             name="listing",
             field=models.ForeignKey(
+                db_index=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="price_overrides",
                 to="listings.listing",
@@ -214,10 +210,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="listingpriceoverride",
-            index=django.contrib.postgres.indexes.GistIndex(
-                models.F("listing"),
-                apps.core.db.functions.DateRange("start_date", "end_date"),
-                name="listing_price_overrides_gist",
+            index=models.Index(
+                fields=["listing", "end_date", "start_date"],
+                name="listing_price_overrides_lookup",
             ),
         ),
         migrations.AddConstraint(

@@ -43,14 +43,21 @@ AS $function$
         FROM listings l
         WHERE l.id = target AND stay_check_out - stay_check_in BETWEEN 1 AND 366
     ),
+    -- The overrides touching the stay, read once (listing_price_overrides_lookup: date
+    -- comparisons are leakproof, so the index serves them under row-level security).
+    overrides AS MATERIALIZED (
+        SELECT po.id, po.start_date, po.end_date, po.price_cents, po.created_at
+        FROM listing_price_overrides po
+        WHERE po.listing_id = target
+          AND po.end_date > stay_check_in AND po.start_date < stay_check_out
+    ),
     nights AS (
         SELECT stay_check_in + i AS night, o.price_cents AS override_cents
         FROM listing, generate_series(0, listing.n - 1) AS i
         LEFT JOIN LATERAL (
-            SELECT po.price_cents FROM listing_price_overrides po
-            WHERE po.listing_id = target
-              AND daterange(po.start_date, po.end_date) @> stay_check_in + i
-            ORDER BY po.created_at DESC, po.id DESC
+            SELECT ov.price_cents FROM overrides ov
+            WHERE ov.start_date <= stay_check_in + i AND ov.end_date > stay_check_in + i
+            ORDER BY ov.created_at DESC, ov.id DESC
             LIMIT 1
         ) AS o ON true
     ),
