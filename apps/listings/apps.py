@@ -11,6 +11,7 @@ class ListingsConfig(AppConfig):
         "listings",
         "listing_amenities",
         "listing_tags",
+        "listing_price_overrides",
         "categories",
         "amenities",
         "tags",

@@ -122,7 +122,7 @@ def listing_form_data(client, listing):
         if value is None:
             continue
         data[name] = ",".join(value) if isinstance(value, list) else value
-    for prefix in ("listing_amenities", "listing_tags", "versions"):
+    for prefix in ("listing_amenities", "listing_tags", "price_overrides", "versions"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     return page, data
 
