@@ -20,15 +20,17 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     list_display = [
         "__str__", "guest_email", "status", "check_in", "check_out", "total", "created_at",
     ]  # fmt: skip
-    list_filter = ["status", "check_in", "check_out"]
+    list_filter = ["status", "cancelled_by", "check_in", "check_out"]
     list_select_related = ["guest"]
     search_fields = ["=id", "=guest__email", "=listing__id"]
     autocomplete_fields = ["guest", "listing"]
     # The price is the booking service's to compute, frozen with the policy: shown, never
     # edited.
-    exclude = ["total_cents", "currency", "quote"]
+    # So are the cancellation's refund, its rule, who cancelled and when (booking_cancel).
+    exclude = ["total_cents", "currency", "quote", "refund_cents"]
     readonly_fields = [
-        "total", "frozen_quote", "cancellation_policy", "created_at", "audit_history",
+        "total", "frozen_quote", "cancellation_policy", "cancelled_by", "cancelled_at",
+        "refund", "refund_rule", "created_at", "audit_history",
     ]  # fmt: skip
     actions = ["cancel"]
     guest_email = email_column("guest", _("Guest"))
@@ -41,6 +43,13 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     @admin.display(description=_("Total"), ordering="total_cents")
     def total(self, obj):
         return money(obj.total_cents, obj.currency)
+
+    @admin.display(description=_("Refund"), ordering="refund_cents")
+    def refund(self, obj):
+        """The amount refunded on cancelling; "—" unless cancelled since refunds exist."""
+        if obj.refund_cents is None:
+            return "—"
+        return money(obj.refund_cents, obj.currency)
 
     @admin.display(description=_("Quote"))
     def frozen_quote(self, obj):

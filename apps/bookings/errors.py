@@ -27,3 +27,11 @@ class QuoteChanged(Conflict):
 
     code = "quote_changed"
     default_message = _("The listing's prices just changed: ask for a new quote and book again.")
+
+
+class StayOver(Conflict):
+    """The stay's check-out has come (CHECK_OUT_HOUR on the check-out date, in the listing's
+    time zone): there is nothing left to cancel."""
+
+    code = "stay_over"
+    default_message = _("This stay is over: a booking cannot be cancelled after its check-out.")

@@ -23,12 +23,37 @@ class BookingStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
+class CancelledBy(models.TextChoices):
+    """Who cancelled a booking: a host's cancellation counts against the host."""
+
+    GUEST = "guest", _("Guest")
+    HOST = "host", _("Host")
+    STAFF = "staff", _("Staff")
+
+
+class RefundRule(models.TextChoices):
+    """The rule that set a cancelled booking's refund (apps/bookings/refunds.py)."""
+
+    HOST = "host", _("Cancelled by the host: full refund")
+    STAFF = "staff", _("Cancelled by staff: full refund")
+    PENDING = "pending", _("Request not confirmed yet: full refund")
+    FLEXIBLE_FULL = "flexible_full", _("Flexible: full refund")
+    FLEXIBLE_PARTIAL = "flexible_partial", _("Flexible: nights not yet spent but one")
+    MODERATE_FULL = "moderate_full", _("Moderate: full refund")
+    MODERATE_PARTIAL = "moderate_partial", _("Moderate: half of the nights not yet spent")
+    STRICT_GRACE = "strict_grace", _("Strict: full refund within 48 hours of booking")
+    STRICT_HALF = "strict_half", _("Strict: half of the nights")
+    STRICT_NONE = "strict_none", _("Strict: no night refunded")
+
+
 EARLIEST_STAY = dt.date(2000, 1, 1)
 # The database's ceiling on a stay's length; the business rule is BOOKING_MAX_NIGHTS (90).
 MAX_STAY = dt.timedelta(days=366)
 
 # Statuses that hold the listing's nights: two of them may never overlap.
 BLOCKING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+# Statuses a booking may be cancelled from (booking_cancel, the refund preview).
+CANCELLABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
 class Booking(TimeStampedModel):
@@ -74,6 +99,25 @@ class Booking(TimeStampedModel):
     cancellation_reason = models.TextField(
         blank=True, default="", db_default="", verbose_name=_("cancellation reason")
     )
+    # Written with the cancellation (booking_cancel), by apps/bookings/refunds.py's rules.
+    cancelled_by = models.CharField(
+        max_length=10,
+        choices=CancelledBy.choices,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name=_("cancelled by"),
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
+    refund_cents = models.BigIntegerField(null=True, blank=True, verbose_name=_("refund (cents)"))
+    refund_rule = models.CharField(
+        max_length=20,
+        choices=RefundRule.choices,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name=_("refund rule"),
+    )
 
     class Meta:
         db_table = "bookings"
@@ -115,6 +159,31 @@ class Booking(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="bookings_currency_iso_4217"
             ),
+            models.CheckConstraint(
+                condition=Q(refund_cents__isnull=True)
+                | Q(refund_cents__gte=0, refund_cents__lte=F("total_cents")),
+                name="bookings_refund_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_rule="") | Q(refund_rule__in=RefundRule.values),
+                name="bookings_refund_rule_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_by="") | Q(cancelled_by__in=CancelledBy.values),
+                name="bookings_cancelled_by_valid",
+            ),
+            # Cancellations before refunds existed keep null/empty ones; a refund, its rule and
+            # who cancelled belong to cancelled bookings only.
+            models.CheckConstraint(
+                condition=Q(status=BookingStatus.CANCELLED)
+                | Q(refund_cents__isnull=True, refund_rule="", cancelled_by="", cancelled_at=None),
+                name="bookings_refund_when_cancelled",
+            ),
+            # A host's cancellation refunds the guest in full.
+            models.CheckConstraint(
+                condition=~Q(cancelled_by=CancelledBy.HOST) | Q(refund_cents=F("total_cents")),
+                name="bookings_host_cancel_refunds_all",
+            ),
             ExclusionConstraint(
                 name="bookings_no_overlap",
                 expressions=[
@@ -130,6 +199,12 @@ class Booking(TimeStampedModel):
             models.Index(fields=["guest", "check_in"], name="bookings_guest_check_in_idx"),
             models.Index(fields=["listing", "status"], name="bookings_listing_status_idx"),
             models.Index(fields=["status", "check_out"], name="bookings_status_check_out_idx"),
+            # The admin's "cancelled by" filter (hosts' cancellations are rare: a partial index).
+            models.Index(
+                fields=["cancelled_by", "listing"],
+                name="bookings_cancelled_by_idx",
+                condition=~Q(cancelled_by=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,15 +4,19 @@ caller may see (their own stays, the bookings of their listings; staff: all)."""
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.bookings.models import Booking
+from apps.bookings import refunds
+from apps.bookings.models import CANCELLABLE_STATUSES, Booking, BookingStatus
+from apps.core.errors import InvalidTransition, NotFound, PermissionDenied
 from apps.listings.models import Listing
 
 # What BookingSerializer renders, and nothing else.
 SERIALIZED_FIELDS = (
     "id", "listing_id", "check_in", "check_out", "guests", "status", "total_cents", "currency",
-    "quote", "cancellation_policy", "cancellation_reason", "created_at", "updated_at",
+    "quote", "cancellation_policy", "cancellation_reason", "cancelled_by", "cancelled_at",
+    "refund_cents", "refund_rule", "created_at", "updated_at",
     "guest__id", "guest__name",
     "guest__erased_at",  # the name shown: "deleted user" once erased (User.display_name)
 )  # fmt: skip
@@ -58,7 +62,55 @@ def booking_detail_queryset() -> QuerySet:
     return _serialized()
 
 
+def booking_for_refund_preview(*, booking_id: int, user: User) -> tuple[Booking, bool, bool]:
+    """The booking as the refund rules read it, and whether the user is its guest, its host:
+    one query (row-level security: a 404 for whoever may not see it)."""
+    booking = (
+        Booking.objects.filter(pk=booking_id)
+        .only(
+            "id",
+            "listing_id",
+            "guest_id",
+            "check_in",
+            "check_out",
+            "status",
+            "total_cents",
+            "currency",
+            "quote",
+            "cancellation_policy",
+            "created_at",
+        )
+        .annotate(
+            user_is_host=Exists(Listing.all_objects.filter(pk=OuterRef("listing_id"), owner=user))
+        )
+        .first()
+    )
+    if booking is None:
+        raise NotFound()
+    return booking, booking.guest_id == user.pk, booking.user_is_host
+
+
 def listings_still_booked(listings: QuerySet[Listing]) -> QuerySet[Listing]:
     """Of these listings, those some booking (of any status) still points at: the purge of
     soft-deleted listings keeps them (registered in BookingsConfig.ready)."""
     return listings.filter(Exists(Booking.objects.filter(listing=OuterRef("pk"))))
+
+
+def booking_refund_preview(
+    *, booking_id: int, user: User, at: dt.datetime | None = None
+) -> tuple[Booking, str, refunds.Refund]:
+    """What cancelling now would refund — the very computation booking_cancel stores — for
+    the booking's guest or host (or staff holding bookings.cancel_booking), as (booking, who
+    the cancel would be recorded against, refund). The cancel's own refusals: 403 for anyone
+    else who may see it, 409 `invalid_transition` unless pending or confirmed, 409
+    `stay_over` from check-out on. One query."""
+    booking, is_guest, is_host = booking_for_refund_preview(booking_id=booking_id, user=user)
+    if not (is_guest or is_host or user.has_perm("bookings.cancel_booking")):
+        raise PermissionDenied(_("Only the guest or the host cancels a booking."))
+    if booking.status not in CANCELLABLE_STATUSES:
+        raise InvalidTransition(
+            _("A %(status)s booking cannot become %(to)s.")
+            % {"status": booking.status, "to": BookingStatus.CANCELLED}
+        )
+    by = refunds.cancelled_by(is_guest=is_guest, is_host=is_host)
+    return booking, by, refunds.refund_for(booking, at=at or refunds.now(), by=by)

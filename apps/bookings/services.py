@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.services import require_verified_email
-from apps.bookings import notifications
+from apps.bookings import notifications, refunds
 from apps.bookings.errors import BookingConflict, QuoteChanged
 from apps.bookings.models import Booking, BookingStatus
 from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST
@@ -178,21 +178,39 @@ def booking_decline(*, booking: Booking, actor: User) -> Booking:
 
 
 @transaction.atomic
-def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Booking:
+def booking_cancel(
+    *, booking: Booking, actor: User, reason: str = "", at: dt.datetime | None = None
+) -> Booking:
     """The guest or the host cancels a pending or confirmed booking; so may staff holding
-    `bookings.cancel_booking` (the admin's action), on behalf of either party."""
+    `bookings.cancel_booking` (the admin's action), on behalf of either party.
+
+    The refund (apps/bookings/refunds.py, at `at`, now by default) is stored with the
+    cancellation with its rule, who cancelled and when; a host's cancellation refunds in full
+    and counts against the host. From the stay's check-out on: StayOver (409)."""
     status, is_guest, is_host = _lock(booking, actor)
     if not (is_guest or is_host or actor.has_perm("bookings.cancel_booking")):
         raise PermissionDenied(_("Only the guest or the host cancels a booking."))
+    at = at or refunds.now()
+    cancelled_by = refunds.cancelled_by(is_guest=is_guest, is_host=is_host)
+    recorded = {}
+    if status in CANCELLABLE_FROM:  # else _move refuses the transition
+        booking.status = status
+        refund = refunds.refund_for(booking, at=at, by=cancelled_by)
+        recorded = {
+            "cancelled_by": cancelled_by,
+            "cancelled_at": at,
+            "refund_cents": refund.amount_cents,
+            "refund_rule": refund.rule,
+        }
     booking = _move(
         booking,
         status=status,
         to=BookingStatus.CANCELLED,
         allowed_from=CANCELLABLE_FROM,
         cancellation_reason=(reason or "").strip(),
+        **recorded,
     )
     # The other party learns of it; both parties when staff cancel on their behalf.
-    cancelled_by = GUEST if is_guest else HOST if is_host else "staff"
     notifications.notify_parties(
         booking,
         kind=notifications.BOOKING_CANCELLED,
@@ -200,6 +218,9 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Bookin
         to={GUEST: [HOST], HOST: [GUEST]}.get(cancelled_by, [GUEST, HOST]),
         cancelled_by=cancelled_by,
         reason=booking.cancellation_reason,
+        refund_cents=booking.refund_cents,
+        currency=booking.currency,
+        refund_rule=booking.refund_rule,
     )
     return booking
 

@@ -565,6 +565,12 @@ JOBS_WORKER_POLL_SECONDS = env.float("JOBS_WORKER_POLL_SECONDS", default=5)
 
 # --- Bookings ---
 BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=90)
+# Cancellations and refunds (apps/bookings/refunds.py, docs/design.md): a stay's instants are
+# read in the listings' time zone (one for every listing, the site's market), check-in at
+# CHECK_IN_HOUR on the check-in date, check-out at CHECK_OUT_HOUR on the check-out date.
+LISTING_TIME_ZONE = env("LISTING_TIME_ZONE", default="Europe/Paris")
+CHECK_IN_HOUR = env.int("CHECK_IN_HOUR", default=15)
+CHECK_OUT_HOUR = env.int("CHECK_OUT_HOUR", default=11)
 # --- strict: how far ahead a stay may start (PostgreSQL refuses beyond 3660 days whatever
 # this says; the bookings.E001 check keeps it below, see docs/database.md "Date bounds").
 BOOKING_MAX_ADVANCE_DAYS = env.int("BOOKING_MAX_ADVANCE_DAYS", default=730)

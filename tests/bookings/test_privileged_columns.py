@@ -92,7 +92,9 @@ def test_the_cancellation_reason_is_written_with_the_cancellation_only():
         with refused_column("cancellation_reason"):
             execute("UPDATE bookings SET cancellation_reason = 'x' WHERE id = %s", [booking.pk])
         execute(
-            "UPDATE bookings SET status = 'cancelled', cancellation_reason = 'Ill' WHERE id = %s",
+            "UPDATE bookings SET status = 'cancelled', cancellation_reason = 'Ill',"
+            " cancelled_by = 'guest', cancelled_at = now(), refund_cents = 0,"
+            " refund_rule = 'strict_none' WHERE id = %s",
             [booking.pk],
         )
 

@@ -2,7 +2,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, CancelledBy, RefundRule
 from apps.core.api.routers import MAX_ID
 from apps.core.api.serializers import RejectUnknownFieldsMixin
 from apps.listings.api.serializers import FrozenQuoteSerializer
@@ -52,8 +52,17 @@ class BookingSerializer(serializers.ModelSerializer):
         model = Booking
         fields = read_only_fields = (
             "id listing guest check_in check_out nights guests status total_cents currency"
-            " quote cancellation_policy cancellation_reason created_at updated_at"
+            " quote cancellation_policy cancellation_reason cancelled_by cancelled_at"
+            " refund_cents refund_rule created_at updated_at"
         ).split()
+        extra_kwargs = {
+            "cancelled_by": {"help_text": "Who cancelled: guest, host or staff; empty unless "
+                             "cancelled (and for cancellations before refunds existed)."},
+            "refund_cents": {"help_text": "What the cancellation refunds the guest, in cents "
+                             "of `currency` (docs/design.md, \"Cancellations and refunds\"); "
+                             "null unless cancelled."},
+            "refund_rule": {"help_text": "The rule that set `refund_cents`."},
+        }  # fmt: skip
 
 
 class BookingCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -73,3 +82,31 @@ class BookingCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class BookingCancelSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RefundPreviewSerializer(serializers.Serializer):
+    """What cancelling now would refund: the computation the cancel stores."""
+
+    booking = serializers.IntegerField(source="booking.pk")
+    cancelled_by = serializers.ChoiceField(
+        choices=CancelledBy.choices, help_text="Who the cancel would be recorded against."
+    )
+    at = serializers.DateTimeField(help_text="The moment the refund is computed for (now).")
+    total_cents = serializers.IntegerField(source="booking.total_cents")
+    currency = serializers.CharField(source="booking.currency")
+    cancellation_policy = serializers.CharField(source="booking.cancellation_policy")
+    refund_cents = serializers.IntegerField(source="refund.amount_cents")
+    refund_rule = serializers.ChoiceField(choices=RefundRule.choices, source="refund.rule")
+    explanation = serializers.CharField(source="refund.explanation")
+    check_in_at = serializers.DateTimeField(
+        source="refund.check_in_at",
+        help_text="Check-in: CHECK_IN_HOUR (15:00) on the check-in date in LISTING_TIME_ZONE.",
+    )
+    check_out_at = serializers.DateTimeField(
+        source="refund.check_out_at",
+        help_text="Check-out: CHECK_OUT_HOUR (11:00) on the check-out date; no cancel after.",
+    )
+    nights_not_spent = serializers.IntegerField(
+        source="refund.nights_not_spent",
+        help_text="Nights whose start (CHECK_IN_HOUR on their date) is still to come.",
+    )

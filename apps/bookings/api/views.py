@@ -5,11 +5,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from apps.bookings import selectors, services
+from apps.bookings import refunds, selectors, services
 from apps.bookings.api.serializers import (
     BookingCancelSerializer,
     BookingCreateSerializer,
     BookingSerializer,
+    RefundPreviewSerializer,
 )
 from apps.bookings.filters import BookingFilter
 from apps.bookings.models import Booking
@@ -101,7 +102,10 @@ class BookingViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Cancel a booking (guest or host)",
         description="From pending or confirmed only (else 409 `invalid_transition`), with an "
-        "optional reason.",
+        "optional reason; never from the stay's check-out on (409 `stay_over`). Stores the "
+        "refund the booking's cancellation policy gives (`refund_cents`, `refund_rule`; "
+        "GET .../cancel/preview/ shows it first), who cancelled (`cancelled_by`; a host's "
+        "cancellation refunds in full and counts against the host) and when.",
         request=BookingCancelSerializer,
         responses={200: BookingSerializer, **CONFLICT},
     )
@@ -114,3 +118,23 @@ class BookingViewSet(viewsets.GenericViewSet):
             booking=booking, reason=data.validated_data["reason"], actor=request.user
         )
         return Response(BookingSerializer(booking).data)
+
+    @extend_schema(
+        summary="What cancelling now would refund (guest or host)",
+        description="The refund booking_cancel would store if the caller cancelled now, by "
+        "the booking's frozen cancellation policy (docs/design.md, \"Cancellations and "
+        'refunds"); nothing changes. 409 `invalid_transition` unless pending or confirmed, '
+        "409 `stay_over` from check-out on; 404 for whoever may not see the booking.",
+        responses={200: RefundPreviewSerializer, **CONFLICT},
+    )
+    @action(detail=True, methods=["get"], url_path="cancel/preview")
+    def cancel_preview(self, request, pk=None):
+        at = refunds.now()
+        booking, by, refund = selectors.booking_refund_preview(
+            booking_id=self.kwargs["pk"], user=request.user, at=at
+        )
+        return Response(
+            RefundPreviewSerializer(
+                {"booking": booking, "refund": refund, "at": at, "cancelled_by": by}
+            ).data
+        )

@@ -17,7 +17,7 @@ END;
 $function$;
 COMMENT ON FUNCTION bookings_check_in_within_advance() IS 'Refuses the row: its stay starts more than 3660 days ahead (trigger of the same name).';
 
--- [function] bookings_guard_privileged_columns() — BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing's quote (listing_quote), the status moves each party may make, and an immutable booking, quote and policy (see the migrations bookings.0004, bookings.0010 and docs/security.md).
+-- [function] bookings_guard_privileged_columns() — BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing's quote (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund (see the migrations bookings.0004, bookings.0010, bookings.0011 and docs/security.md).
 CREATE OR REPLACE FUNCTION public.bookings_guard_privileged_columns()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -97,15 +97,35 @@ BEGIN
         END IF;
     END IF;
 
-    IF NEW.cancellation_reason IS DISTINCT FROM OLD.cancellation_reason AND NOT trusted
-       AND NOT (NEW.status = 'cancelled' AND OLD.status <> 'cancelled') THEN
-        PERFORM app_refuse_column(TG_RELID, 'cancellation_reason',
-                                  'it is written with the cancellation only');
+    IF NOT trusted THEN
+        column_name := app_first_changed_column(
+            to_jsonb(OLD), to_jsonb(NEW),
+            '{cancellation_reason,cancelled_by,cancelled_at,refund_cents,refund_rule}');
+        IF column_name IS NOT NULL
+           AND NOT (NEW.status = 'cancelled' AND OLD.status <> 'cancelled') THEN
+            PERFORM app_refuse_column(TG_RELID, column_name,
+                                      'it is written with the cancellation only');
+        END IF;
+        -- A party's cancellation says who cancelled (a host's counts against the host, and
+        -- refunds in full: CHECK bookings_host_cancel_refunds_all), when, and the refund.
+        IF NEW.status = 'cancelled' AND OLD.status <> 'cancelled' THEN
+            IF NEW.cancelled_by IS DISTINCT FROM (
+                   CASE WHEN OLD.guest_id = who THEN 'guest'
+                        WHEN by_host THEN 'host'
+                        ELSE 'staff' END) THEN
+                PERFORM app_refuse_column(TG_RELID, 'cancelled_by',
+                                          'it names the cancelling party');
+            END IF;
+            IF NEW.refund_cents IS NULL OR NEW.refund_rule = '' OR NEW.cancelled_at IS NULL THEN
+                PERFORM app_refuse_column(TG_RELID, 'refund_cents',
+                                          'a cancellation records its refund and time');
+            END IF;
+        END IF;
     END IF;
     RETURN NEW;
 END;
 $function$;
-COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing''s quote (listing_quote), the status moves each party may make, and an immutable booking, quote and policy (see the migrations bookings.0004, bookings.0010 and docs/security.md).';
+COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing''s quote (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund (see the migrations bookings.0004, bookings.0010, bookings.0011 and docs/security.md).';
 
 -- [function] listing_booked_ranges(target_listing bigint, from_date date, to_date date) — The booked date ranges of a listing the caller may see, without revealing who booked (for availability calendars and search).
 CREATE OR REPLACE FUNCTION public.listing_booked_ranges(target_listing bigint, from_date date, to_date date)
@@ -201,12 +221,12 @@ CREATE TRIGGER bookings_guard_privileged_columns BEFORE INSERT ON public.booking
     EXECUTE FUNCTION bookings_guard_privileged_columns();
 COMMENT ON TRIGGER bookings_guard_privileged_columns ON bookings IS 'A booking created by its guest is pending and priced by the listing''s quote.';
 
--- [trigger] bookings_guard_privileged_columns_update ON bookings — Status moves by the entitled party only; the booking, its quote and policy never change.
+-- [trigger] bookings_guard_privileged_columns_update ON bookings — Status moves by the entitled party only; the booking, its quote and policy never change; who cancelled and the refund are written with the cancellation only.
 CREATE TRIGGER bookings_guard_privileged_columns_update BEFORE UPDATE ON public.bookings
     FOR EACH ROW
-    WHEN ( (((old.status)::text IS DISTINCT FROM (new.status)::text) OR (old.cancellation_reason IS DISTINCT FROM new.cancellation_reason) OR (old.listing_id IS DISTINCT FROM new.listing_id) OR (old.guest_id IS DISTINCT FROM new.guest_id) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR (old.check_in IS DISTINCT FROM new.check_in) OR (old.check_out IS DISTINCT FROM new.check_out) OR (old.guests IS DISTINCT FROM new.guests) OR (old.total_cents IS DISTINCT FROM new.total_cents) OR ((old.currency)::text IS DISTINCT FROM (new.currency)::text) OR (old.quote IS DISTINCT FROM new.quote) OR ((old.cancellation_policy)::text IS DISTINCT FROM (new.cancellation_policy)::text)))
+    WHEN ( (((old.status)::text IS DISTINCT FROM (new.status)::text) OR (old.cancellation_reason IS DISTINCT FROM new.cancellation_reason) OR ((old.cancelled_by)::text IS DISTINCT FROM (new.cancelled_by)::text) OR (old.cancelled_at IS DISTINCT FROM new.cancelled_at) OR (old.refund_cents IS DISTINCT FROM new.refund_cents) OR ((old.refund_rule)::text IS DISTINCT FROM (new.refund_rule)::text) OR (old.listing_id IS DISTINCT FROM new.listing_id) OR (old.guest_id IS DISTINCT FROM new.guest_id) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR (old.check_in IS DISTINCT FROM new.check_in) OR (old.check_out IS DISTINCT FROM new.check_out) OR (old.guests IS DISTINCT FROM new.guests) OR (old.total_cents IS DISTINCT FROM new.total_cents) OR ((old.currency)::text IS DISTINCT FROM (new.currency)::text) OR (old.quote IS DISTINCT FROM new.quote) OR ((old.cancellation_policy)::text IS DISTINCT FROM (new.cancellation_policy)::text)))
     EXECUTE FUNCTION bookings_guard_privileged_columns();
-COMMENT ON TRIGGER bookings_guard_privileged_columns_update ON bookings IS 'Status moves by the entitled party only; the booking, its quote and policy never change.';
+COMMENT ON TRIGGER bookings_guard_privileged_columns_update ON bookings IS 'Status moves by the entitled party only; the booking, its quote and policy never change; who cancelled and the refund are written with the cancellation only.';
 
 -- [grant] ON SEQUENCE bookings_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE bookings_id_seq TO app_user;
