@@ -177,6 +177,10 @@ def booking_decline(*, booking: Booking, actor: User) -> Booking:
     return booking
 
 
+def _units(cents: int | None) -> str | None:
+    return None if cents is None else f"{cents // 100}.{cents % 100:02d}"
+
+
 @transaction.atomic
 def booking_cancel(
     *, booking: Booking, actor: User, reason: str = "", at: dt.datetime | None = None
@@ -219,6 +223,8 @@ def booking_cancel(
         cancelled_by=cancelled_by,
         reason=booking.cancellation_reason,
         refund_cents=booking.refund_cents,
+        # For the e-mail, in currency units ("240.00").
+        refund=_units(booking.refund_cents),
         currency=booking.currency,
         refund_rule=booking.refund_rule,
     )

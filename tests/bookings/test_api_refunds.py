@@ -15,6 +15,7 @@ from apps.bookings.models import Booking
 from apps.core import dates
 from apps.core.admin_tools import money
 from apps.listings.models import CancellationPolicy
+from apps.notifications.emails import build_email
 from apps.notifications.models import Notification
 from tests.db import acting_as, execute, refused, refused_column
 from tests.factories import BookingFactory, ListingFactory, UserFactory
@@ -84,6 +85,7 @@ def test_the_guest_previews_then_cancels_and_the_stored_refund_is_the_preview(cl
     # The host is told, refund included.
     told = Notification.objects.get(recipient=booking.listing.owner, kind="booking_cancelled")
     assert told.data["refund_cents"] == 24_000 and told.data["cancelled_by"] == "guest"
+    assert told.data["refund"] == "240.00"
 
 
 @pytest.mark.parametrize(
@@ -225,3 +227,21 @@ def test_the_admin_shows_the_refund_its_rule_and_who_cancelled(clock, superuser_
     assert listing.status_code == 200 and f"/admin/bookings/booking/{booking.pk}/" in (
         listing.content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("en", "Refund to the guest: 440.00 EUR."), ("fr", "Remboursement au voyageur : 440.00 EUR.")],
+)
+def test_the_cancellation_e_mail_states_the_refund(clock, language, line):
+    booking = stay()
+    booking.guest.preferences = {"language": language}
+    booking.guest.save(update_fields=["preferences"])
+    clock(refunds.days_before(check_in_at(booking), 5) + MINUTE)
+    client_for(booking.listing.owner).post(f"{URL}{booking.pk}/cancel/")  # host: full, 440
+    told = Notification.objects.select_related("recipient").get(recipient=booking.guest)
+
+    email = build_email(told)
+
+    assert line in email.body, email.body
+    assert line in email.alternatives[0][0]
