@@ -3,7 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.bookings import services
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, BookingStatus
 from apps.core.admin_tools import (
     AuditHistoryMixin,
     BigTableAdmin,
@@ -34,6 +34,18 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     ]  # fmt: skip
     actions = ["cancel"]
     guest_email = email_column("guest", _("Guest"))
+
+    def save_model(self, request, obj, form, change):
+        """Staff holding bookings.change_booking may move a cancelled booking back: its
+        cancellation's record goes with it (CHECK bookings_refund_when_cancelled)."""
+        if obj.status != BookingStatus.CANCELLED:
+            obj.cancelled_by, obj.cancelled_at, obj.refund_cents, obj.refund_rule = (
+                "",
+                None,
+                None,
+                "",
+            )
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         return False

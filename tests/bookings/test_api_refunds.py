@@ -6,11 +6,16 @@ cancellation, naming themself. The cancellations' clock is the test's (refunds.n
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from apps.accounts.groups import SUPPORT
 from apps.bookings import refunds
+from apps.bookings.admin import BookingAdmin
 from apps.bookings.models import Booking
 from apps.core import dates
 from apps.core.admin_tools import money
@@ -245,3 +250,42 @@ def test_the_cancellation_e_mail_states_the_refund(clock, language, line):
 
     assert line in email.body, email.body
     assert line in email.alternatives[0][0]
+
+
+def test_support_cancelling_in_the_admin_refunds_in_full_as_staff():
+    booking = stay(CancellationPolicy.STRICT, starts_in=2)
+    support = UserFactory(staff=True)
+    support.groups.add(Group.objects.get(name=SUPPORT))
+    client = Client()
+    client.force_login(support)
+
+    client.post(
+        reverse("admin:bookings_booking_changelist"),
+        {"action": "cancel", "_selected_action": [str(booking.pk)], "apply": "1",
+         "reason": "Flood"},
+        follow=True,
+    )  # fmt: skip
+
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancelled_by, booking.refund_rule) == (
+        "cancelled", "staff", "staff"
+    )  # fmt: skip
+    assert booking.refund_cents == booking.total_cents and booking.cancelled_at is not None
+
+
+def test_staff_moving_a_cancelled_booking_back_drop_its_cancellation_record(rf):
+    booking = stay()
+    client_for(booking.guest).post(f"{URL}{booking.pk}/cancel/")
+    superuser = UserFactory(staff=True, is_superuser=True)
+    request = rf.post("/admin/")
+    request.user = superuser
+    booking.refresh_from_db()
+    booking.status = "confirmed"
+
+    with acting_as(superuser):
+        BookingAdmin(Booking, admin.site).save_model(request, booking, form=None, change=True)
+
+    stored = Booking.objects.get(pk=booking.pk)
+    assert (stored.status, stored.refund_cents, stored.refund_rule, stored.cancelled_by) == (
+        "confirmed", None, "", ""
+    )  # fmt: skip
