@@ -33,6 +33,14 @@ MEASURE = """() => {
 }"""
 
 
+# An image decoded, or an error naming it within 10 s: a lazy image that never loads (below the
+# fold, refused by the policy) must fail the test, not hang it.
+DECODE = """img => Promise.race([
+  img.decode(),
+  new Promise((_, reject) => setTimeout(() => reject(new Error("not decoded: " + img.src)), 10000)),
+])"""
+
+
 def long_rows():
     """Rows with the long values real data has: a long address, title and city."""
     owner = UserFactory(
@@ -93,7 +101,7 @@ def test_listing_photos_show_as_thumbnails_under_the_policy(page, browser_proble
     row = page.locator("#result_list tbody tr", has_text="Cottage")
     thumbnail = row.locator(".photo-thumb img")
     assert thumbnail.count() == 1  # the first photo only, in the list
-    thumbnail.evaluate("img => img.decode()")
+    thumbnail.evaluate(DECODE)
     assert thumbnail.evaluate("img => img.naturalWidth") > 0
     assert thumbnail.get_attribute("referrerpolicy") == "no-referrer"
 
@@ -102,7 +110,9 @@ def test_listing_photos_show_as_thumbnails_under_the_policy(page, browser_proble
     # Both https: photos; the http: one is never put in an <img> (the policy would refuse it).
     assert previews.count() == 2
     for index in range(2):
-        previews.nth(index).evaluate("img => img.decode()")
+        # loading="lazy": the previews sit below the fold of the long form, as a user scrolls.
+        previews.nth(index).scroll_into_view_if_needed()
+        previews.nth(index).evaluate(DECODE)
     assert [src for src in (previews.nth(i).get_attribute("src") for i in range(2))] == [
         "https://photos.example.com/cottage/1.jpg",
         "https://photos.example.com/cottage/2.jpg",
