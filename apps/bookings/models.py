@@ -21,6 +21,9 @@ class BookingStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     CANCELLED = "cancelled", _("Cancelled")
     COMPLETED = "completed", _("Completed")
+    # The host did not answer a pending request within BOOKING_REQUEST_TTL_HOURS: set by the
+    # system only (bookings.0012's guard), it holds no nights.
+    EXPIRED = "expired", _("Expired")
 
 
 class CancelledBy(models.TextChoices):
@@ -205,6 +208,12 @@ class Booking(TimeStampedModel):
                 name="bookings_cancelled_by_idx",
                 condition=~Q(cancelled_by=""),
             ),
+            # The expiry sweep's filter: pending requests by age (expire_booking_requests).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status=BookingStatus.PENDING),
+                name="bookings_pending_created_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,3 +222,16 @@ class Booking(TimeStampedModel):
     @property
     def nights(self) -> int:
         return (self.check_out - self.check_in).days
+
+    @property
+    def expires_at(self) -> dt.datetime | None:
+        """When a pending request expires (created_at + BOOKING_REQUEST_TTL_HOURS); None once
+        the host answered, or for any other status."""
+        if self.status != BookingStatus.PENDING or self.created_at is None:
+            return None
+        return self.created_at + request_ttl()
+
+
+def request_ttl() -> dt.timedelta:
+    """How long a pending request waits for its host (BOOKING_REQUEST_TTL_HOURS)."""
+    return dt.timedelta(hours=settings.BOOKING_REQUEST_TTL_HOURS)

@@ -8,6 +8,7 @@ who gets which (called by services.py, in the event's transaction):
 | the host declines it (booking_decline) | booking_declined | the guest |
 | the guest or the host cancels (booking_cancel) | booking_cancelled | the other party |
 | staff cancel on behalf of the parties | booking_cancelled | the guest and the host |
+| a pending request expires (booking_expire) | booking_expired | the guest and the host |
 | the stay is completed (booking_complete_past) | review_invitation | the guest (who reviews) |
 | the same | stay_completed | the host (told the guest was invited) |
 
@@ -28,6 +29,9 @@ BOOKING_CONFIRMED = register(
 )
 BOOKING_DECLINED = register(
     NotificationKind("booking_declined", label=_("Bookings declined by the host"))
+)
+BOOKING_EXPIRED = register(
+    NotificationKind("booking_expired", label=_("Booking requests expired unanswered"))
 )
 BOOKING_CANCELLED = register(NotificationKind("booking_cancelled", label=_("Cancelled bookings")))
 REVIEW_INVITATION = register(

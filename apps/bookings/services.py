@@ -13,7 +13,7 @@ from apps.accounts.models import User
 from apps.accounts.services import require_verified_email
 from apps.bookings import notifications, refunds
 from apps.bookings.errors import BookingConflict, QuoteChanged
-from apps.bookings.models import Booking, BookingStatus
+from apps.bookings.models import Booking, BookingStatus, request_ttl
 from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST
 from apps.core import dates
 from apps.core.actors import require_signed_in
@@ -94,6 +94,15 @@ def booking_create(
                 currency=quote["currency"],
                 quote=quote,
                 cancellation_policy=quote["cancellation_policy"],
+            )
+            # The request expires unless the host answers in time: its job is queued in this
+            # transaction (no booking, no job); the sweep catches any the job misses.
+            from apps.bookings.tasks import expire_booking_request
+
+            expire_booking_request.defer_once(
+                queueing_lock=f"bookings:expire:{booking.pk}",
+                schedule_at=booking.expires_at,
+                booking_id=booking.pk,
             )
             # The host's e-mail is queued in this transaction: no booking, no e-mail.
             notify(
@@ -229,6 +238,67 @@ def booking_cancel(
         refund_rule=booking.refund_rule,
     )
     return booking
+
+
+def _expire(booking: Booking) -> None:
+    booking.status = BookingStatus.EXPIRED
+    booking.save(update_fields=["status", "updated_at"])
+    notifications.notify_parties(
+        booking,
+        kind=notifications.BOOKING_EXPIRED,
+        event="expired",
+        to=[GUEST],
+        role=GUEST,
+    )
+    notifications.notify_parties(
+        booking,
+        kind=notifications.BOOKING_EXPIRED,
+        event="expired",
+        to=[HOST],
+        role=HOST,
+    )
+
+
+@transaction.atomic
+def booking_expire(*, booking_id: int, now: dt.datetime | None = None) -> bool:
+    """The pending request `booking_id` expires if its host has not answered by its
+    expires_at (created_at + BOOKING_REQUEST_TTL_HOURS): status expired, its nights free again,
+    guest and host told. True if it expired now; False if it is gone, answered, cancelled or
+    not yet due — so running it twice is harmless.
+
+    Run by the expiry job (system:job:expire_booking_request), the only actors PostgreSQL lets
+    expire a booking besides the sweep. The row lock orders it with the host's confirm or
+    decline (which lock the same row): whichever commits first wins, the other sees the new
+    status — the host's answer is refused as an invalid transition, the expiry does nothing."""
+    now = now or timezone.now()
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .filter(pk=booking_id, status=BookingStatus.PENDING, created_at__lte=now - request_ttl())
+        .only("id", "listing_id", "guest_id", "check_in", "check_out", "status", "created_at")
+        .first()
+    )
+    if booking is None:
+        return False
+    _expire(booking)
+    return True
+
+
+@transaction.atomic
+def booking_expire_overdue(*, now: dt.datetime | None = None) -> int:
+    """The safety sweep: every pending request past its expires_at expires (as booking_expire
+    does, one notification pair each); returns how many. For requests whose job was lost or
+    late (no worker running). Run as command:expire_booking_requests. Rows a host is answering
+    right now are skipped (SKIP LOCKED): the next sweep sees them if they are still pending."""
+    now = now or timezone.now()
+    overdue = list(
+        Booking.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(status=BookingStatus.PENDING, created_at__lte=now - request_ttl())
+        .only("id", "listing_id", "guest_id", "check_in", "check_out", "status", "created_at")
+        .order_by("created_at", "id")
+    )
+    for booking in overdue:
+        _expire(booking)
+    return len(overdue)
 
 
 @transaction.atomic

@@ -571,6 +571,10 @@ BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=90)
 LISTING_TIME_ZONE = env("LISTING_TIME_ZONE", default="Europe/Paris")
 CHECK_IN_HOUR = env.int("CHECK_IN_HOUR", default=15)
 CHECK_OUT_HOUR = env.int("CHECK_OUT_HOUR", default=11)
+# A pending request the host has not answered within this many hours expires (status
+# `expired`), freeing its nights: a job scheduled at its creation, and the
+# expire_booking_requests sweep (ops/crontab) for any the job missed.
+BOOKING_REQUEST_TTL_HOURS = env.int("BOOKING_REQUEST_TTL_HOURS", default=24)
 # --- strict: how far ahead a stay may start (PostgreSQL refuses beyond 3660 days whatever
 # this says; the bookings.E001 check keeps it below, see docs/database.md "Date bounds").
 BOOKING_MAX_ADVANCE_DAYS = env.int("BOOKING_MAX_ADVANCE_DAYS", default=730)

@@ -47,13 +47,20 @@ class BookingSerializer(serializers.ModelSerializer):
         "price changes never move it. Bookings made before quotes existed carry a quote "
         'rebuilt from their total ("reconstructed": true).',
     )
+    expires_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When a pending request expires unless its host confirms or declines it: "
+        "created_at + BOOKING_REQUEST_TTL_HOURS (default 24). Its status then becomes "
+        '"expired" and its dates are free again. null for any other status.',
+    )
 
     class Meta:
         model = Booking
         fields = read_only_fields = (
             "id listing guest check_in check_out nights guests status total_cents currency"
             " quote cancellation_policy cancellation_reason cancelled_by cancelled_at"
-            " refund_cents refund_rule created_at updated_at"
+            " refund_cents refund_rule expires_at created_at updated_at"
         ).split()
         extra_kwargs = {
             "cancelled_by": {"help_text": "Who cancelled: guest, host or staff; empty unless "

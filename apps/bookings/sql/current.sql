@@ -17,7 +17,7 @@ END;
 $function$;
 COMMENT ON FUNCTION bookings_check_in_within_advance() IS 'Refuses the row: its stay starts more than 3660 days ahead (trigger of the same name).';
 
--- [function] bookings_guard_privileged_columns() — BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing's quote (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund (see the migrations bookings.0004, bookings.0010, bookings.0011 and docs/security.md).
+-- [function] bookings_guard_privileged_columns() — BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing's quote (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund; expiry: pending to expired by the expiry job or sweep only, and never out of expired (see the migrations bookings.0004, bookings.0010, bookings.0011, bookings.0012 and docs/security.md).
 CREATE OR REPLACE FUNCTION public.bookings_guard_privileged_columns()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -75,7 +75,13 @@ BEGIN
     END IF;
 
     IF NEW.status IS DISTINCT FROM OLD.status THEN
-        IF NEW.status = 'completed' THEN
+        IF OLD.status = 'expired' THEN
+            allowed := false;
+        ELSIF NEW.status = 'expired' THEN
+            allowed := OLD.status = 'pending'
+                       AND actor IN ('system:job:expire_booking_request',
+                                     'command:expire_booking_requests');
+        ELSIF NEW.status = 'completed' THEN
             allowed := OLD.status = 'confirmed'
                        AND (actor = 'command:complete_bookings'
                             OR app_has_permission('bookings.change_booking'));
@@ -125,7 +131,7 @@ BEGIN
     RETURN NEW;
 END;
 $function$;
-COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing''s quote (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund (see the migrations bookings.0004, bookings.0010, bookings.0011 and docs/security.md).';
+COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing''s quote (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund; expiry: pending to expired by the expiry job or sweep only, and never out of expired (see the migrations bookings.0004, bookings.0010, bookings.0011, bookings.0012 and docs/security.md).';
 
 -- [function] listing_booked_ranges(target_listing bigint, from_date date, to_date date) — The booked date ranges of a listing the caller may see, without revealing who booked (for availability calendars and search).
 CREATE OR REPLACE FUNCTION public.listing_booked_ranges(target_listing bigint, from_date date, to_date date)
