@@ -28,6 +28,7 @@ class BookingsConfig(AppConfig):
         from apps.listings.models import Listing
 
         checks.register(check_max_advance_days)
+        checks.register(check_max_pending_requests, checks.Tags.database)
         register_purge_keep(Listing, reason="still booked", rows=listings_still_booked)
         personal_data.register()
 
@@ -50,3 +51,31 @@ def check_max_advance_days(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+def check_max_pending_requests(app_configs=None, databases=None, **kwargs):
+    """MAX_PENDING_REQUESTS_PER_GUEST must be PostgreSQL's limit (bookings_max_pending_requests(),
+    written by a migration): else the API would promise a limit the database does not keep. A
+    database check: run by migrate and `check --database default`."""
+    from django.conf import settings
+    from django.db import DatabaseError, connections
+
+    errors = []
+    for alias in databases or ():
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT bookings_max_pending_requests()")
+                limit = cursor.fetchone()[0]
+        except DatabaseError:  # not migrated yet: migrate writes it
+            continue
+        if limit != settings.MAX_PENDING_REQUESTS_PER_GUEST:
+            errors.append(
+                checks.Error(
+                    f"MAX_PENDING_REQUESTS_PER_GUEST is {settings.MAX_PENDING_REQUESTS_PER_GUEST}"
+                    f" but the database {alias!r} allows {limit} pending requests per guest.",
+                    hint="Add a migration restating bookings_max_pending_requests() with the new "
+                    "limit (see bookings.0013), or set the setting back.",
+                    id="bookings.E002",
+                )
+            )
+    return errors

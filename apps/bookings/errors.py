@@ -35,3 +35,15 @@ class StayOver(Conflict):
 
     code = "stay_over"
     default_message = _("This stay is over: a booking cannot be cancelled after its check-out.")
+
+
+class TooManyPendingRequests(Conflict):
+    """The guest already has MAX_PENDING_REQUESTS_PER_GUEST requests waiting for their hosts
+    (PostgreSQL's trigger bookings_limit_pending_per_guest): one must be answered, expire or be
+    cancelled first."""
+
+    code = "too_many_pending_requests"
+    default_message = _(
+        "You have too many booking requests waiting for their hosts: wait for an answer, or "
+        "cancel one, before requesting another stay."
+    )

@@ -208,6 +208,12 @@ class Booking(TimeStampedModel):
                 name="bookings_cancelled_by_idx",
                 condition=~Q(cancelled_by=""),
             ),
+            # The pending-requests cap's count (trigger bookings_limit_pending_per_guest).
+            models.Index(
+                fields=["guest"],
+                condition=Q(status=BookingStatus.PENDING),
+                name="bookings_pending_guest_idx",
+            ),
             # The expiry sweep's filter: pending requests by age (expire_booking_requests).
             models.Index(
                 fields=["created_at"],

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.services import require_verified_email
 from apps.bookings import notifications, refunds
-from apps.bookings.errors import BookingConflict, QuoteChanged
+from apps.bookings.errors import BookingConflict, QuoteChanged, TooManyPendingRequests
 from apps.bookings.models import Booking, BookingStatus, request_ttl
 from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST
 from apps.core import dates
@@ -24,6 +24,7 @@ from apps.notifications.services import notify
 
 OVERLAP_CONSTRAINT = "bookings_no_overlap"
 PRICE_CONSTRAINT = "bookings_price_matches_listing"
+PENDING_CAP_CONSTRAINT = "bookings_max_pending_per_guest"
 CANCELLABLE_FROM = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
@@ -43,6 +44,14 @@ def _is_price_change(exc: IntegrityError) -> bool:
     )
 
 
+def _is_pending_cap(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    return (
+        isinstance(cause, psycopg.errors.CheckViolation)
+        and cause.diag.constraint_name == PENDING_CAP_CONSTRAINT
+    )
+
+
 @transaction.atomic
 def booking_create(
     *, listing_id: int, check_in: dt.date, check_out: dt.date, guests: int, actor: User
@@ -53,7 +62,9 @@ def booking_create(
     force: later price changes never move it.
 
     PostgreSQL's exclusion constraint is the guard against overlaps, racing requests
-    included (row-level security hides other guests' bookings from any pre-check). The
+    included (row-level security hides other guests' bookings from any pre-check); its trigger
+    bookings_limit_pending_per_guest caps the guest's pending requests
+    (MAX_PENDING_REQUESTS_PER_GUEST: TooManyPendingRequests). The
     guest's e-mail address must be verified (REQUIRE_VERIFIED_EMAIL)."""
     require_signed_in(actor)
     require_verified_email(actor)
@@ -124,6 +135,8 @@ def booking_create(
             raise BookingConflict() from exc
         if _is_price_change(exc):
             raise QuoteChanged() from exc
+        if _is_pending_cap(exc):
+            raise TooManyPendingRequests() from exc
         raise
 
 

@@ -13,6 +13,7 @@ generators into COPY; what the seeder keeps in memory is a few compact arrays pe
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import random
@@ -21,6 +22,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.utils import timezone
@@ -360,6 +362,7 @@ class ScaleSeeder:
         """Each listing's stays follow one another (gaps ≥ 0), so none overlap."""
         rng = random.Random(self.seed * 7 + 5)
         bid = self.first_booking_id
+        pending_of = collections.Counter()
         for index in range(self.n):
             if not self.listing_bookable[index]:
                 continue
@@ -390,6 +393,16 @@ class ScaleSeeder:
                     - dt.timedelta(days=rng.randrange(1, 90)),
                 )
                 guest = self.first_user_id + self.owners + rng.randrange(self.guests)
+                if status == "pending":
+                    # At most MAX_PENDING_REQUESTS_PER_GUEST (PostgreSQL refuses more), each
+                    # made within BOOKING_REQUEST_TTL_HOURS (older ones would have expired).
+                    if pending_of[guest] >= settings.MAX_PENDING_REQUESTS_PER_GUEST:
+                        status = "confirmed"
+                    else:
+                        pending_of[guest] += 1
+                        booked = self.now - dt.timedelta(
+                            minutes=bid % (60 * settings.BOOKING_REQUEST_TTL_HOURS)
+                        )
                 self.bookings.append(bid, index, guest, status, check_out, booked)
                 guests = rng.randrange(1, 5)
                 quote = self._stay_quote(index, lid, check_in, check_out, guests)

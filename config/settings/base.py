@@ -575,6 +575,11 @@ CHECK_OUT_HOUR = env.int("CHECK_OUT_HOUR", default=11)
 # `expired`), freeing its nights: a job scheduled at its creation, and the
 # expire_booking_requests sweep (ops/crontab) for any the job missed.
 BOOKING_REQUEST_TTL_HOURS = env.int("BOOKING_REQUEST_TTL_HOURS", default=24)
+# A guest's pending requests at once. PostgreSQL enforces it (trigger
+# bookings_limit_pending_per_guest) with the value of its function bookings_max_pending_requests(),
+# written by a migration: changing this setting takes a migration restating that function, and
+# the bookings.E002 check (migrate, `check --database default`) fails while they differ.
+MAX_PENDING_REQUESTS_PER_GUEST = env.int("MAX_PENDING_REQUESTS_PER_GUEST", default=3)
 # --- strict: how far ahead a stay may start (PostgreSQL refuses beyond 3660 days whatever
 # this says; the bookings.E001 check keeps it below, see docs/database.md "Date bounds").
 BOOKING_MAX_ADVANCE_DAYS = env.int("BOOKING_MAX_ADVANCE_DAYS", default=730)

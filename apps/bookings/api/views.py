@@ -59,7 +59,11 @@ class BookingViewSet(viewsets.GenericViewSet):
         "guests, discount, cleaning fee), in the listing's currency; the booking keeps that "
         "quote and the cancellation policy in force. Dates overlapping a pending or "
         "confirmed booking answer 409 `booking_conflict`; prices changed between the quote "
-        "and the booking, 409 `quote_changed`. Send an `Idempotency-Key` header to make "
+        "and the booking, 409 `quote_changed`; a caller who already has "
+        "MAX_PENDING_REQUESTS_PER_GUEST (default 3) pending requests, 409 "
+        "`too_many_pending_requests`. A pending request expires after "
+        "BOOKING_REQUEST_TTL_HOURS (default 24; `expires_at`) unless the host answers. "
+        "Send an `Idempotency-Key` header to make "
         "retries safe. The caller's e-mail address must be verified: else 403 "
         "`email_not_verified` (REQUIRE_VERIFIED_EMAIL).",
         request=BookingCreateSerializer,

@@ -133,6 +133,44 @@ END;
 $function$;
 COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing''s quote (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund; expiry: pending to expired by the expiry job or sweep only, and never out of expired (see the migrations bookings.0004, bookings.0010, bookings.0011, bookings.0012 and docs/security.md).';
 
+-- [function] bookings_limit_pending_per_guest() — BEFORE INSERT/UPDATE OF status on bookings: a guest's pending requests stay within bookings_max_pending_requests(), racing requests included (a per-guest advisory lock, then a count); refused as bookings_max_pending_per_guest (migration bookings.0013).
+CREATE OR REPLACE FUNCTION public.bookings_limit_pending_per_guest()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status = 'pending' THEN
+        RETURN NEW;
+    END IF;
+    IF app_runs_as_owner(TG_RELID) THEN
+        RETURN NEW;  -- the tables' owner (migrations, restores)
+    END IF;
+    -- Racing requests of one guest queue here; the count below then runs in a snapshot taken
+    -- after the lock (READ COMMITTED, a volatile function): it sees the winner's booking.
+    PERFORM pg_advisory_xact_lock(hashtextextended('bookings:pending:' || NEW.guest_id, 0));
+    -- Under row-level security: a guest counts their own bookings (the only ones they may
+    -- create), staff and system actors every booking.
+    IF (SELECT count(*) FROM bookings b
+        WHERE b.guest_id = NEW.guest_id AND b.status = 'pending'
+          AND b.id IS DISTINCT FROM NEW.id) >= bookings_max_pending_requests() THEN
+        RAISE EXCEPTION 'a guest has at most % pending booking requests at once',
+                        bookings_max_pending_requests()
+            USING ERRCODE = 'check_violation', TABLE = 'bookings', COLUMN = 'status',
+                  CONSTRAINT = 'bookings_max_pending_per_guest';
+    END IF;
+    RETURN NEW;
+END;
+$function$;
+COMMENT ON FUNCTION bookings_limit_pending_per_guest() IS 'BEFORE INSERT/UPDATE OF status on bookings: a guest''s pending requests stay within bookings_max_pending_requests(), racing requests included (a per-guest advisory lock, then a count); refused as bookings_max_pending_per_guest (migration bookings.0013).';
+
+-- [function] bookings_max_pending_requests() — How many pending requests a guest may have at once: MAX_PENDING_REQUESTS_PER_GUEST, which must say the same (check bookings.E002); changed by a migration restating this function.
+CREATE OR REPLACE FUNCTION public.bookings_max_pending_requests()
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ SELECT 3 $function$;
+COMMENT ON FUNCTION bookings_max_pending_requests() IS 'How many pending requests a guest may have at once: MAX_PENDING_REQUESTS_PER_GUEST, which must say the same (check bookings.E002); changed by a migration restating this function.';
+
 -- [function] listing_booked_ranges(target_listing bigint, from_date date, to_date date) — The booked date ranges of a listing the caller may see, without revealing who booked (for availability calendars and search).
 CREATE OR REPLACE FUNCTION public.listing_booked_ranges(target_listing bigint, from_date date, to_date date)
  RETURNS TABLE(check_in date, check_out date)
@@ -233,6 +271,13 @@ CREATE TRIGGER bookings_guard_privileged_columns_update BEFORE UPDATE ON public.
     WHEN ( (((old.status)::text IS DISTINCT FROM (new.status)::text) OR (old.cancellation_reason IS DISTINCT FROM new.cancellation_reason) OR ((old.cancelled_by)::text IS DISTINCT FROM (new.cancelled_by)::text) OR (old.cancelled_at IS DISTINCT FROM new.cancelled_at) OR (old.refund_cents IS DISTINCT FROM new.refund_cents) OR ((old.refund_rule)::text IS DISTINCT FROM (new.refund_rule)::text) OR (old.listing_id IS DISTINCT FROM new.listing_id) OR (old.guest_id IS DISTINCT FROM new.guest_id) OR (old.tenant_id IS DISTINCT FROM new.tenant_id) OR (old.check_in IS DISTINCT FROM new.check_in) OR (old.check_out IS DISTINCT FROM new.check_out) OR (old.guests IS DISTINCT FROM new.guests) OR (old.total_cents IS DISTINCT FROM new.total_cents) OR ((old.currency)::text IS DISTINCT FROM (new.currency)::text) OR (old.quote IS DISTINCT FROM new.quote) OR ((old.cancellation_policy)::text IS DISTINCT FROM (new.cancellation_policy)::text)))
     EXECUTE FUNCTION bookings_guard_privileged_columns();
 COMMENT ON TRIGGER bookings_guard_privileged_columns_update ON bookings IS 'Status moves by the entitled party only; the booking, its quote and policy never change; who cancelled and the refund are written with the cancellation only.';
+
+-- [trigger] bookings_limit_pending_per_guest ON bookings — A guest has at most bookings_max_pending_requests() pending requests at once.
+CREATE TRIGGER bookings_limit_pending_per_guest BEFORE INSERT OR UPDATE OF status ON public.bookings
+    FOR EACH ROW
+    WHEN ( ((new.status)::text = 'pending'::text))
+    EXECUTE FUNCTION bookings_limit_pending_per_guest();
+COMMENT ON TRIGGER bookings_limit_pending_per_guest ON bookings IS 'A guest has at most bookings_max_pending_requests() pending requests at once.';
 
 -- [grant] ON SEQUENCE bookings_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE bookings_id_seq TO app_user;
