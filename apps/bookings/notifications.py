@@ -4,6 +4,8 @@ who gets which (called by services.py, in the event's transaction):
 | event | kind | recipients |
 |---|---|---|
 | a guest requests a stay (booking_create) | booking_requested | the host |
+| a guest books a listing with instant book (booking_create) | instant_booking | the host |
+| the same | booking_confirmed | the guest |
 | the host confirms it (booking_confirm) | booking_confirmed | the guest |
 | the host declines it (booking_decline) | booking_declined | the guest |
 | the guest or the host cancels (booking_cancel) | booking_cancelled | the other party |
@@ -24,6 +26,9 @@ from apps.notifications.kinds import NotificationKind, register
 from apps.notifications.services import notify
 
 BOOKING_REQUESTED = register(NotificationKind("booking_requested", label=_("Booking requests")))
+INSTANT_BOOKING = register(
+    NotificationKind("instant_booking", label=_("Instant bookings of your listings"))
+)
 BOOKING_CONFIRMED = register(
     NotificationKind("booking_confirmed", label=_("Bookings confirmed by the host"))
 )

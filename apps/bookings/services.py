@@ -14,7 +14,7 @@ from apps.accounts.services import require_verified_email
 from apps.bookings import notifications, refunds
 from apps.bookings.errors import BookingConflict, QuoteChanged, TooManyPendingRequests
 from apps.bookings.models import Booking, BookingStatus, request_ttl
-from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST
+from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST, INSTANT_BOOKING
 from apps.core import dates
 from apps.core.actors import require_signed_in
 from apps.core.errors import InvalidTransition, PermissionDenied
@@ -65,12 +65,26 @@ def booking_create(
     included (row-level security hides other guests' bookings from any pre-check); its trigger
     bookings_limit_pending_per_guest caps the guest's pending requests
     (MAX_PENDING_REQUESTS_PER_GUEST: TooManyPendingRequests). The
-    guest's e-mail address must be verified (REQUIRE_VERIFIED_EMAIL)."""
+    guest's e-mail address must be verified (REQUIRE_VERIFIED_EMAIL).
+
+    On a listing with instant_book the booking is confirmed at once (PostgreSQL's guard lets a
+    guest insert it confirmed there, and only there): the host is told it was booked, the guest
+    that it is confirmed, and nothing expires. Otherwise it is a pending request: the host is
+    asked, and its expiry job is queued."""
     require_signed_in(actor)
     require_verified_email(actor)
     listing = (
         Listing.objects.filter(pk=listing_id, status=ListingStatus.PUBLISHED, is_active=True)
-        .only("id", "title", "owner_id", "tenant_id", "price_cents", "currency", "max_guests")
+        .only(
+            "id",
+            "title",
+            "owner_id",
+            "tenant_id",
+            "price_cents",
+            "currency",
+            "max_guests",
+            "instant_book",
+        )  # fmt: skip
         .first()
     )
     if listing is not None and listing.owner_id == actor.pk:
@@ -90,6 +104,7 @@ def booking_create(
     # The price as quoted (apps/listings/pricing.py), frozen on the booking; PostgreSQL
     # recomputes it on insert (bookings_price_matches_listing).
     quote = stay_quote(listing_id=listing.pk, check_in=check_in, check_out=check_out, guests=guests)
+    instant = listing.instant_book
     try:
         # A savepoint: after the violation the request's transaction stays usable.
         with transaction.atomic():
@@ -100,12 +115,15 @@ def booking_create(
                 check_in=check_in,
                 check_out=check_out,
                 guests=guests,
-                status=BookingStatus.PENDING,
+                status=BookingStatus.CONFIRMED if instant else BookingStatus.PENDING,
                 total_cents=quote["total_cents"],
                 currency=quote["currency"],
                 quote=quote,
                 cancellation_policy=quote["cancellation_policy"],
             )
+            if instant:
+                _notify_instant_booking(booking, listing=listing, actor=actor)
+                return booking
             # The request expires unless the host answers in time: its job is queued in this
             # transaction (no booking, no job); the sweep catches any the job misses.
             from apps.bookings.tasks import expire_booking_request
@@ -138,6 +156,25 @@ def booking_create(
         if _is_pending_cap(exc):
             raise TooManyPendingRequests() from exc
         raise
+
+
+def _notify_instant_booking(booking: Booking, *, listing: Listing, actor: User) -> None:
+    notify(
+        recipient_id=listing.owner_id,
+        kind=INSTANT_BOOKING.name,
+        event_key=f"booking:{booking.pk}:booked",
+        data={
+            "booking_id": booking.pk,
+            "listing_title": listing.title,
+            "guest_name": actor.name,
+            "check_in": booking.check_in.isoformat(),
+            "check_out": booking.check_out.isoformat(),
+            "guests": booking.guests,
+        },
+    )
+    notifications.notify_parties(
+        booking, kind=notifications.BOOKING_CONFIRMED, event="confirmed", to=[GUEST]
+    )
 
 
 def _lock(booking: Booking, actor: User) -> tuple[str, bool, bool]:

@@ -239,6 +239,7 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
         (_("Fees, discounts and cancellation"), {"fields": [
             "cleaning_fee_cents", "extra_guest_fee_cents", "guests_included",
             "weekly_discount_percent", "monthly_discount_percent", "cancellation_policy",
+            "instant_book",
         ]}),
         (_("Place"), {"fields": ["address", "city", "latitude", "longitude"]}),
         (_("Publication"), {"fields": [

@@ -240,6 +240,13 @@ class Listing(TimeStampedModel, SoftDeleteModel):
         db_default=CancellationPolicy.MODERATE,
         verbose_name=_("cancellation policy"),
     )
+    # Guests' requests are confirmed at once, without waiting for the host (bookings.0013).
+    instant_book = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_("Bookings are confirmed at once, without the host's answer."),
+        verbose_name=_("instant book"),
+    )
     latitude = coordinate_field(90, verbose_name=_("latitude"))
     longitude = coordinate_field(180, verbose_name=_("longitude"))
     status = models.CharField(

@@ -82,7 +82,7 @@ DETAIL_FIELDS = (
     *CARD_FIELDS, "description", "area", "floor", "address", "status", "is_active", "slug",
     "meta_title", "meta_description", "updated_at", "deleted_at", "cleaning_fee_cents",
     "extra_guest_fee_cents", "guests_included", "weekly_discount_percent",
-    "monthly_discount_percent", "cancellation_policy",
+    "monthly_discount_percent", "cancellation_policy", "instant_book",
 )  # fmt: skip
 
 

@@ -55,7 +55,8 @@ class BookingViewSet(viewsets.GenericViewSet):
     @idempotent_create(
         summary="Book a listing",
         description="Creates a pending booking of a published listing (not one's own) for "
-        "the caller, priced as GET /listings/{id}/quote/ prices the stay (nights, extra "
+        "the caller — confirmed at once when the listing has `instant_book` —, priced as "
+        "GET /listings/{id}/quote/ prices the stay (nights, extra "
         "guests, discount, cleaning fee), in the listing's currency; the booking keeps that "
         "quote and the cancellation policy in force. Dates overlapping a pending or "
         "confirmed booking answer 409 `booking_conflict`; prices changed between the quote "

@@ -17,7 +17,7 @@ END;
 $function$;
 COMMENT ON FUNCTION bookings_check_in_within_advance() IS 'Refuses the row: its stay starts more than 3660 days ahead (trigger of the same name).';
 
--- [function] bookings_guard_privileged_columns() — BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing's quote (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund; expiry: pending to expired by the expiry job or sweep only, and never out of expired (see the migrations bookings.0004, bookings.0010, bookings.0011, bookings.0012 and docs/security.md).
+-- [function] bookings_guard_privileged_columns() — BEFORE INSERT/UPDATE on bookings: creation at the listing's quote, pending (confirmed on a listing with instant book) (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund; expiry: pending to expired by the expiry job or sweep only, and never out of expired (see the migrations bookings.0004, bookings.0010, bookings.0011, bookings.0012, bookings.0014 and docs/security.md).
 CREATE OR REPLACE FUNCTION public.bookings_guard_privileged_columns()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -29,6 +29,7 @@ DECLARE
     column_name text;
     expected jsonb;
     listing_tenant bigint;
+    listing_instant boolean;
     by_host boolean;
     allowed boolean;
 BEGIN
@@ -40,14 +41,19 @@ BEGIN
         IF trusted THEN
             RETURN NEW;
         END IF;
-        IF NEW.status <> 'pending' THEN
-            PERFORM app_refuse_column(TG_RELID, 'status', 'a new booking is pending');
+        -- As the guest sees the listing: a listing they cannot see has no price to book at.
+        SELECT l.tenant_id, l.instant_book INTO listing_tenant, listing_instant
+        FROM listings l WHERE l.id = NEW.listing_id;
+        -- Pending; confirmed at once on a listing with instant book, and only there.
+        IF (coalesce(listing_instant, false) AND NEW.status <> 'confirmed')
+           OR (NOT coalesce(listing_instant, false) AND NEW.status <> 'pending') THEN
+            PERFORM app_refuse_column(TG_RELID, 'status',
+                                      'a new booking is pending, or confirmed on a listing '
+                                      'with instant book');
         END IF;
         IF NEW.cancellation_reason <> '' THEN
             PERFORM app_refuse_column(TG_RELID, 'cancellation_reason', 'a new booking is pending');
         END IF;
-        -- As the guest sees the listing: a listing they cannot see has no price to book at.
-        SELECT l.tenant_id INTO listing_tenant FROM listings l WHERE l.id = NEW.listing_id;
         expected := listing_quote(NEW.listing_id, NEW.check_in, NEW.check_out, NEW.guests);
         IF expected IS NULL
            OR NEW.quote IS DISTINCT FROM expected
@@ -131,7 +137,7 @@ BEGIN
     RETURN NEW;
 END;
 $function$;
-COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: pending-only creation at the listing''s quote (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund; expiry: pending to expired by the expiry job or sweep only, and never out of expired (see the migrations bookings.0004, bookings.0010, bookings.0011, bookings.0012 and docs/security.md).';
+COMMENT ON FUNCTION bookings_guard_privileged_columns() IS 'BEFORE INSERT/UPDATE on bookings: creation at the listing''s quote, pending (confirmed on a listing with instant book) (listing_quote), the status moves each party may make, an immutable booking, quote and policy, and a cancellation that records who cancelled and the refund; expiry: pending to expired by the expiry job or sweep only, and never out of expired (see the migrations bookings.0004, bookings.0010, bookings.0011, bookings.0012, bookings.0014 and docs/security.md).';
 
 -- [function] bookings_limit_pending_per_guest() — BEFORE INSERT/UPDATE OF status on bookings: a guest's pending requests stay within bookings_max_pending_requests(), racing requests included (a per-guest advisory lock, then a count); refused as bookings_max_pending_per_guest (migration bookings.0013).
 CREATE OR REPLACE FUNCTION public.bookings_limit_pending_per_guest()
@@ -259,11 +265,11 @@ CREATE TRIGGER bookings_check_in_within_advance BEFORE INSERT OR UPDATE OF check
     EXECUTE FUNCTION bookings_check_in_within_advance();
 COMMENT ON TRIGGER bookings_check_in_within_advance ON bookings IS 'The database''s ceiling on BOOKING_MAX_ADVANCE_DAYS: a check_in written is at most 3660 days ahead.';
 
--- [trigger] bookings_guard_privileged_columns ON bookings — A booking created by its guest is pending and priced by the listing's quote.
+-- [trigger] bookings_guard_privileged_columns ON bookings — A booking created by its guest is pending (confirmed on a listing with instant book) and priced by the listing's quote.
 CREATE TRIGGER bookings_guard_privileged_columns BEFORE INSERT ON public.bookings
     FOR EACH ROW
     EXECUTE FUNCTION bookings_guard_privileged_columns();
-COMMENT ON TRIGGER bookings_guard_privileged_columns ON bookings IS 'A booking created by its guest is pending and priced by the listing''s quote.';
+COMMENT ON TRIGGER bookings_guard_privileged_columns ON bookings IS 'A booking created by its guest is pending (confirmed on a listing with instant book) and priced by the listing''s quote.';
 
 -- [trigger] bookings_guard_privileged_columns_update ON bookings — Status moves by the entitled party only; the booking, its quote and policy never change; who cancelled and the refund are written with the cancellation only.
 CREATE TRIGGER bookings_guard_privileged_columns_update BEFORE UPDATE ON public.bookings

@@ -131,7 +131,7 @@ def listing_card(row: dict) -> dict:
 # A listing's prices beyond the nightly one (apps/listings/pricing.py).
 PRICING_FIELDS = (
     "cleaning_fee_cents", "extra_guest_fee_cents", "guests_included", "weekly_discount_percent",
-    "monthly_discount_percent", "cancellation_policy",
+    "monthly_discount_percent", "cancellation_policy", "instant_book",
 )  # fmt: skip
 
 
@@ -249,6 +249,11 @@ class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
         choices=CancellationPolicy.choices, required=False,
         help_text="Frozen on each booking when it is made (default moderate).",
     )  # fmt: skip
+    instant_book = serializers.BooleanField(
+        required=False,
+        help_text="Guests' bookings are confirmed at once, without the host's answer (no "
+        "request, no expiry); default false: the host confirms or declines each request.",
+    )
     amenities = PrimaryKeyListField(
         queryset=Amenity.objects.all(), max_length=MAX_AMENITIES, required=False,
         help_text=f"Amenity ids (at most {MAX_AMENITIES}): the whole set, replacing the current.",
