@@ -50,6 +50,21 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # Nobody moves a booking out of expired (bookings.0011): its nights may be taken.
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.status == BookingStatus.EXPIRED:
+            return [*fields, "status"]
+        return fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # Only the expiry job and its sweep expire a request (bookings.0011), never staff.
+        if db_field.name == "status":
+            kwargs["choices"] = [
+                choice for choice in db_field.choices if choice[0] != BookingStatus.EXPIRED
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     has_cancel_permission = holds_permission("bookings.cancel_booking")
 
     @admin.display(description=_("Total"), ordering="total_cents")

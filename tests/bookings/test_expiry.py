@@ -8,6 +8,8 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.bookings import services
@@ -227,3 +229,22 @@ def test_the_api_shows_when_a_request_expires():
     services.booking_confirm(booking=booking, actor=booking.listing.owner)
     shown = client_for(booking.guest).get(f"/api/v1/bookings/{booking.pk}/").json()
     assert shown["expires_at"] is None
+
+
+# --- The admin -------------------------------------------------------------------------------
+
+
+def test_the_admin_offers_no_expiry_and_keeps_an_expired_booking_as_it_is():
+    pending = BookingFactory(status="pending")
+    expired = BookingFactory(status="pending")
+    expire(expired, timezone.now() + request_ttl())
+    client = Client()
+    client.force_login(UserFactory(staff=True, is_superuser=True))
+
+    form = client.get(reverse("admin:bookings_booking_change", args=[pending.pk]))
+    assert form.status_code == 200
+    assert 'value="confirmed"' in form.text and 'value="expired"' not in form.text
+
+    form = client.get(reverse("admin:bookings_booking_change", args=[expired.pk]))
+    assert form.status_code == 200
+    assert 'name="status"' not in form.text  # shown, not editable
