@@ -165,6 +165,19 @@ RENDERED = {
         "Réservation annulée : Loft & jardin",
         "Motif indiqué : Flight cancelled",
     ),
+    "booking_expired": (
+        {**DATA, "role": "guest"},
+        "Booking request expired: Loft & jardin",
+        "Demande de réservation expirée : Loft & jardin",
+        "Votre demande de séjour à « Loft & jardin » du 2031-07-01 au 2031-07-04 a expiré : "
+        "l'hôte n'a pas répondu à temps.",
+    ),
+    "instant_booking": (
+        {**DATA, "guest_name": "Ana", "guests": 2},
+        "New booking of Loft & jardin",
+        "Nouvelle réservation de Loft & jardin",
+        "Ana a réservé « Loft & jardin » du 2031-07-01 au 2031-07-04 (2 voyageurs).",
+    ),
     "review_invitation": (
         DATA,
         "How was your stay at Loft & jardin?",
@@ -185,6 +198,22 @@ RENDERED = {
         "Ana vous a envoyé un message : « Parking? ».",
     ),
 }
+
+
+def test_an_expired_request_tells_the_host_in_their_own_words():
+    recipient = UserFactory(name="Bea", preferences={"language": "fr"})
+    notification = Notification.objects.create(
+        recipient=recipient, kind="booking_expired", event_key="test:expired:host",
+        data={**DATA, "role": "host"},
+    )  # fmt: skip
+
+    email = build_email(Notification.objects.select_related("recipient").get(pk=notification.pk))
+
+    assert (
+        "La demande de séjour à « Loft & jardin » du 2031-07-01 au 2031-07-04 a expiré : elle "
+        "n'a pas reçu de réponse à temps." in email.body
+    ), email.body
+    assert "Ces dates sont de nouveau libres pour d'autres voyageurs." in email.body
 
 
 @pytest.mark.parametrize("kind", sorted(RENDERED))
