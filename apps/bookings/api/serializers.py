@@ -37,8 +37,29 @@ class BookingGuestSerializer(serializers.Serializer):
     name = serializers.CharField(source="display_name")
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice column that stores "" for "none yet" (no NULL in a CharField), shown as null:
+    the schema's enum then holds only real choices."""
+
+    def to_representation(self, value):
+        return None if value == "" else super().to_representation(value)
+
+
 class BookingSerializer(serializers.ModelSerializer):
     listing = BookingListingField()
+    cancelled_by = BlankAsNullChoiceField(
+        choices=CancelledBy.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Who cancelled: guest, host or staff; null unless cancelled (and for "
+        "cancellations before refunds existed).",
+    )
+    refund_rule = BlankAsNullChoiceField(
+        choices=RefundRule.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="The rule that set `refund_cents`; null unless cancelled.",
+    )
     guest = BookingGuestSerializer(read_only=True)
     nights = serializers.IntegerField(read_only=True)
     quote = FrozenQuoteSerializer(
@@ -63,12 +84,9 @@ class BookingSerializer(serializers.ModelSerializer):
             " refund_cents refund_rule expires_at created_at updated_at"
         ).split()
         extra_kwargs = {
-            "cancelled_by": {"help_text": "Who cancelled: guest, host or staff; empty unless "
-                             "cancelled (and for cancellations before refunds existed)."},
             "refund_cents": {"help_text": "What the cancellation refunds the guest, in cents "
                              "of `currency` (docs/design.md, \"Cancellations and refunds\"); "
                              "null unless cancelled."},
-            "refund_rule": {"help_text": "The rule that set `refund_cents`."},
         }  # fmt: skip
 
 
