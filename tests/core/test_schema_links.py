@@ -23,7 +23,7 @@ def test_creating_or_listing_links_to_every_operation_on_the_resource():
     created = links_of(schema, "post", "/api/v1/bookings/", "201")
     listed = links_of(schema, "get", "/api/v1/bookings/", "200")
 
-    assert set(created) == set(listed) == on_a_booking and len(on_a_booking) == 4
+    assert set(created) == set(listed) == on_a_booking and len(on_a_booking) == 5  # + preview
     assert {link["parameters"]["id"] for link in created.values()} == {"$response.body#/id"}
     assert {link["parameters"]["id"] for link in listed.values()} == {
         "$response.body#/results/0/id"
