@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import DatabaseError, OperationalError, connection, connections
 from django.test import Client
+from django.utils import translation
 
 from apps.core import context
 from apps.core.db import failures, timeouts
@@ -176,6 +177,9 @@ def test_a_health_check_of_a_hung_connection_gives_up_at_the_probe_timeout(fresh
 @pytest.mark.django_db(transaction=True)
 def test_the_database_refusing_at_the_start_of_a_request_answers_503_api_json_admin_html():
     client = Client(raise_request_exception=False)
+    # The thread's previous request spoke French: this one, failing before LanguageMiddleware,
+    # still speaks its own (no Accept-Language: LANGUAGE_CODE).
+    translation.activate("fr")
     with app_through_proxy() as proxy:
         proxy.set_mode(REFUSE)
         api = client.get("/api/v1/listings/")

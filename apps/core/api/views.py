@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.exceptions import error_body
 from apps.core.db.failures import DatabaseFailure, database_failure
+from apps.core.i18n import activate_request_language
 
 
 def _is_api(request) -> bool:
@@ -77,10 +78,19 @@ def page_not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+def _speak_the_requests_language(request) -> None:
+    # A request that failed above LanguageMiddleware (the database refusing as its transaction
+    # opens) has no language of its own yet: without this, the answer would speak whatever the
+    # thread's previous request spoke. Accept-Language, else LANGUAGE_CODE.
+    if not hasattr(request, "LANGUAGE_CODE"):
+        activate_request_language(request)
+
+
 def server_error(request):
     # Django calls this handler while it handles the exception: one that means the database
     # is unavailable (raised opening or committing the request's transaction, in the admin,
     # saving a session) answers 503, not 500.
+    _speak_the_requests_language(request)
     if (failure := database_failure(sys.exception())) is not None:
         return database_unavailable(request, failure)
     if _is_api(request):
@@ -91,6 +101,7 @@ def server_error(request):
 
 
 def csrf_failure(request, reason=""):
+    _speak_the_requests_language(request)
     if _is_api(request):
         return JsonResponse(
             error_body(403, _("CSRF check failed: %(reason)s") % {"reason": reason}), status=403
