@@ -2,6 +2,7 @@
 jobs can be retried. Read-only otherwise (procrastinate's own admin is replaced by this one)."""
 
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -16,7 +17,7 @@ if admin.site.is_registered(ProcrastinateJob):
 class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
-        "task_name",
+        "task",
         "queue_name",
         "status",
         "attempts",
@@ -46,6 +47,16 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.jobs_with_last_error()
+
+    @admin.display(description=_("task"), ordering="task_name")
+    def task(self, job):
+        # "apps.notifications.tasks.send_email_batch" is one unbreakable word that widened the
+        # list past the screen: the function's name, then its app; the whole path on hover.
+        module, _dot, function = job.task_name.rpartition(".")
+        app = module.removeprefix("apps.").removesuffix(".tasks")
+        if not module:
+            return job.task_name
+        return format_html('<span title="{}">{} ({})</span>', job.task_name, function, app)
 
     @admin.display(description=_("last failed at"))
     def last_failed_at(self, job):
