@@ -226,9 +226,6 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         return self.email
 
     @property
-    def has_verified_email(self) -> bool:
-        return self.email_verified_at is not None
-
     def display_name(self) -> str:
         """The name other people see: "deleted user", in their language, once erased."""
         return str(ERASED_USER_NAME) if self.erased_at else self.name

@@ -53,9 +53,9 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # "apps.notifications.tasks.send_email_batch" is one unbreakable word that widened the
         # list past the screen: the function's name, then its app; the whole path on hover.
         module, _dot, function = job.task_name.rpartition(".")
-        app = module.removeprefix("apps.").removesuffix(".tasks")
         if not module:
             return job.task_name
+        app = module.removeprefix("apps.").removesuffix(".tasks")
         return format_html('<span title="{}">{} ({})</span>', job.task_name, function, app)
 
     @admin.display(description=_("last failed at"))
