@@ -7,11 +7,11 @@ class BookingsConfig(AppConfig):
     name = "apps.bookings"
     label = "bookings"
     verbose_name = _("Bookings")
-    # Named after listings, but reads bookings and is defined in bookings' migrations (see
+    # Named after listings, but reads the calendar and is defined in bookings' migrations (see
     # apps/core/db/catalog.py: which app's sql/current.sql lists a function).
-    database_functions = ("listing_booked_ranges",)
+    database_functions = ("listing_unavailable_ranges",)
     # Tables whose triggers write audit_logs (the audit admin's table filter lists them).
-    audited_tables = ("bookings",)
+    audited_tables = ("bookings", "calendar_entries")
     # backup_verify: each restored main table read joined to the rows it points to.
     backup_smoke_queries = {
         "bookings": """SELECT count(*) FROM bookings b

@@ -6,8 +6,34 @@ from apps.core.errors import Conflict
 
 
 class BookingConflict(Conflict):
+    """The stay's nights touch the listing's calendar (PostgreSQL's calendar_entries
+    constraints): another booking, a night the host blocked, or the preparation nights kept
+    between stays. The guest learns no more than that (not whose)."""
+
     code = "booking_conflict"
-    default_message = _("These dates overlap another booking of this listing.")
+    default_message = _(
+        "These dates are not available: they touch another booking, a night the host "
+        "blocked, or the preparation nights between stays."
+    )
+
+
+class DatesUnavailable(Conflict):
+    """A host's block would cover nights a pending or confirmed booking holds, or another
+    block's (calendar_entries_no_overlap)."""
+
+    code = "dates_unavailable"
+    default_message = _(
+        "These dates overlap a booking or another block of this listing: decline or cancel "
+        "the booking, or lift the block, first."
+    )
+
+
+class StayRulesChanged(Conflict):
+    """The host changed the listing's calendar rules (nights, notice, window) between the
+    check and the booking's insert (PostgreSQL's guard, bookings_stay_rules)."""
+
+    code = "stay_rules_changed"
+    default_message = _("The listing's booking rules just changed: ask for a new quote.")
 
 
 class UpcomingStays(Conflict):

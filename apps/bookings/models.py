@@ -6,13 +6,14 @@ from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Now
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.dates import HORIZON_DAYS
 from apps.core.db.functions import DateRange
-from apps.core.models import TimeStampedModel
-from apps.listings.models import CancellationPolicy
+from apps.core.models import TimeStampedModel, acting_user_field
+from apps.listings.models import MAX_PREPARATION_DAYS, CancellationPolicy
 
 
 class BookingStatus(models.TextChoices):
@@ -52,8 +53,10 @@ class RefundRule(models.TextChoices):
 EARLIEST_STAY = dt.date(2000, 1, 1)
 # The database's ceiling on a stay's length; the business rule is BOOKING_MAX_NIGHTS (90).
 MAX_STAY = dt.timedelta(days=366)
+MAX_PREPARATION = dt.timedelta(days=MAX_PREPARATION_DAYS)
 
-# Statuses that hold the listing's nights: two of them may never overlap.
+# Statuses that hold the listing's nights: each has an entry in its listing's calendar
+# (CalendarEntry), where two entries never overlap.
 BLOCKING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 # Statuses a booking may be cancelled from (booking_cancel, the refund preview).
 CANCELLABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
@@ -187,16 +190,6 @@ class Booking(TimeStampedModel):
                 condition=~Q(cancelled_by=CancelledBy.HOST) | Q(refund_cents=F("total_cents")),
                 name="bookings_host_cancel_refunds_all",
             ),
-            ExclusionConstraint(
-                name="bookings_no_overlap",
-                expressions=[
-                    ("listing", RangeOperators.EQUAL),
-                    (DateRange("check_in", "check_out"), RangeOperators.OVERLAPS),
-                ],
-                condition=Q(status__in=BLOCKING_STATUSES),
-                violation_error_code="booking_conflict",
-                violation_error_message=_("These dates overlap another booking of this listing."),
-            ),
         ]
         indexes = [
             models.Index(fields=["guest", "check_in"], name="bookings_guest_check_in_idx"),
@@ -241,3 +234,132 @@ class Booking(TimeStampedModel):
 def request_ttl() -> dt.timedelta:
     """How long a pending request waits for its host (BOOKING_REQUEST_TTL_HOURS)."""
     return dt.timedelta(hours=settings.BOOKING_REQUEST_TTL_HOURS)
+
+
+class CalendarEntryKind(models.TextChoices):
+    BOOKING = "booking", _("Booking")
+    BLOCK = "block", _("Blocked by the host")
+
+
+# The longest block a host may lay at once: the horizon of any calendar (apps/core/dates.py).
+MAX_BLOCK = dt.timedelta(days=HORIZON_DAYS)
+
+
+class CalendarEntry(models.Model):
+    """One listing's calendar: the nights held by its pending and confirmed bookings and the
+    nights its host blocked, in one table, so that one exclusion constraint keeps any two of
+    them apart — racing transactions included, whoever writes (migration bookings.0015).
+
+    A booking's entry is written by PostgreSQL only (triggers on bookings): added when the
+    booking holds nights, removed when it stops (declined, cancelled, expired, completed).
+    Its `turnover_end` is its check-out plus the listing's preparation days at booking time,
+    and a second exclusion constraint keeps bookings' [start, turnover_end) apart: the host's
+    preparation nights between two stays. Blocks may touch a stay's preparation nights (they
+    are closed anyway). Blocks are the host's (API /listings/{id}/blocks/, the admin)."""
+
+    listing = models.ForeignKey(
+        "listings.Listing",
+        on_delete=models.CASCADE,
+        related_name="calendar_entries",
+        db_index=False,  # calendar_entries_lookup leads with it
+        verbose_name=_("listing"),
+    )
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
+    )
+    kind = models.CharField(
+        max_length=10, choices=CalendarEntryKind.choices, verbose_name=_("kind")
+    )
+    # PostgreSQL adds and removes a booking's entry (trigger bookings_sync_calendar): the ORM
+    # leaves it alone.
+    booking = models.OneToOneField(
+        Booking,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="calendar_entry",
+        verbose_name=_("booking"),
+    )
+    start_date = models.DateField(verbose_name=_("first night"))
+    end_date = models.DateField(
+        help_text=_("The day after the last night (exclusive)."), verbose_name=_("end")
+    )
+    turnover_end = models.DateField(
+        editable=False,
+        help_text=_("The end and the preparation nights after it (a booking's only)."),
+        verbose_name=_("end of preparation"),
+    )
+    note = models.CharField(
+        max_length=500, blank=True, default="", db_default="", verbose_name=_("note")
+    )
+    created_by = acting_user_field(verbose_name=_("created by"))
+    created_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("created at")
+    )
+
+    class Meta:
+        db_table = "calendar_entries"
+        verbose_name = _("calendar entry")
+        verbose_name_plural = _("calendar entries")
+        ordering = ["listing", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CalendarEntryKind.values), name="calendar_entries_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")),
+                name="calendar_entries_end_after_start",
+                violation_error_message=_("The end comes after the first night."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__gte=EARLIEST_STAY), name="calendar_entries_since_2000"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__lte=F("start_date") + MAX_BLOCK),
+                name="calendar_entries_at_most_horizon",
+            ),
+            # A booking's entry names it; a block names none and has no preparation nights.
+            models.CheckConstraint(
+                condition=Q(kind=CalendarEntryKind.BOOKING, booking__isnull=False)
+                | Q(kind=CalendarEntryKind.BLOCK, booking__isnull=True, turnover_end=F("end_date")),
+                name="calendar_entries_kind_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(turnover_end__gte=F("end_date"))
+                & Q(turnover_end__lte=F("end_date") + MAX_PREPARATION),
+                name="calendar_entries_turnover_range",
+            ),
+            ExclusionConstraint(
+                name="calendar_entries_no_overlap",
+                expressions=[
+                    ("listing", RangeOperators.EQUAL),
+                    (DateRange("start_date", "end_date"), RangeOperators.OVERLAPS),
+                ],
+                violation_error_code="dates_unavailable",
+                violation_error_message=_("These dates overlap a booking or a blocked period."),
+            ),
+            ExclusionConstraint(
+                name="calendar_entries_preparation",
+                expressions=[
+                    ("listing", RangeOperators.EQUAL),
+                    (DateRange("start_date", "turnover_end"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(kind=CalendarEntryKind.BOOKING),
+                violation_error_code="dates_unavailable",
+                violation_error_message=_(
+                    "These dates leave too few preparation nights beside another booking."
+                ),
+            ),
+        ]
+        indexes = [
+            # Availability and search read a listing's entries whose nights (preparation
+            # included: turnover_end, a block's end) end after a date and that start before
+            # another (listing_unavailable_ranges): b-tree date comparisons, leakproof, reach it
+            # under row-level security, where the range operators would not.
+            models.Index(
+                fields=["listing", "turnover_end", "start_date"], name="calendar_entries_lookup"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_date}→{self.end_date}"

@@ -8,7 +8,13 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.bookings import refunds
-from apps.bookings.models import CANCELLABLE_STATUSES, Booking, BookingStatus
+from apps.bookings.models import (
+    CANCELLABLE_STATUSES,
+    Booking,
+    BookingStatus,
+    CalendarEntry,
+    CalendarEntryKind,
+)
 from apps.core.errors import InvalidTransition, NotFound, PermissionDenied
 from apps.listings.models import Listing
 
@@ -114,3 +120,11 @@ def booking_refund_preview(
         )
     by = refunds.cancelled_by(is_guest=is_guest, is_host=is_host)
     return booking, by, refunds.refund_for(booking, at=at or refunds.now(), by=by)
+
+
+def listing_blocks(*, listing: Listing) -> QuerySet:
+    """The blocks of `listing`'s calendar, by first night (row-level security: its owner's
+    and staff's to read)."""
+    return CalendarEntry.objects.filter(listing=listing, kind=CalendarEntryKind.BLOCK).order_by(
+        "start_date", "id"
+    )

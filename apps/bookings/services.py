@@ -12,44 +12,46 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.services import require_verified_email
 from apps.bookings import notifications, refunds
-from apps.bookings.errors import BookingConflict, QuoteChanged, TooManyPendingRequests
-from apps.bookings.models import Booking, BookingStatus, request_ttl
+from apps.bookings.errors import (
+    BookingConflict,
+    DatesUnavailable,
+    QuoteChanged,
+    StayRulesChanged,
+    TooManyPendingRequests,
+)
+from apps.bookings.models import (
+    Booking,
+    BookingStatus,
+    CalendarEntry,
+    CalendarEntryKind,
+    request_ttl,
+)
 from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST, INSTANT_BOOKING
 from apps.core import dates
 from apps.core.actors import require_signed_in
 from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.listings.models import Listing, ListingStatus
-from apps.listings.pricing import stay_problems, stay_quote
+from apps.listings.pricing import STAY_RULE_FIELDS, stay_problems, stay_quote
+from apps.listings.services import CHANGE as CHANGE_LISTING
+from apps.listings.services import check_calendar_nights, listing_check_actor
 from apps.notifications.services import notify
 
-OVERLAP_CONSTRAINT = "bookings_no_overlap"
+# The calendar's exclusion constraints (CalendarEntry): a night taken, or a stay too close to
+# another for the preparation nights.
+CALENDAR_CONSTRAINTS = ("calendar_entries_no_overlap", "calendar_entries_preparation")
 PRICE_CONSTRAINT = "bookings_price_matches_listing"
 PENDING_CAP_CONSTRAINT = "bookings_max_pending_per_guest"
+STAY_RULES_CONSTRAINT = "bookings_stay_rules"
 CANCELLABLE_FROM = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
+def _violated(exc: IntegrityError, error: type[psycopg.Error], *constraints: str) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, error) and cause.diag.constraint_name in constraints
+
+
 def _is_overlap(exc: IntegrityError) -> bool:
-    cause = exc.__cause__
-    return (
-        isinstance(cause, psycopg.errors.ExclusionViolation)
-        and cause.diag.constraint_name == OVERLAP_CONSTRAINT
-    )
-
-
-def _is_price_change(exc: IntegrityError) -> bool:
-    cause = exc.__cause__
-    return (
-        isinstance(cause, psycopg.errors.CheckViolation)
-        and cause.diag.constraint_name == PRICE_CONSTRAINT
-    )
-
-
-def _is_pending_cap(exc: IntegrityError) -> bool:
-    cause = exc.__cause__
-    return (
-        isinstance(cause, psycopg.errors.CheckViolation)
-        and cause.diag.constraint_name == PENDING_CAP_CONSTRAINT
-    )
+    return _violated(exc, psycopg.errors.ExclusionViolation, *CALENDAR_CONSTRAINTS)
 
 
 @transaction.atomic
@@ -75,16 +77,7 @@ def booking_create(
     require_verified_email(actor)
     listing = (
         Listing.objects.filter(pk=listing_id, status=ListingStatus.PUBLISHED, is_active=True)
-        .only(
-            "id",
-            "title",
-            "owner_id",
-            "tenant_id",
-            "price_cents",
-            "currency",
-            "max_guests",
-            "instant_book",
-        )  # fmt: skip
+        .only("id", "title", "owner_id", "tenant_id", "instant_book", *STAY_RULE_FIELDS)
         .first()
     )
     if listing is not None and listing.owner_id == actor.pk:
@@ -151,10 +144,13 @@ def booking_create(
     except IntegrityError as exc:
         if _is_overlap(exc):
             raise BookingConflict() from exc
-        if _is_price_change(exc):
+        if _violated(exc, psycopg.errors.CheckViolation, PRICE_CONSTRAINT):
             raise QuoteChanged() from exc
-        if _is_pending_cap(exc):
+        if _violated(exc, psycopg.errors.CheckViolation, PENDING_CAP_CONSTRAINT):
             raise TooManyPendingRequests() from exc
+        if _violated(exc, psycopg.errors.CheckViolation, STAY_RULES_CONSTRAINT):
+            # The host changed the listing's rules since they were checked above.
+            raise StayRulesChanged() from exc
         raise
 
 
@@ -373,3 +369,44 @@ def booking_complete_past(*, today: dt.date | None = None) -> int:
             booking, kind=notifications.STAY_COMPLETED, event="completed", to=[HOST]
         )
     return len(completed)
+
+
+@transaction.atomic
+def calendar_block_create(
+    *, listing: Listing, start: dt.date, end: dt.date, note: str = "", actor: User
+) -> CalendarEntry:
+    """The host closes the nights [start, end) of their listing (staff holding
+    listings.change_listing may too). PostgreSQL's calendar_entries_no_overlap refuses a block
+    touching a pending or confirmed booking's nights or another block (DatesUnavailable):
+    a host declines or cancels a booking first. A block may cover a stay's preparation
+    nights (closed anyway)."""
+    listing_check_actor(listing=listing, actor=actor, permission=CHANGE_LISTING)
+    check_calendar_nights(start, end)
+    block = CalendarEntry(
+        listing=listing,
+        tenant_id=listing.tenant_id,
+        kind=CalendarEntryKind.BLOCK,
+        start_date=start,
+        end_date=end,
+        turnover_end=end,
+        note=(note or "").strip(),
+        created_by=actor,
+    )
+    block.full_clean(exclude=["listing", "tenant", "created_by"], validate_constraints=False)
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            block.save()
+    except IntegrityError as exc:
+        if _is_overlap(exc):
+            raise DatesUnavailable() from exc
+        raise
+    return block
+
+
+@transaction.atomic
+def calendar_block_delete(*, block: CalendarEntry, actor: User) -> None:
+    """The host lifts a block: its nights are open to guests again."""
+    listing_check_actor(listing=block.listing, actor=actor, permission=CHANGE_LISTING)
+    if block.kind != CalendarEntryKind.BLOCK:
+        raise PermissionDenied(_("A booking's nights are freed by declining or cancelling it."))
+    block.delete()

@@ -168,6 +168,11 @@ class CancellationPolicy(models.TextChoices):
 MAX_DISCOUNT_PERCENT = 90
 # The highest nightly price, fee or override, in cents (as price_cents' validator).
 MAX_PRICE_CENTS = 100_000_000
+# Bounds of a host's calendar rules (CHECKs below). A stay's nights: the database's ceiling on
+# any stay (bookings.MAX_STAY).
+MAX_STAY_NIGHTS = 366
+MAX_ADVANCE_NOTICE_DAYS = 365
+MAX_PREPARATION_DAYS = 30
 
 
 class Listing(TimeStampedModel, SoftDeleteModel):
@@ -246,6 +251,43 @@ class Listing(TimeStampedModel, SoftDeleteModel):
         db_default=False,
         help_text=_("Bookings are confirmed at once, without the host's answer."),
         verbose_name=_("instant book"),
+    )
+    # The host's calendar rules (apps/listings/pricing.py: stay_problems; PostgreSQL's
+    # bookings guard holds guests' bookings to them). Blocked dates and the bookings' nights
+    # share one guarded calendar (bookings.CalendarEntry).
+    min_nights = models.SmallIntegerField(
+        default=1,
+        db_default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_STAY_NIGHTS)],
+        verbose_name=_("minimum nights"),
+    )
+    max_nights = models.SmallIntegerField(
+        default=90,
+        db_default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_STAY_NIGHTS)],
+        help_text=_("At least the minimum nights."),
+        verbose_name=_("maximum nights"),
+    )
+    advance_notice_days = models.SmallIntegerField(
+        default=0,
+        db_default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_ADVANCE_NOTICE_DAYS)],
+        help_text=_("Days between booking and check-in: 0 takes same-day check-ins."),
+        verbose_name=_("advance notice (days)"),
+    )
+    preparation_days = models.SmallIntegerField(
+        default=0,
+        db_default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_PREPARATION_DAYS)],
+        help_text=_("Nights kept free between two stays (set for each stay when it is booked)."),
+        verbose_name=_("preparation (days)"),
+    )
+    booking_window_days = models.SmallIntegerField(
+        default=365,
+        db_default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(HORIZON_DAYS)],
+        help_text=_("How far ahead a stay may start."),
+        verbose_name=_("booking window (days)"),
     )
     latitude = coordinate_field(90, verbose_name=_("latitude"))
     longitude = coordinate_field(180, verbose_name=_("longitude"))
@@ -384,6 +426,26 @@ class Listing(TimeStampedModel, SoftDeleteModel):
             models.CheckConstraint(
                 condition=Q(cancellation_policy__in=CancellationPolicy.values),
                 name="listings_cancellation_policy_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_nights__gte=1, max_nights__lte=MAX_STAY_NIGHTS)
+                & Q(max_nights__gte=F("min_nights")),
+                name="listings_nights_range",
+                violation_error_message=_("The maximum nights are at least the minimum nights."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    advance_notice_days__gte=0, advance_notice_days__lte=MAX_ADVANCE_NOTICE_DAYS
+                ),
+                name="listings_advance_notice_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(preparation_days__gte=0, preparation_days__lte=MAX_PREPARATION_DAYS),
+                name="listings_preparation_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(booking_window_days__gte=1, booking_window_days__lte=HORIZON_DAYS),
+                name="listings_booking_window_range",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__gte=-90, latitude__lte=90), name="listings_latitude_range"

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -67,18 +68,52 @@ class StayProblem:
         return {"field": self.field, "code": self.code, "message": self.message}
 
 
-def max_nights() -> int:
-    """The longest stay (setting BOOKING_MAX_NIGHTS, 90 by default)."""
-    from django.conf import settings
+# The fields stay_problems reads of a listing (booking_create loads only these and its own).
+STAY_RULE_FIELDS = (
+    "max_guests",
+    "min_nights",
+    "max_nights",
+    "advance_notice_days",
+    "booking_window_days",
+)
 
-    return settings.BOOKING_MAX_NIGHTS
+
+@dataclass(frozen=True)
+class StayRules:
+    """A listing's calendar rules as they apply today: the host's (min_nights, max_nights,
+    advance_notice_days, booking_window_days, which PostgreSQL's bookings guard holds a
+    guest's booking to) within the platform's ceilings (BOOKING_MAX_NIGHTS,
+    BOOKING_MAX_ADVANCE_DAYS)."""
+
+    min_nights: int
+    max_nights: int
+    earliest_check_in: dt.date
+    latest_check_in: dt.date
+
+    @classmethod
+    def of(cls, listing: Listing | None) -> "StayRules":
+        today = dates.today()
+        ceiling = settings.BOOKING_MAX_NIGHTS
+        if listing is None:  # an unknown listing: the platform's rules only
+            return cls(1, ceiling, today, dates.latest_check_in())
+        return cls(
+            min_nights=listing.min_nights,
+            max_nights=min(listing.max_nights, ceiling),
+            earliest_check_in=today + dt.timedelta(days=listing.advance_notice_days),
+            latest_check_in=min(
+                today + dt.timedelta(days=listing.booking_window_days), dates.latest_check_in()
+            ),
+        )
 
 
 def stay_problems(
     *, listing: Listing | None, check_in: dt.date, check_out: dt.date, guests: int
 ) -> list[StayProblem]:
-    """Today's booking rules for a stay at `listing` (None: unknown, its own rules skipped)."""
+    """Today's booking rules for a stay at `listing` (None: unknown, its own rules skipped):
+    guests, then the check-in's place (past, advance notice, booking window), then the
+    nights (minimum, maximum)."""
     problems = []
+    rules = StayRules.of(listing)
     if listing is not None and guests > listing.max_guests:
         problems.append(
             StayProblem(
@@ -91,16 +126,22 @@ def stay_problems(
         problems.append(
             StayProblem("check_in", "check_in_past", _("The stay cannot start in the past."))
         )
-    elif check_in > dates.latest_check_in():
+    elif check_in < rules.earliest_check_in:
+        problems.append(
+            StayProblem(
+                "check_in",
+                "advance_notice",
+                _("This host needs notice: the earliest check-in is %(date)s.")
+                % {"date": rules.earliest_check_in.isoformat()},
+            )
+        )
+    elif check_in > rules.latest_check_in:
         problems.append(
             StayProblem(
                 "check_in",
                 "check_in_too_far",
-                _("A stay starts at most %(days)d days ahead (on %(date)s at the latest).")
-                % {
-                    "days": dates.max_advance_days(),
-                    "date": dates.latest_check_in().isoformat(),
-                },
+                _("This listing takes stays starting on %(date)s at the latest.")
+                % {"date": rules.latest_check_in.isoformat()},
             )
         )
     nights = (check_out - check_in).days
@@ -108,23 +149,33 @@ def stay_problems(
         problems.append(
             StayProblem("check_out", "stay_too_short", _("Check-out must be after check-in."))
         )
-    elif nights > max_nights():
+    elif nights < rules.min_nights:
+        problems.append(
+            StayProblem(
+                "check_out",
+                "min_nights",
+                _("A stay at this listing lasts at least %(count)d nights.")
+                % {"count": rules.min_nights},
+            )
+        )
+    elif nights > rules.max_nights:
         problems.append(
             StayProblem(
                 "check_out",
                 "stay_too_long",
-                _("A stay lasts at most %(count)d nights.") % {"count": max_nights()},
+                _("A stay at this listing lasts at most %(count)d nights.")
+                % {"count": rules.max_nights},
             )
         )
     return problems
 
 
 def _dates_taken(listing: Listing, check_in: dt.date, check_out: dt.date) -> bool:
-    # listing_booked_ranges (bookings' migrations) reveals dates, never whose: the caller
-    # cannot see other guests' bookings.
+    # listing_unavailable_ranges (bookings' migrations) reveals dates, never whose: the caller
+    # cannot see other guests' bookings nor the host's blocks.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM listing_booked_ranges(%s, %s, %s))",
+            "SELECT EXISTS (SELECT 1 FROM listing_unavailable_ranges(%s, %s, %s))",
             [listing.pk, check_in, check_out],
         )
         return cursor.fetchone()[0]
@@ -160,7 +211,10 @@ def listing_quote(
             StayProblem(
                 "check_in",
                 "dates_unavailable",
-                _("These dates overlap another booking of this listing."),
+                _(
+                    "These dates are not available: they touch a booking, a night the host "
+                    "blocked, or the preparation nights between stays."
+                ),
             )
         )
     return {

@@ -226,11 +226,12 @@ def apply_search_filters(
             longitude__range=(min_lng, max_lng), latitude__range=(min_lat, max_lat)
         )
     if available_from and available_to:
-        # Other guests' bookings are invisible to the caller (RLS); the booked date ranges
-        # come from a SECURITY DEFINER function that reveals only dates.
+        # Other guests' bookings and hosts' blocks are invisible to the caller (RLS); the
+        # calendar's unavailable ranges come from a SECURITY DEFINER function that reveals
+        # only dates (preparation nights included).
         queryset = queryset.filter(
             RawSQL(
-                "NOT EXISTS (SELECT 1 FROM listing_booked_ranges(listing_search.listing_id,"
+                "NOT EXISTS (SELECT 1 FROM listing_unavailable_ranges(listing_search.listing_id,"
                 " %s, %s))",
                 [available_from, available_to],
                 output_field=BooleanField(),
@@ -290,15 +291,30 @@ def listing_price_overrides(*, listing: Listing) -> QuerySet:
     return ListingPriceOverride.objects.filter(listing=listing).order_by("start_date", "id")
 
 
-def listing_booked_ranges(*, listing: Listing, start: dt.date, end: dt.date) -> list[dict]:
+def listing_unavailable_ranges(*, listing: Listing, start: dt.date, end: dt.date) -> list[dict]:
+    """The nights of [start, end) a new stay at `listing` may not use, as merged
+    {start, end} ranges (end exclusive), clipped to [start, end): its bookings' nights with
+    the preparation nights on either side, and its host's blocks. PostgreSQL's
+    listing_unavailable_ranges() reads the calendar for the caller and says nothing of whose
+    the nights are. One query."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT check_in, check_out FROM listing_booked_ranges(%s, %s, %s)",
+            "SELECT start_date, end_date FROM listing_unavailable_ranges(%s, %s, %s)",
             [listing.pk, start, end],
         )
-        return [{"check_in": row[0], "check_out": row[1]} for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    merged: list[dict] = []
+    for first, last in rows:  # ordered by start
+        first, last = max(first, start), min(last, end)
+        if first >= last:
+            continue
+        if merged and first <= merged[-1]["end"]:
+            merged[-1]["end"] = max(merged[-1]["end"], last)
+        else:
+            merged.append({"start": first, "end": last})
+    return merged
 
 
 def amenity_list() -> QuerySet:

@@ -169,13 +169,14 @@ def listing_update(*, listing: Listing, data: dict, actor: Actor) -> Listing:
     return listing
 
 
-def _check_override_dates(start, end) -> None:
-    """Nights a guest could book: from today, within the horizon of any date the API takes
+def check_calendar_nights(start: dt.date, end: dt.date) -> None:
+    """Nights [start, end) of a listing's calendar a host sets (prices, blocks): nights a
+    guest could book, from today, within the horizon of any date the API takes
     (apps/core/dates.py), the end after the start."""
     errors = {}
     today, latest = dates.today(), dates.today() + dt.timedelta(days=dates.HORIZON_DAYS)
     if start < today:
-        errors["start"] = _("Prices are set from today on.")
+        errors["start"] = _("Give nights from today on.")
     elif start > latest:
         errors["start"] = _("Give a date until %(date)s.") % {"date": latest.isoformat()}
     if end <= start:
@@ -194,7 +195,7 @@ def price_override_create(
     nights (the latest wins: apps/listings/pricing.py). Bookings already made keep their
     frozen quote."""
     listing_check_actor(listing=listing, actor=actor, permission=CHANGE)
-    _check_override_dates(start, end)
+    check_calendar_nights(start, end)
     override = ListingPriceOverride(
         listing=listing, start_date=start, end_date=end, price_cents=price_cents
     )

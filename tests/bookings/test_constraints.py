@@ -82,14 +82,14 @@ def test_raw_sql_cannot_set_an_unknown_status(stay):
 def test_an_overlapping_stay_on_the_same_listing_is_refused(held_by, status, check_in, check_out):
     first = BookingFactory(check_in=JULY_1, check_out=JULY_8, status=held_by)
 
-    with refused("bookings_no_overlap"):
+    with refused("calendar_entries_no_overlap"):
         BookingFactory(listing=first.listing, check_in=check_in, check_out=check_out, status=status)
 
 
 def test_an_overlap_written_in_raw_sql_is_refused(stay):
     other_guest = UserFactory()
 
-    with refused("bookings_no_overlap"):
+    with refused("calendar_entries_no_overlap"):
         execute(
             "INSERT INTO bookings (listing_id, guest_id, tenant_id, check_in, check_out,"
             " total_cents, currency, status, quote) VALUES (%s, %s, %s, %s, %s, 0, 'EUR',"
@@ -101,7 +101,7 @@ def test_an_overlap_written_in_raw_sql_is_refused(stay):
 def test_moving_a_stay_onto_booked_nights_is_refused(stay):
     later = BookingFactory(listing=stay.listing, check_in=july(10), check_out=july(12))
 
-    with refused("bookings_no_overlap"):
+    with refused("calendar_entries_no_overlap"):
         Booking.objects.filter(pk=later.pk).update(check_in=july(7))
 
 
@@ -113,7 +113,7 @@ def test_reviving_a_cancelled_booking_onto_booked_nights_is_refused(stay):
         status=BookingStatus.CANCELLED,
     )
 
-    with refused("bookings_no_overlap"):
+    with refused("calendar_entries_no_overlap"):
         Booking.objects.filter(pk=cancelled.pk).update(status=BookingStatus.PENDING)
 
 
@@ -155,7 +155,7 @@ def test_freed_nights_can_be_booked_again(stay):
 
 def test_nothing_but_the_refused_booking_is_lost(stay):
     # The refusal happens inside a savepoint: the surrounding transaction goes on.
-    with refused("bookings_no_overlap"):
+    with refused("calendar_entries_no_overlap"):
         BookingFactory(listing=stay.listing, check_in=july(2), check_out=july(3))
     later = BookingFactory(listing=stay.listing, check_in=july(8), check_out=july(9))
 

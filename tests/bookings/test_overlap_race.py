@@ -119,7 +119,7 @@ def test_the_second_booking_waits_for_the_first_then_fails_when_it_commits(world
         first.commit()
         racer.join(timeout=15)
 
-    assert racer.outcome == ("23P01", "bookings_no_overlap")
+    assert racer.outcome == ("23P01", "calendar_entries_no_overlap")
     assert bookings_of(listing) == [alice.email]
 
 

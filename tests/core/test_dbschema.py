@@ -72,7 +72,7 @@ def test_objects_are_filed_with_the_app_that_owns_them():
     assert catalog.app_by_name("app_user_id", tables) == "core"
     # Named after a listings table, but works on a higher app's data and lives in its migrations.
     assert catalog.app_by_name("listings_refresh_rating", tables) == "reviews"
-    assert catalog.app_by_name("listing_booked_ranges", tables) == "bookings"
+    assert catalog.app_by_name("listing_unavailable_ranges", tables) == "bookings"
     # A library's functions, claimed by prefix by the app that runs them (the job queue).
     assert catalog.app_by_name("procrastinate_fetch_job_v2", tables) == "jobs"
     with pytest.raises(catalog.OwnershipError, match="database_functions"):

@@ -108,19 +108,27 @@ def test_uniqueness_is_backed_by_unique_indexes(table, name):
     assert is_unique
 
 
-def test_bookings_carry_the_no_overlap_exclusion_constraint():
-    [(kind, definition)] = fetch(
-        "SELECT contype, pg_get_constraintdef(oid) FROM pg_constraint"
-        " WHERE conname = 'bookings_no_overlap' AND conrelid = 'bookings'::regclass"
+def test_the_calendar_carries_the_no_overlap_exclusion_constraints():
+    constraints = dict(
+        fetch(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'x' AND conrelid = 'calendar_entries'::regclass"
+        )
     )
 
-    assert kind == "x"
-    assert definition.startswith(
-        "EXCLUDE USING gist (listing_id WITH =, daterange(check_in, check_out) WITH &&)"
-    )
-    # Only the statuses that hold nights take part.
-    assert "'pending'" in definition and "'confirmed'" in definition
-    assert "'cancelled'" not in definition and "'declined'" not in definition
+    assert constraints == {
+        # Every entry, bookings and blocks alike.
+        "calendar_entries_no_overlap": (
+            "EXCLUDE USING gist (listing_id WITH =, daterange(start_date, end_date) WITH &&)"
+        ),
+        # Bookings with their preparation nights.
+        "calendar_entries_preparation": (
+            "EXCLUDE USING gist (listing_id WITH =, daterange(start_date, turnover_end) WITH &&)"
+            " WHERE (((kind)::text = 'booking'::text))"
+        ),
+    }
+    # The bookings' own constraint is gone: the calendar holds the one guarantee.
+    assert fetch("SELECT 1 FROM pg_constraint WHERE conname = 'bookings_no_overlap'") == []
 
 
 # --- audit_logs partitions -----------------------------------------------------------------

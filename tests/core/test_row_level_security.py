@@ -210,7 +210,7 @@ def test_the_public_availability_shows_dates_not_bookings():
     with acting_as(visitor):
         assert sql("SELECT id FROM bookings WHERE id = %s", [booking.pk]) == []
         ranges = sql(
-            "SELECT * FROM listing_booked_ranges(%s, %s, %s)",
+            "SELECT * FROM listing_unavailable_ranges(%s, %s, %s)",
             [booking.listing_id, booking.check_in, booking.check_out],
         )
     assert ranges == [(booking.check_in, booking.check_out)]

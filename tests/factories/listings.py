@@ -4,6 +4,7 @@ import factory
 from django.utils.text import slugify
 
 from apps.accounts.models import UserRole
+from apps.core.dates import HORIZON_DAYS
 from apps.listings.models import Amenity, Category, Listing, ListingStatus, Tag
 from tests.factories.accounts import UserFactory
 
@@ -64,6 +65,9 @@ class ListingFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory, role=UserRole.OWNER)
     tenant = factory.SelfAttribute("owner.tenant")
     photos = factory.LazyFunction(lambda: ["https://img.example.com/1.jpg"])
+    # Tests book stays years ahead (2031): the listing takes them (the model's default is a
+    # year; tests of the window set their own).
+    booking_window_days = HORIZON_DAYS
 
     class Params:
         draft = factory.Trait(status=ListingStatus.DRAFT)

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.core import dates
 from apps.listings.models import Listing, ListingAmenity, ListingTag
 from tests.factories import (
     AmenityFactory,
@@ -357,7 +358,7 @@ def test_versions_for_the_owner_only():
     assert client_for(UserFactory()).get(f"{URL}{listing.pk}/versions/").status_code == 403
 
 
-def test_availability_shows_booked_ranges_only():
+def test_availability_shows_the_nights_of_bookings_holding_them_only():
     listing = ListingFactory()
     BookingFactory(listing=listing, check_in=dt.date(2031, 5, 1), check_out=dt.date(2031, 5, 4))
     BookingFactory(
@@ -369,7 +370,7 @@ def test_availability_shows_booked_ranges_only():
 
     response = client_for().get(f"{URL}{listing.pk}/availability/?from=2031-04-01&to=2031-06-01")
 
-    assert response.json()["booked"] == [{"check_in": "2031-05-01", "check_out": "2031-05-04"}]
+    assert response.json()["unavailable"] == [{"start": "2031-05-01", "end": "2031-05-04"}]
     bad = client_for().get(f"{URL}{listing.pk}/availability/?from=2031-06-01&to=2031-04-01")
     assert bad.status_code == 400 and "to" in bad.json()["error"]["fields"]
     assert client_for().get(f"{URL}{listing.pk}/availability/").status_code == 400
@@ -404,7 +405,7 @@ def test_reference_data_is_public():
 @pytest.mark.parametrize("caller", ["anonymous", "guest", "owner of the listing"])
 def test_availability_search_sees_every_guests_pending_or_confirmed_booking(caller):
     """Bookings are hidden by row-level security from everyone but their guest and the
-    listing's owner; the search still excludes them (listing_booked_ranges is SECURITY
+    listing's owner; the search still excludes them (listing_unavailable_ranges is SECURITY
     DEFINER and returns dates only)."""
     free, confirmed, pending, cancelled = ListingFactory.create_batch(4)
     stay = {"check_in": dt.date(2031, 3, 3), "check_out": dt.date(2031, 3, 6)}
@@ -493,7 +494,11 @@ def test_availability_shows_other_guests_bookings_as_dates_only():
         "listing": listing.pk,
         "start": "2031-01-01",
         "end": "2032-01-02",
-        "booked": [{"check_in": "2031-01-05", "check_out": "2031-01-08"}],
+        "unavailable": [{"start": "2031-01-05", "end": "2031-01-08"}],
+        "min_nights": 1,
+        "max_nights": 90,
+        "earliest_check_in": dates.today().isoformat(),
+        "latest_check_in": dates.latest_check_in().isoformat(),
     }
 
 

@@ -2,9 +2,10 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.bookings.models import Booking, CancelledBy, RefundRule
+from apps.bookings.models import Booking, CalendarEntry, CancelledBy, RefundRule
 from apps.core.api.routers import MAX_ID
 from apps.core.api.serializers import RejectUnknownFieldsMixin
+from apps.core.dates import validate_query_date
 from apps.listings.api.serializers import FrozenQuoteSerializer
 
 
@@ -134,4 +135,35 @@ class RefundPreviewSerializer(serializers.Serializer):
     nights_not_spent = serializers.IntegerField(
         source="refund.nights_not_spent",
         help_text="Nights whose start (CHECK_IN_HOUR on their date) is still to come.",
+    )
+
+
+class CalendarBlockSerializer(serializers.ModelSerializer):
+    start = serializers.DateField(source="start_date", help_text="First blocked night.")
+    end = serializers.DateField(
+        source="end_date", help_text="The day after the last blocked night (exclusive)."
+    )
+
+    class Meta:
+        model = CalendarEntry
+        fields = ["id", "start", "end", "note", "created_at"]
+        read_only_fields = fields
+
+
+class CalendarBlockCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    start = serializers.DateField(
+        validators=[validate_query_date],
+        help_text="First night to close (ISO date), today or later.",
+    )
+    end = serializers.DateField(
+        validators=[validate_query_date],
+        help_text="The day after the last night to close (exclusive, ISO date), after start, "
+        "within ten years.",
+    )
+    note = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For the host only (guests never see it): why the nights are closed.",
     )

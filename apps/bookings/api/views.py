@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.bookings import refunds, selectors, services
@@ -10,12 +11,18 @@ from apps.bookings.api.serializers import (
     BookingCancelSerializer,
     BookingCreateSerializer,
     BookingSerializer,
+    CalendarBlockCreateSerializer,
+    CalendarBlockSerializer,
     RefundPreviewSerializer,
 )
 from apps.bookings.filters import BookingFilter
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, CalendarEntry
 from apps.core.api.serializers import ErrorSerializer
 from apps.core.idempotency import idempotent_create
+from apps.listings import selectors as listing_selectors
+from apps.listings.api.pagination import ListingPagination
+from apps.listings.services import CHANGE as CHANGE_LISTING
+from apps.listings.services import listing_check_actor
 
 # 400, 401, 403, 404 and 429 are added to every operation by HavreAutoSchema.
 CONFLICT = {409: ErrorSerializer}
@@ -143,3 +150,66 @@ class BookingViewSet(viewsets.GenericViewSet):
                 {"booking": booking, "refund": refund, "at": at, "cancelled_by": by}
             ).data
         )
+
+
+class ListingBlocksView(GenericAPIView):
+    """/listings/<id>/blocks/: the nights a host closed on their listing's calendar. Its
+    owner, or staff holding listings.change_listing, read, add and delete them (403 for anyone
+    else who sees the listing; 404 for whoever does not). Guests see the nights as
+    unavailable (GET /listings/{id}/availability/), never the blocks."""
+
+    filter_backends = []
+    pagination_class = ListingPagination
+    cursor_ordering = ("start_date", "id")
+    serializer_class = CalendarBlockSerializer
+    queryset = CalendarEntry.objects.none()  # for the schema; selectors serve requests
+
+    def listing(self, pk):
+        listing = get_object_or_404(listing_selectors.listing_visible_queryset(), pk=pk)
+        listing_check_actor(listing=listing, actor=self.request.user, permission=CHANGE_LISTING)
+        return listing
+
+    @extend_schema(
+        summary="Blocked nights of one's listing, by first night",
+        responses={200: CalendarBlockSerializer(many=True)},
+    )
+    def get(self, request, pk):
+        blocks = selectors.listing_blocks(listing=self.listing(pk))
+        page = self.paginate_queryset(blocks)
+        return self.get_paginated_response(CalendarBlockSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Close nights of one's listing",
+        description="The nights [start, end) can no longer be booked. Refused with 409 "
+        "`dates_unavailable` when they touch a pending or confirmed booking (decline or "
+        "cancel it first) or another block; a block may cover the preparation nights beside "
+        "a stay.",
+        request=CalendarBlockCreateSerializer,
+        responses={201: CalendarBlockSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        listing = self.listing(pk)
+        data = CalendarBlockCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        block = services.calendar_block_create(
+            listing=listing, actor=request.user, **data.validated_data
+        )
+        return Response(CalendarBlockSerializer(block).data, status=status.HTTP_201_CREATED)
+
+
+class ListingBlockDetailView(GenericAPIView):
+    """/listings/<id>/blocks/<block_id>/: lifts one block."""
+
+    serializer_class = CalendarBlockSerializer
+    queryset = CalendarEntry.objects.none()  # for the schema
+
+    @extend_schema(
+        summary="Open blocked nights again (the listing's owner, or staff)",
+        responses={204: None},
+    )
+    def delete(self, request, pk, block_id):
+        listing = get_object_or_404(listing_selectors.listing_visible_queryset(), pk=pk)
+        block = get_object_or_404(selectors.listing_blocks(listing=listing), pk=block_id)
+        block.listing = listing
+        services.calendar_block_delete(block=block, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -326,16 +326,25 @@ class MineQuerySerializer(serializers.Serializer):
     deleted = serializers.BooleanField(default=False)
 
 
-class BookedRangeSerializer(serializers.Serializer):
-    check_in = serializers.DateField()
-    check_out = serializers.DateField()
+class UnavailableRangeSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="First unavailable night.")
+    end = serializers.DateField(help_text="The day after the last one (exclusive).")
 
 
 class AvailabilitySerializer(serializers.Serializer):
     listing = serializers.IntegerField()
     start = serializers.DateField()
     end = serializers.DateField()
-    booked = BookedRangeSerializer(many=True)
+    unavailable = UnavailableRangeSerializer(
+        many=True,
+        help_text="Nights a new stay may not use, merged and within [start, end): booked, "
+        "blocked by the host, or kept for preparation between stays — never saying which "
+        "or whose.",
+    )
+    min_nights = serializers.IntegerField(help_text="The shortest stay, in nights.")
+    max_nights = serializers.IntegerField(help_text="The longest stay, in nights.")
+    earliest_check_in = serializers.DateField(help_text="Today plus the listing's advance notice.")
+    latest_check_in = serializers.DateField(help_text="Today plus the listing's booking window.")
 
 
 class PriceOverrideSerializer(serializers.ModelSerializer):

@@ -188,7 +188,13 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self.get_paginated_response(ListingVersionSerializer(page, many=True).data)
 
     @extend_schema(
-        summary="Booked date ranges of a listing",
+        summary="The nights of a listing a new stay may not use, and its stay rules",
+        description="Merged ranges of unavailable nights within [from, to) — booked, blocked "
+        "by the host, or kept free for preparation between stays, never saying which or "
+        "whose — and the listing's rules for a stay starting today: minimum and maximum "
+        "nights, earliest and latest check-in. A stay is bookable when none of its nights "
+        "[check_in, check_out) is unavailable and it keeps those rules "
+        "(GET /listings/{id}/quote/ says so for given dates).",
         parameters=[
             OpenApiParameter(
                 "from", OpenApiTypes.DATE, required=True, description="First night (ISO date)."
@@ -208,8 +214,21 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         query = AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data["from"], query.validated_data["to"]
-        booked = selectors.listing_booked_ranges(listing=listing, start=start, end=end)
-        return Response({"listing": listing.pk, "start": start, "end": end, "booked": booked})
+        rules = pricing.StayRules.of(listing)
+        return Response(
+            {
+                "listing": listing.pk,
+                "start": start,
+                "end": end,
+                "unavailable": selectors.listing_unavailable_ranges(
+                    listing=listing, start=start, end=end
+                ),
+                "min_nights": rules.min_nights,
+                "max_nights": rules.max_nights,
+                "earliest_check_in": rules.earliest_check_in,
+                "latest_check_in": rules.latest_check_in,
+            }
+        )
 
     @extend_schema(
         summary="The price of a stay, and whether it may be booked",
@@ -218,9 +237,10 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         "weekly (7+ nights) or monthly (28+) discount on those, rounded half up to the cent; "
         "the cleaning fee), the total, the currency and the cancellation policy a booking "
         "made now would keep. `bookable` is false, with `problems` saying why, when booking "
-        "would be refused (codes: too_many_guests, check_in_past, check_in_too_far, "
-        "stay_too_short, stay_too_long, listing_not_bookable, own_listing, "
-        "dates_unavailable). A booking made next stores this very quote (`quote`).",
+        "would be refused (codes: too_many_guests, check_in_past, advance_notice, "
+        "check_in_too_far, stay_too_short, min_nights, stay_too_long, listing_not_bookable, "
+        "own_listing, dates_unavailable: booked, blocked or preparation nights). A booking "
+        "made next stores this very quote (`quote`).",
         parameters=[QuoteQuerySerializer],
         responses={200: QuoteSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
     )
