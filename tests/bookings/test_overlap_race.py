@@ -162,3 +162,66 @@ def test_a_booking_that_does_not_conflict_does_not_wait(world, first_dates, firs
         first.commit()
 
     assert bookings_of(listing) == [alice.email, bob.email]
+
+
+def lay_block(conn, host, listing, start, end) -> None:
+    """The host lays a block in the connection's open transaction (not committed), as the
+    blocks endpoint does in the host's request context."""
+    conn.execute(
+        "SELECT set_config('app.user_id', %s, true), set_config('app.tenant_id', %s, true),"
+        " set_config('app.actor', 'user', true)",
+        [str(host.pk), str(host.tenant_id)],
+    )
+    conn.execute(
+        "INSERT INTO calendar_entries (listing_id, tenant_id, kind, start_date, end_date,"
+        " turnover_end, created_by_id) VALUES (%s, %s, 'block', %s, %s, %s, %s)",
+        [listing.pk, listing.tenant_id, start, end, end, host.pk],
+    )
+
+
+class BlockRacer(Racer):
+    def run(self):
+        try:
+            lay_block(self.conn, *self.args)
+            self.conn.commit()
+            self.outcome = "blocked"
+        except errors.ExclusionViolation as exc:
+            self.conn.rollback()
+            self.outcome = (exc.sqlstate, exc.diag.constraint_name)
+        except Exception as exc:  # anything else: reported by the assertion
+            self.conn.rollback()
+            self.outcome = exc
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hosts_block_waits_for_a_guests_booking_then_fails_when_it_commits(world):
+    listing, alice, _bob = world
+
+    with guest_connection() as guest, guest_connection() as host:
+        book(guest, alice, listing, "2031-02-01", "2031-02-05", "pending")
+        racer = BlockRacer(host, listing.owner, listing, "2031-02-04", "2031-02-08")
+        racer.start()
+        wait_until_blocked(racer, guest)
+
+        guest.commit()
+        racer.join(timeout=15)
+
+    assert racer.outcome == ("23P01", "calendar_entries_no_overlap")
+    assert bookings_of(listing) == [alice.email]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guests_booking_waits_for_a_hosts_block_then_fails_when_it_commits(world):
+    listing, alice, _bob = world
+
+    with guest_connection() as host, guest_connection() as guest:
+        lay_block(host, listing.owner, listing, "2031-02-04", "2031-02-08")
+        racer = Racer(guest, alice, listing, "2031-02-01", "2031-02-05")
+        racer.start()
+        wait_until_blocked(racer, host)
+
+        host.commit()
+        racer.join(timeout=15)
+
+    assert racer.outcome == ("23P01", "calendar_entries_no_overlap")
+    assert bookings_of(listing) == []
