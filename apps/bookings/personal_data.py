@@ -12,7 +12,7 @@ from apps.accounts.personal_data import (
     register_export_section,
 )
 from apps.bookings.errors import UpcomingStays
-from apps.bookings.models import Booking, BookingStatus
+from apps.bookings.models import Booking, BookingStatus, CalendarEntry, CalendarEntryKind
 from apps.bookings.services import booking_cancel
 from apps.core import dates
 from apps.listings.models import Listing
@@ -75,6 +75,16 @@ def register() -> None:
             "The bookings of your listings (the guest as an id).",
             _hosted_by,
             EXPORTED_FIELDS,
+        )
+    )
+    register_export_section(
+        queryset_section(
+            "calendar_blocks",
+            "The nights you closed on your listings' calendars, with your notes.",
+            lambda user: CalendarEntry.objects.filter(
+                kind=CalendarEntryKind.BLOCK, created_by=user
+            ),
+            ("id", "listing_id", "start_date", "end_date", "note", "created_at"),
         )
     )
     register_erasure_blocker(upcoming_stays)

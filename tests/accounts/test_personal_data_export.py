@@ -31,6 +31,7 @@ SECTIONS = {
     "listings",
     "bookings_as_guest",
     "bookings_as_host",
+    "calendar_blocks",
     "reviews_written",
     "reviews_received",
     "messages",
@@ -114,11 +115,22 @@ def test_the_host_gets_the_bookings_and_reviews_of_their_listings_and_token_meta
     )
     review = ReviewFactory(booking=booking)
     client = token_client_for(host)
+    block = client.post(
+        f"/api/v1/listings/{listing.pk}/blocks/",
+        {
+            "start": (timezone.localdate() + dt.timedelta(days=5)).isoformat(),
+            "end": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+            "note": "Roof repairs",
+        },
+        format="json",
+    ).json()
 
     document = client.get(URL).json()
 
     assert ids_of(document, "listings") == [listing.pk]
     assert ids_of(document, "bookings_as_host") == [booking.pk]
+    [exported_block] = document["sections"]["calendar_blocks"]["items"]
+    assert (exported_block["id"], exported_block["note"]) == (block["id"], "Roof repairs")
     assert ids_of(document, "reviews_received") == [review.pk]
     assert ids_of(document, "reviews_written") == []
     [token] = document["sections"]["api_tokens"]["items"]

@@ -14,8 +14,9 @@ once every pending and confirmed booking has its entry.
   expired, completed, deleted) loses it; a privileged date change moves it. An overlap is
   refused as the booking's insert or update, with the constraint's name.
 - calendar_entries_guard (BEFORE INSERT/UPDATE/DELETE): a booking's entry is written by that
-  trigger only (the tables' owner); a block belongs to its listing's tenant, names who laid it,
-  and never becomes another listing's or a booking's.
+  trigger only (the tables' owner); a block belongs to its listing's tenant, names who laid it
+  (system actors name the host they act for), and never becomes another listing's or a
+  booking's.
 - Row-level security: the listing's owner reads its calendar and lays or lifts its blocks;
   staff and system actors manage every entry; guests read nothing — they see dates through
   listing_unavailable_ranges().
@@ -241,8 +242,10 @@ BEGIN
     IF NEW.tenant_id IS DISTINCT FROM listing_tenant THEN
         PERFORM app_refuse_column(TG_RELID, 'tenant_id', 'a block is in its listing''s tenant');
     END IF;
-    IF (TG_OP = 'INSERT' AND NEW.created_by_id IS DISTINCT FROM app_user_id())
-       OR (TG_OP = 'UPDATE' AND NEW.created_by_id IS DISTINCT FROM OLD.created_by_id) THEN
+    -- System actors (seeding, imports) lay blocks on a host's behalf and name the host.
+    IF NOT app_is_system_actor()
+       AND ((TG_OP = 'INSERT' AND NEW.created_by_id IS DISTINCT FROM app_user_id())
+            OR (TG_OP = 'UPDATE' AND NEW.created_by_id IS DISTINCT FROM OLD.created_by_id)) THEN
         PERFORM app_refuse_column(TG_RELID, 'created_by_id', 'it names who laid the block');
     END IF;
     RETURN NEW;
