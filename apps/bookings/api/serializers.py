@@ -94,12 +94,12 @@ class BookingSerializer(serializers.ModelSerializer):
 class BookingCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     listing = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     check_in = serializers.DateField(
-        help_text="ISO date, today or later, at most BOOKING_MAX_ADVANCE_DAYS (default 730) "
-        "days ahead."
+        help_text="ISO date, from today + the listing's advance_notice_days to today + its "
+        "booking_window_days (and at most BOOKING_MAX_ADVANCE_DAYS, default 730, ahead)."
     )
     check_out = serializers.DateField(
-        help_text="ISO date (departure day), after check_in; at most BOOKING_MAX_NIGHTS "
-        "(default 90) nights later."
+        help_text="ISO date (departure day): the listing's min_nights to max_nights after "
+        "check_in (and at most BOOKING_MAX_NIGHTS, default 90)."
     )
     guests = serializers.IntegerField(
         min_value=1, max_value=50, default=1, help_text="At most the listing's max_guests."
