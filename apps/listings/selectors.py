@@ -82,7 +82,8 @@ DETAIL_FIELDS = (
     *CARD_FIELDS, "description", "area", "floor", "address", "status", "is_active", "slug",
     "meta_title", "meta_description", "updated_at", "deleted_at", "cleaning_fee_cents",
     "extra_guest_fee_cents", "guests_included", "weekly_discount_percent",
-    "monthly_discount_percent", "cancellation_policy", "instant_book",
+    "monthly_discount_percent", "cancellation_policy", "instant_book", "min_nights",
+    "max_nights", "advance_notice_days", "preparation_days", "booking_window_days",
 )  # fmt: skip
 
 

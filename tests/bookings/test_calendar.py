@@ -324,3 +324,25 @@ def test_availability_tells_the_stay_rules_of_today():
     assert {k: seen[k] for k in ("min_nights", "max_nights")} == {"min_nights": 2, "max_nights": 14}
     assert seen["earliest_check_in"] == day(1).isoformat()
     assert seen["latest_check_in"] == day(90).isoformat()
+
+
+def test_a_host_sets_the_stay_rules_through_the_listing_api_and_guests_read_them():
+    listing = ListingFactory()
+    url = f"/api/v1/listings/{listing.pk}/"
+    rules = {
+        "min_nights": 2,
+        "max_nights": 21,
+        "advance_notice_days": 1,
+        "preparation_days": 1,
+        "booking_window_days": 180,
+    }
+
+    updated = client_for(listing.owner).patch(url, rules, format="json")
+    inverted = client_for(listing.owner).patch(url, {"max_nights": 1}, format="json")
+
+    assert updated.status_code == 200, updated.content
+    assert {k: updated.json()[k] for k in rules} == rules
+    assert inverted.status_code == 400
+    assert "max_nights" in inverted.json()["error"]["fields"]
+    seen = client_for(UserFactory()).get(url).json()
+    assert {k: seen[k] for k in rules} == rules

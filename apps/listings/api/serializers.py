@@ -9,11 +9,14 @@ from apps.core.api.serializers import (
     PrimaryKeyListField,
     RejectUnknownFieldsMixin,
 )
-from apps.core.dates import validate_query_date
+from apps.core.dates import HORIZON_DAYS, validate_query_date
 from apps.listings.models import (
     CURRENCIES,
+    MAX_ADVANCE_NOTICE_DAYS,
     MAX_DISCOUNT_PERCENT,
+    MAX_PREPARATION_DAYS,
     MAX_PRICE_CENTS,
+    MAX_STAY_NIGHTS,
     Amenity,
     CancellationPolicy,
     Category,
@@ -128,10 +131,12 @@ def listing_card(row: dict) -> dict:
     }
 
 
-# A listing's prices beyond the nightly one (apps/listings/pricing.py).
+# A listing's prices beyond the nightly one (apps/listings/pricing.py), and its calendar
+# rules (stay_problems; PostgreSQL's bookings guard).
 PRICING_FIELDS = (
     "cleaning_fee_cents", "extra_guest_fee_cents", "guests_included", "weekly_discount_percent",
     "monthly_discount_percent", "cancellation_policy", "instant_book",
+    "min_nights", "max_nights", "advance_notice_days", "preparation_days", "booking_window_days",
 )  # fmt: skip
 
 
@@ -254,6 +259,29 @@ class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
         help_text="Guests' bookings are confirmed at once, without the host's answer (no "
         "request, no expiry); default false: the host confirms or declines each request.",
     )
+    min_nights = serializers.IntegerField(
+        min_value=1, max_value=MAX_STAY_NIGHTS, required=False,
+        help_text="The shortest stay, in nights (default 1).",
+    )  # fmt: skip
+    max_nights = serializers.IntegerField(
+        min_value=1, max_value=MAX_STAY_NIGHTS, required=False,
+        help_text="The longest stay, in nights (default 90; at least min_nights; the "
+        "platform's BOOKING_MAX_NIGHTS caps it).",
+    )  # fmt: skip
+    advance_notice_days = serializers.IntegerField(
+        min_value=0, max_value=MAX_ADVANCE_NOTICE_DAYS, required=False,
+        help_text="Days between booking and check-in (default 0: same-day check-ins).",
+    )  # fmt: skip
+    preparation_days = serializers.IntegerField(
+        min_value=0, max_value=MAX_PREPARATION_DAYS, required=False,
+        help_text="Nights kept free between two stays (default 0); each stay keeps the "
+        "value in force when it was booked.",
+    )  # fmt: skip
+    booking_window_days = serializers.IntegerField(
+        min_value=1, max_value=HORIZON_DAYS, required=False,
+        help_text="How many days ahead a stay may start (default 365; the platform's "
+        "BOOKING_MAX_ADVANCE_DAYS caps it).",
+    )  # fmt: skip
     amenities = PrimaryKeyListField(
         queryset=Amenity.objects.all(), max_length=MAX_AMENITIES, required=False,
         help_text=f"Amenity ids (at most {MAX_AMENITIES}): the whole set, replacing the current.",
@@ -280,6 +308,13 @@ class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
             field = "guests_included" if "guests_included" in attrs else "max_guests"
             raise serializers.ValidationError(
                 {field: [_("Include at most the maximum guests (%(count)d).") % {"count": most}]}
+            )
+        shortest = attrs.get("min_nights", getattr(instance, "min_nights", 1))
+        longest = attrs.get("max_nights", getattr(instance, "max_nights", 90))
+        if longest < shortest:
+            field = "max_nights" if "max_nights" in attrs else "min_nights"
+            raise serializers.ValidationError(
+                {field: [_("The maximum nights are at least the minimum nights.")]}
             )
         lat = attrs.get("latitude", getattr(instance, "latitude", None))
         lng = attrs.get("longitude", getattr(instance, "longitude", None))
