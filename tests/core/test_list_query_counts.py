@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, CalendarEntry
+from apps.core.context import DbContext, db_context
 from apps.listings.models import Listing, ListingPriceOverride
 from apps.listings.pricing import stay_quote
 from apps.messaging.models import Message
@@ -171,6 +172,20 @@ def price_overrides(n):
     return client_for(), f"/api/v1/listings/{listing.pk}/prices/"
 
 
+def calendar_blocks(n):
+    listing = ListingFactory()
+    with db_context(DbContext.system("tests")):
+        CalendarEntry.objects.bulk_create(
+            CalendarEntry(listing=listing, tenant_id=listing.tenant_id, kind="block",
+                          start_date=TODAY + dt.timedelta(days=2 * i),
+                          end_date=TODAY + dt.timedelta(days=2 * i + 1),
+                          turnover_end=TODAY + dt.timedelta(days=2 * i + 1),
+                          created_by=listing.owner)
+            for i in range(n)
+        )  # fmt: skip
+    return client_for(listing.owner), f"/api/v1/listings/{listing.pk}/blocks/"
+
+
 def listing_reviews(n):
     listing, _ = reviews(n)
     return client_for(), f"/api/v1/listings/{listing.pk}/reviews/"
@@ -221,6 +236,7 @@ CASES = [
     Case("/api/v1/listings/{id}/versions/", "", versions),
     Case("/api/v1/listings/{id}/reviews/", "", listing_reviews),
     Case("/api/v1/listings/{id}/prices/", "", price_overrides),
+    Case("/api/v1/listings/{id}/blocks/", "", calendar_blocks),
     Case("/api/v1/auth/tokens/", "", tokens, rows=20),  # within API_TOKEN_MAX_PER_USER
     Case("/api/v1/categories/", "", categories, paged=False),
     *(

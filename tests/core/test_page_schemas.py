@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 from rest_framework.test import APIClient
 
+from apps.bookings.models import CalendarEntry
 from apps.listings.models import Listing, ListingPriceOverride
 from apps.notifications.services import notify
 from tests.factories import (
@@ -50,14 +51,18 @@ def to_json_schema(node):
 
 @pytest.fixture
 def world():
-    """One user who sees a row on every paginated list: owner of a listing (its versions and
-    a review of it by a guest), guest of another host's listing (a booking and a review of
-    that stay), recipient of a message and of a notification."""
+    """One user who sees a row on every paginated list: owner of a listing (its versions, a
+    review of it by a guest, a block of its calendar), guest of another host's listing (a
+    booking and a review of that stay), recipient of a message and of a notification."""
     user = UserFactory(owner=True)
     listing = ListingFactory(owner=user)
     ListingPriceOverride.objects.create(
         listing=listing, start_date=dt.date(2030, 1, 1), end_date=dt.date(2030, 1, 8),
         price_cents=9_000,
+    )  # fmt: skip
+    CalendarEntry.objects.create(
+        listing=listing, tenant_id=listing.tenant_id, kind="block", start_date=dt.date(2030, 2, 1),
+        end_date=dt.date(2030, 2, 3), turnover_end=dt.date(2030, 2, 3), created_by=user,
     )  # fmt: skip
     Listing.objects.filter(pk=listing.pk).update(title="A new title")  # a second version
     ReviewFactory(booking=BookingFactory(listing=listing, status="completed"))

@@ -39,13 +39,15 @@ EXPECTED = {
     "fr": (
         "Certains champs sont invalides.",
         "Le départ doit être postérieur à l'arrivée.",
-        "Ces dates chevauchent une autre réservation de cette annonce.",
+        "Ces dates ne sont pas disponibles : elles touchent une autre réservation, une nuit "
+        "bloquée par l'hôte ou les nuits de préparation entre deux séjours.",
         "Vous ne pouvez pas réserver votre propre annonce.",
     ),
     "en": (
         "Some fields are invalid.",
         "Check-out must be after check-in.",
-        "These dates overlap another booking of this listing.",
+        "These dates are not available: they touch another booking, a night the host "
+        "blocked, or the preparation nights between stays.",
         "You cannot book your own listing.",
     ),
 }
