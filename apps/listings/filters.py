@@ -150,10 +150,17 @@ class ListingSearchFilter(filters.FilterSet):
     )
     available_from = filters.DateFilter(
         validators=[validate_query_date],
-        help_text="Free from this date (ISO 8601; from 1900 to ten years ahead)...",
+        help_text="Check-in date (ISO 8601; from 1900 to ten years ahead), with available_to: "
+        "only listings that a guest could book for that stay — no booking (with its "
+        "preparation nights) or host's block on its nights, and the host's rules take it: "
+        "nights (available_to - available_from) from the listing's min_nights to max_nights, "
+        "check-in at least advance_notice_days and at most booking_window_days after today "
+        "(UTC). A check-in before today finds nothing.",
     )
     available_to = filters.DateFilter(
-        validators=[validate_query_date], help_text="...until this date (check-out day)."
+        validators=[validate_query_date],
+        help_text="Check-out date, with available_from: after it, at most "
+        f"{MAX_STAY_SEARCH_DAYS} nights later.",
     )
     ordering = filters.ChoiceFilter(
         choices=[(key, key) for key in ORDERINGS],

@@ -685,6 +685,12 @@ class ListingSearch(models.Model):
     rating_sort = models.DecimalField(max_digits=3, decimal_places=2, verbose_name=_("rating sort"))
     # A price range compares listings priced in the requested currency only (migration 0015).
     currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    # The host's stay rules (migration 0023): a search with dates keeps the listings that take
+    # its stay, compared as bare columns (apps/listings/selectors.py, apply_search_filters).
+    min_nights = models.SmallIntegerField(verbose_name=_("minimum nights"))
+    max_nights = models.SmallIntegerField(verbose_name=_("maximum nights"))
+    advance_notice_days = models.SmallIntegerField(verbose_name=_("advance notice (days)"))
+    booking_window_days = models.SmallIntegerField(verbose_name=_("booking window (days)"))
 
     class Meta:
         managed = False

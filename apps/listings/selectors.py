@@ -11,6 +11,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     JSONField,
     OuterRef,
     QuerySet,
@@ -19,6 +20,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
+from apps.core import dates
 from apps.core.i18n import current_language, localized
 from apps.listings.models import (
     SEARCH_CONFIG,
@@ -227,9 +229,11 @@ def apply_search_filters(
             longitude__range=(min_lng, max_lng), latitude__range=(min_lat, max_lat)
         )
     if available_from and available_to:
+        queryset = _stay_rules_accept(queryset, available_from, available_to)
         # Other guests' bookings and hosts' blocks are invisible to the caller (RLS); the
         # calendar's unavailable ranges come from a SECURITY DEFINER function that reveals
-        # only dates (preparation nights included).
+        # only dates (preparation nights included). PostgreSQL checks the cheaper rules first:
+        # the calendar is read only for the listings that take the stay.
         queryset = queryset.filter(
             RawSQL(
                 "NOT EXISTS (SELECT 1 FROM listing_unavailable_ranges(listing_search.listing_id,"
@@ -239,6 +243,30 @@ def apply_search_filters(
             )
         )
     return queryset
+
+
+def _stay_rules_accept(queryset: QuerySet, check_in: dt.date, check_out: dt.date) -> QuerySet:
+    """The listings whose host's rules take a stay from check_in to check_out, as PostgreSQL's
+    bookings guard holds a booking to them: nights within min_nights and max_nights, check-in
+    at least advance_notice_days and at most booking_window_days after today (CURRENT_DATE,
+    apps/core/dates.py).
+
+    Bare columns of listing_search against values of the request: the planner reads their
+    statistics, and a stay that almost no listing takes (longer than every maximum, beyond
+    every window) is found through listing_search_max_nights_idx or
+    listing_search_window_idx instead of walking the whole tenant (migration 0023)."""
+    if check_in < dates.today():
+        # No listing takes it (advance_notice_days >= 0): no query, rather than a plan
+        # that PostgreSQL's estimates would make a scan of the table.
+        return queryset.none()
+    nights = (check_out - check_in).days
+    days_ahead = RawSQL("%s::date - CURRENT_DATE", [check_in], output_field=IntegerField())
+    return queryset.filter(
+        min_nights__lte=nights,
+        max_nights__gte=nights,
+        advance_notice_days__lte=days_ahead,
+        booking_window_days__gte=days_ahead,
+    )
 
 
 def listing_cards(ids: list[int]) -> list[dict]:

@@ -1,10 +1,13 @@
 """The public search is served by the indexes of its projection (listing_search), on a table
 large enough for the planner to prefer them (plans are checked, not timed)."""
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from apps.core import dates
 from apps.core.context import DbContext, db_context
 from apps.core.db.roles import as_owner
 from apps.listings.api.pagination import _after
@@ -30,6 +33,10 @@ def many_listings():
                 "title": f"Maison {'piscine' if i % 700 == 0 else 'jardin'} numéro {i}",
                 "latitude": f"{43 + (i % 500) / 100:.8f}",
                 "longitude": f"{1 + (i % 700) / 100:.8f}",
+                # The hosts' defaults, and one listing in a hundred open to longer stays
+                # further ahead.
+                "max_nights": 180 if i % 100 == 0 else 90,
+                "booking_window_days": 730 if i % 100 == 0 else 365,
             },
         )
     with as_owner(), connection.cursor() as cursor:
@@ -80,6 +87,38 @@ def test_broad_searches_walk_the_index_of_their_order_without_sorting(many_listi
             "rating": "listing_search_rating_idx",
         },
         unsorted=True,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dated_searches_check_the_stay_rules_where_they_read(many_listings):
+    """A stay most listings take is checked while walking the order's index (the calendar
+    read only for the rows that pass the rules); one that few take — longer than the usual
+    maximum, beyond the usual booking window — is found through the index of that rule, not
+    by walking the whole tenant in hope of a match."""
+    today = dates.today()
+
+    def stay(ahead, nights, **search):
+        check_in = today + dt.timedelta(days=ahead)
+        return plan(
+            available_from=check_in, available_to=check_in + dt.timedelta(days=nights), **search
+        )
+
+    with db_context(DbContext(tenant_id=many_listings.tenant_id)):
+        plans = {
+            "week": stay(30, 7),
+            "week_by_price": stay(30, 7, ordering="price_cents"),
+            "long": stay(30, 120),
+            "far": stay(400, 7),
+        }
+    assert_plans_use(
+        {key: plans[key] for key in ("week", "week_by_price")},
+        {"week": "listing_search_recent_idx", "week_by_price": "listing_search_price_idx"},
+        unsorted=True,
+    )
+    assert_plans_use(
+        plans,
+        {"long": "listing_search_max_nights_idx", "far": "listing_search_window_idx"},
     )
 
 

@@ -35,6 +35,7 @@ def test_published_listings_enter_it_and_drafts_do_not(system):
 
     row = ListingSearch.objects.get(listing_id=published.pk)
     assert (row.city, row.price_cents, row.rating_sort) == ("Lyon", 12_000, 0)
+    assert (row.min_nights, row.max_nights, row.advance_notice_days) == (1, 90, 0)
     assert not ListingSearch.objects.filter(listing_id=draft.pk).exists()
     assert drift() == 0
 
@@ -54,8 +55,13 @@ def test_published_listings_enter_it_and_drafts_do_not(system):
         lambda listing: connection.cursor().execute(
             "UPDATE listings SET currency = 'CHF' WHERE id = %s", [listing.pk]
         ),
+        lambda listing: connection.cursor().execute(
+            "UPDATE listings SET min_nights = 3, max_nights = 14, advance_notice_days = 2,"
+            " booking_window_days = 120 WHERE id = %s",
+            [listing.pk],
+        ),
     ],
-    ids=["queryset-update", "orm-save", "raw-sql", "text", "currency"],
+    ids=["queryset-update", "orm-save", "raw-sql", "text", "currency", "stay-rules"],
 )
 def test_changes_of_public_columns_are_projected(system, change):
     listing = ListingFactory()

@@ -197,7 +197,8 @@ BEGIN
         INSERT INTO listing_search
         SELECT n.id, n.tenant_id, n.search_vector, n.longitude::float8, n.latitude::float8,
                n.city, n.price_cents, n.beds, n.baths, n.max_guests, n.category_id,
-               n.created_at, COALESCE(n.rating_avg, 0), n.currency
+               n.created_at, COALESCE(n.rating_avg, 0), n.currency,
+               n.min_nights, n.max_nights, n.advance_notice_days, n.booking_window_days
         FROM new_rows n
         WHERE n.status = 'published' AND n.is_active AND n.deleted_at IS NULL;
     ELSIF TG_OP = 'DELETE' THEN
@@ -215,17 +216,20 @@ BEGIN
         INSERT INTO listing_search
         SELECT n.id, n.tenant_id, n.search_vector, n.longitude::float8, n.latitude::float8,
                n.city, n.price_cents, n.beds, n.baths, n.max_guests, n.category_id,
-               n.created_at, COALESCE(n.rating_avg, 0), n.currency
+               n.created_at, COALESCE(n.rating_avg, 0), n.currency,
+               n.min_nights, n.max_nights, n.advance_notice_days, n.booking_window_days
         FROM new_rows n JOIN old_rows o ON o.id = n.id
         WHERE n.status = 'published' AND n.is_active AND n.deleted_at IS NULL
           AND (NOT (o.status = 'published' AND o.is_active AND o.deleted_at IS NULL)
                OR (n.tenant_id, n.latitude, n.longitude, n.city, n.price_cents, n.beds,
                    n.baths, n.max_guests, n.category_id, n.created_at, n.rating_avg,
-                   n.currency)
+                   n.currency, n.min_nights, n.max_nights, n.advance_notice_days,
+                   n.booking_window_days)
                   IS DISTINCT FROM
                   (o.tenant_id, o.latitude, o.longitude, o.city, o.price_cents, o.beds,
                    o.baths, o.max_guests, o.category_id, o.created_at, o.rating_avg,
-                   o.currency)
+                   o.currency, o.min_nights, o.max_nights, o.advance_notice_days,
+                   o.booking_window_days)
                OR n.search_vector IS DISTINCT FROM o.search_vector)
         ON CONFLICT (listing_id) DO UPDATE
             SET tenant_id = EXCLUDED.tenant_id,
@@ -240,7 +244,11 @@ BEGIN
                 category_id = EXCLUDED.category_id,
                 created_at = EXCLUDED.created_at,
                 rating_sort = EXCLUDED.rating_sort,
-                currency = EXCLUDED.currency;
+                currency = EXCLUDED.currency,
+                min_nights = EXCLUDED.min_nights,
+                max_nights = EXCLUDED.max_nights,
+                advance_notice_days = EXCLUDED.advance_notice_days,
+                booking_window_days = EXCLUDED.booking_window_days;
     END IF;
     RETURN NULL;
 END;
@@ -332,7 +340,11 @@ SELECT listings.id AS listing_id,
     listings.category_id,
     listings.created_at,
     COALESCE(listings.rating_avg, 0::numeric) AS rating_sort,
-    listings.currency
+    listings.currency,
+    listings.min_nights,
+    listings.max_nights,
+    listings.advance_notice_days,
+    listings.booking_window_days
    FROM listings
   WHERE listings.status::text = 'published'::text AND listings.is_active AND listings.deleted_at IS NULL;
 COMMENT ON VIEW listing_search_source IS 'What listing_search should hold: the search columns of published, active listings.';
