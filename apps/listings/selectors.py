@@ -235,14 +235,21 @@ def apply_search_filters(
         # only dates (preparation nights included). PostgreSQL checks the cheaper rules first:
         # the calendar is read only for the listings that take the stay.
         queryset = queryset.filter(
-            RawSQL(
-                "NOT EXISTS (SELECT 1 FROM listing_unavailable_ranges(listing_search.listing_id,"
-                " %s, %s))",
-                [available_from, available_to],
-                output_field=BooleanField(),
-            )
+            _CalendarFree(F("listing_id"), Value(available_from), Value(available_to))
         )
     return queryset
+
+
+class _CalendarFree(Func):
+    """No unavailable range of the listing's calendar between two dates. The listing is an
+    expression of the query (F("listing_id")), never a table name written out: a relevance
+    search filters its candidates in a subquery (alias U0), where `listing_search.listing_id`
+    named the outer query's row — a subquery correlated with every row of the table, run
+    262,046 times (56 s on 300,000 listings) and checking another listing's calendar."""
+
+    function = "listing_unavailable_ranges"
+    template = "NOT EXISTS (SELECT 1 FROM %(function)s(%(expressions)s))"
+    output_field = BooleanField()
 
 
 def _stay_rules_accept(queryset: QuerySet, check_in: dt.date, check_out: dt.date) -> QuerySet:
