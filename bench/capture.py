@@ -74,8 +74,10 @@ def main(out_path: str) -> None:
         "search_city": "/api/v1/listings/?city=Paris&min_price=8000&max_price=20000&guests=2",
         "search_q": "/api/v1/listings/?q=piscine",
         "search_bbox": "/api/v1/listings/?bbox=2.25,48.80,2.45,48.90",
-        "search_dates": "/api/v1/listings/?city=Lyon&available_from=2027-03-01"
-        "&available_to=2027-03-08",
+        # The same week: a fixed date would fall before today, where the search runs no query
+        # (and, beyond the seeded 365-day booking windows, finds no listing).
+        "search_dates": "/api/v1/listings/?city=Lyon&"
+        + urlencode({"available_from": check_in, "available_to": stay["check_out"]}),
         "page_1": "/api/v1/listings/",
         "page_size_10": "/api/v1/listings/?page_size=10",
         "page_size_100": "/api/v1/listings/?page_size=100",
