@@ -130,3 +130,32 @@ def three_rows_in_both_page_modes(client, url: str, newest_first: list[int]) -> 
     assert numbered["count"] == 3 and [row["id"] for row in numbered["results"]] == newest_first[2:]
     error(client.get(f"{with_query}page=3&page_size=2"), 404, "not_found")
     return rest
+
+
+def admin_form_data(page) -> dict:
+    """An admin change page's form as the browser sends it back unchanged: each field's shown
+    value, and each inline's management form with its rows (a read-only row sends only its id
+    and its parent's key, as the page's hidden inputs do)."""
+    form = page.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is not None:
+            data[name] = ",".join(value) if isinstance(value, list) else value
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        count = str(formset.initial_form_count())
+        data.update(
+            {f"{formset.prefix}-TOTAL_FORMS": count, f"{formset.prefix}-INITIAL_FORMS": count}
+        )
+        for row in formset.initial_forms:
+            data[row.add_prefix(formset.model._meta.pk.name)] = row.instance.pk
+            data[row.add_prefix(formset.fk.name)] = formset.instance.pk
+    return data
+
+
+def add_inline_row(data: dict, prefix: str, **fields) -> None:
+    """A new row in the inline `prefix` of admin_form_data's `data`, as "Add another" does."""
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data.update({f"{prefix}-{index}-{name}": value for name, value in fields.items()})
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)

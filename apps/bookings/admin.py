@@ -1,18 +1,102 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.bookings import services
-from apps.bookings.models import Booking, BookingStatus
+from apps.bookings.models import Booking, BookingStatus, CalendarEntry, CalendarEntryKind
+from apps.core import dates
 from apps.core.admin_tools import (
     AuditHistoryMixin,
     BigTableAdmin,
+    ServiceInline,
     action_with_reason,
+    admin_change_url,
+    contribute_inline,
     email_column,
     holds_permission,
     money,
 )
 from apps.core.errors import DomainError
+from apps.listings.models import Listing
+from apps.listings.services import CHANGE as CHANGE_LISTING
+from apps.listings.services import check_calendar_nights
+
+
+class CalendarInline(ServiceInline):
+    """The listing's calendar from today on, on the listing's page: the host's blocks, which
+    staff lay and lift through calendar_block_create / calendar_block_delete (as the owner
+    would), and the nights its pending and confirmed bookings hold, which only PostgreSQL
+    writes (shown read-only, linked to the booking)."""
+
+    model = CalendarEntry
+    fields = ["start_date", "end_date", "note", "entry", "created_by", "created_at"]
+    readonly_fields = ["entry", "created_by", "created_at"]
+    ordering = ["start_date", "id"]
+    verbose_name = _("blocked period")
+    verbose_name_plural = _("calendar from today (blocks and bookings)")
+    permission = CHANGE_LISTING
+    view_permission = "listings.view_listing"  # the calendar is part of the listing's page
+    service_fields = {"start": "start_date", "end": "end_date"}
+
+    def get_queryset(self, request):
+        # Past nights are history (the audit trail keeps them); staff read every entry
+        # (row-level security: calendar_entries_staff_and_system).
+        return (
+            super()
+            .get_queryset(request)
+            .filter(end_date__gt=dates.today())
+            .select_related("booking", "created_by")
+        )
+
+    def may_delete_row(self, obj):
+        return obj.kind == CalendarEntryKind.BLOCK  # a booking's nights go with the booking
+
+    @admin.display(description=_("Entry"))
+    def entry(self, obj):
+        if obj.pk is None:
+            return "—"
+        if obj.kind != CalendarEntryKind.BOOKING:
+            return obj.get_kind_display()
+        label = _("Booking #%(id)s (%(status)s)") % {
+            "id": obj.booking_id,
+            "status": obj.booking.get_status_display(),
+        }
+        url = admin_change_url(self.admin_site, Booking, obj.booking_id)
+        return format_html('<a href="{}">{}</a>', url, label) if url else label
+
+    def check_row(self, *, parent, data, earlier):
+        start, end = data["start_date"], data["end_date"]
+        check_calendar_nights(start, end)  # from today, within the horizon: as the service
+        if any(other["start_date"] < end and start < other["end_date"] for other in earlier):
+            raise ValidationError(_("This block overlaps another new block of this form."))
+        # The calendar's exclusion constraints asked before the insert (Django validates the
+        # declared constraints with a query): a form error naming the overlap. The insert is
+        # still the guard, a racing booking included (ServiceRefusalMixin says that refusal).
+        CalendarEntry(
+            listing=parent,
+            tenant_id=parent.tenant_id,
+            kind=CalendarEntryKind.BLOCK,
+            start_date=start,
+            end_date=end,
+            turnover_end=end,
+        ).validate_constraints()
+
+    def create_row(self, *, parent, data, actor):
+        return services.calendar_block_create(
+            listing=parent,
+            start=data["start_date"],
+            end=data["end_date"],
+            note=data["note"],
+            actor=actor,
+        )
+
+    def delete_row(self, *, obj, actor):
+        services.calendar_block_delete(block=obj, actor=actor)
+
+
+# On the listing's page (the listings app cannot import this one).
+contribute_inline(Listing, CalendarInline)
 
 
 @admin.register(Booking)
@@ -25,11 +109,21 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
     search_fields = ["=id", "=guest__email", "=listing__id"]
     autocomplete_fields = ["guest", "listing"]
     # The price is the booking service's to compute, frozen with the policy: shown, never
-    # edited.
-    # So are the cancellation's refund, its rule, who cancelled and when (booking_cancel).
-    exclude = ["total_cents", "currency", "quote", "refund_cents"]
+    # edited. So are the cancellation's refund, its rule, who cancelled and when
+    # (booking_cancel). total_cents, currency, quote and refund_cents are in no fieldset: the
+    # form leaves them alone.
+    fieldsets = [
+        (None, {"fields": [
+            "listing", "guest", "tenant", "check_in", "check_out", "guests", "status",
+        ]}),
+        (_("Price as quoted at booking"), {"fields": ["frozen_quote", "cancellation_policy"]}),
+        (_("Cancellation and refund"), {"fields": [
+            "cancellation_reason", "cancelled_by", "cancelled_at", "refund", "refund_rule",
+        ]}),
+        (_("Record"), {"fields": ["created_at", "audit_history"]}),
+    ]  # fmt: skip
     readonly_fields = [
-        "total", "frozen_quote", "cancellation_policy", "cancelled_by", "cancelled_at",
+        "frozen_quote", "cancellation_policy", "cancelled_by", "cancelled_at",
         "refund", "refund_rule", "created_at", "audit_history",
     ]  # fmt: skip
     actions = ["cancel"]
@@ -73,10 +167,14 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
 
     @admin.display(description=_("Refund"), ordering="refund_cents")
     def refund(self, obj):
-        """The amount refunded on cancelling; "—" unless cancelled since refunds exist."""
+        """The amount refunded on cancelling, of the total; "—" unless cancelled since refunds
+        exist."""
         if obj.refund_cents is None:
             return "—"
-        return money(obj.refund_cents, obj.currency)
+        return _("%(refund)s of %(total)s") % {
+            "refund": money(obj.refund_cents, obj.currency),
+            "total": money(obj.total_cents, obj.currency),
+        }
 
     @admin.display(description=_("Quote"))
     def frozen_quote(self, obj):
@@ -87,7 +185,10 @@ class BookingAdmin(AuditHistoryMixin, BigTableAdmin):
                 for line in quote.get("lines", [])]  # fmt: skip
         rows.append((_("Total"), money(quote.get("total_cents", obj.total_cents), currency)))
         table = format_html(
-            '<table class="frozen-quote"><tbody>{}</tbody></table>',
+            '<table class="frozen-quote"><thead><tr><th scope="col">{}</th>'
+            '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
+            _("Line"),
+            _("Amount (%(currency)s)") % {"currency": currency},
             format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
         )
         if quote.get("reconstructed"):

@@ -14,6 +14,9 @@ from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models.constants import LOOKUP_SEP
+from django.forms.formsets import DELETION_FIELD_NAME
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -23,6 +26,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.api.routers import MAX_ID
+from apps.core.errors import DomainError
 
 # An exact count above this is not worth a full scan: the pager shows "10,000+" pages worth.
 COUNT_CAP = 10_000
@@ -286,14 +290,20 @@ def money(cents: int | None, currency: str) -> str:
 
 
 class CentsInput(forms.TextInput):
-    """The box of a MoneyField: the amount in currency units, the currency's code after it."""
+    """The box of a MoneyField: the amount in currency units, the currency's code after it.
+    With `read_only` set, the amount as text: the admin shows a read-only field through its
+    widget when the widget says so (AdminReadonlyField, as for contrib.auth's password hash),
+    else it would print the raw cents."""
 
     currency = ""
+    read_only = False
 
     def __init__(self, attrs=None):
         super().__init__({"inputmode": "decimal", "size": 12, **(attrs or {})})
 
     def render(self, name, value, attrs=None, renderer=None):
+        if self.read_only:
+            return money(value, self.currency)
         box = super().render(name, value, attrs, renderer)
         return format_html('{} <span class="money-currency">{}</span>', box, self.currency)
 
@@ -441,3 +451,140 @@ def email_column(field: str, description: str):
 
     column.__name__ = f"{field}_email"
     return column
+
+
+# --- Inlines another app contributes, inlines written by services --------------------------
+
+_contributed_inlines: dict[type[models.Model], list[type[admin.options.InlineModelAdmin]]] = {}
+
+
+def contribute_inline(model: type[models.Model], inline: type[admin.options.InlineModelAdmin]):
+    """An upper app's inline on the admin page of a lower app's `model` (bookings puts the
+    listing's calendar on the listing's page): the lower app's admin lists
+    `contributed_inlines(model)` without importing the upper app (the import-linter layers).
+    Called by the upper app's admin module, as Django's admin imports it; registering twice
+    changes nothing."""
+    inlines = _contributed_inlines.setdefault(model, [])
+    if inline not in inlines:
+        inlines.append(inline)
+
+
+def contributed_inlines(model: type[models.Model]) -> list[type[admin.options.InlineModelAdmin]]:
+    return list(_contributed_inlines.get(model, []))
+
+
+class ServiceInlineFormSet(BaseInlineFormSet):
+    """The formset of a ServiceInline: new rows are checked by the inline's `check_row` (the
+    service's own checks, as form errors) and created by its `create_row`, deleted rows go
+    through its `delete_row`, both with the staff user as the actor; rows are never changed
+    in place."""
+
+    actor = None
+    inline = None
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if index is None or index >= self.initial_form_count():
+            return
+        for field in form.fields.values():
+            if isinstance(field.widget, CentsInput):
+                field.widget.read_only = True
+        if DELETION_FIELD_NAME in form.fields and not self.inline.may_delete_row(form.instance):
+            # A disabled field keeps its initial value (False) whatever is posted.
+            form.fields[DELETION_FIELD_NAME].disabled = True
+
+    def clean(self):
+        super().clean()
+        earlier = []
+        for form in self.extra_forms:
+            if not form.has_changed() or form.errors or self._should_delete_form(form):
+                continue
+            try:
+                self.inline.check_row(parent=self.instance, data=form.cleaned_data, earlier=earlier)
+            except ValidationError as exc:
+                by_key = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+                for key, errors in by_key.items():
+                    field = self.inline.service_fields.get(key, key)
+                    form.add_error(field if field in form.fields else None, errors)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                earlier.append(form.cleaned_data)
+
+    def save_new(self, form, commit=True):
+        return self.inline.create_row(
+            parent=self.instance, data=form.cleaned_data, actor=self.actor
+        )
+
+    def save_existing(self, form, obj, commit=True):
+        # Unreached: without the change permission, an existing row's form never "changed".
+        raise RuntimeError(f"{type(self.inline).__name__}: rows are never changed in place")
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            self.inline.delete_row(obj=obj, actor=self.actor)
+
+
+class ServiceInline(admin.TabularInline):
+    """An inline whose rows the app's services add and delete (STYLE.md: the admin calls
+    services too): existing rows show read-only; a staff user holding `permission` (the
+    service's own rule) adds rows and deletes those `may_delete_row` allows; one holding
+    `view_permission` reads them. Subclasses define `create_row` and `delete_row`, and may
+    define `check_row` (raising the service's ValidationError, whose keys `service_fields`
+    maps to the form's fields) so that a refusal is a form error rather than a failed save."""
+
+    formset = ServiceInlineFormSet
+    extra = 0
+    permission = ""
+    view_permission = ""
+    service_fields: dict[str, str] = {}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class on each call
+        formset.actor, formset.inline = request.user, self
+        return formset
+
+    def has_view_permission(self, request, obj=None):
+        # Who may add and delete the rows sees them, and so does whoever holds
+        # `view_permission` (the parent's: the rows are part of the page).
+        return request.user.has_perm(self.permission) or request.user.has_perm(self.view_permission)
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm(self.permission)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # no service changes a row in place: delete it and add another
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm(self.permission)
+
+    def may_delete_row(self, obj) -> bool:
+        return True
+
+    def check_row(self, *, parent, data: dict, earlier: list[dict]) -> None:
+        """Refuse the new row `data` as its service would (`earlier`: the new rows before it
+        in this form)."""
+
+    def create_row(self, *, parent, data: dict, actor):
+        raise NotImplementedError
+
+    def delete_row(self, *, obj, actor) -> None:
+        raise NotImplementedError
+
+
+class ServiceRefusalMixin:
+    """For a ModelAdmin whose form or inlines save through services: a refusal the form's
+    checks could not foresee (a racing request took the nights between the check and the
+    save: PostgreSQL's constraint has the last word) brings the page back with the refusal
+    said and nothing saved (the admin's transaction rolled back), not a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(
+                request,
+                _("Nothing was saved: %(reason)s") % {"reason": exc.message},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())

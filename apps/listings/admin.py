@@ -13,6 +13,9 @@ from apps.core.admin_tools import (
     ConditionFilter,
     MoneyAdminMixin,
     QueryInitialDataMixin,
+    ServiceInline,
+    ServiceRefusalMixin,
+    contributed_inlines,
     email_column,
     holds_permission,
     money,
@@ -131,15 +134,19 @@ class ListingVersionInline(admin.TabularInline):
         )
 
 
-class ListingPriceOverrideInline(MoneyAdminMixin, admin.TabularInline):
-    """Per-night prices of date ranges; on each night the latest created wins."""
+class ListingPriceOverrideInline(MoneyAdminMixin, ServiceInline):
+    """Per-night prices of date ranges; on each night the latest created wins, so a season is
+    laid over another rather than edited: rows are added and deleted (price_override_create,
+    price_override_delete), never changed."""
 
     model = ListingPriceOverride
     fields = ["start_date", "end_date", "price_cents", "created_at"]
     readonly_fields = ["created_at"]
     money_fields = {"price_cents": "currency"}
     ordering = ["start_date", "id"]
-    extra = 0
+    permission = services.CHANGE
+    view_permission = "listings.view_listing"
+    service_fields = {"start": "start_date", "end": "end_date"}
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -149,6 +156,21 @@ class ListingPriceOverrideInline(MoneyAdminMixin, admin.TabularInline):
             obj.currency if obj is not None else Listing._meta.get_field("currency").default
         )
         return formset
+
+    def check_row(self, *, parent, data, earlier):
+        services.check_calendar_nights(data["start_date"], data["end_date"])
+
+    def create_row(self, *, parent, data, actor):
+        return services.price_override_create(
+            listing=parent,
+            start=data["start_date"],
+            end=data["end_date"],
+            price_cents=data["price_cents"],
+            actor=actor,
+        )
+
+    def delete_row(self, *, obj, actor):
+        services.price_override_delete(override=obj, actor=actor)
 
 
 class DeletedFilter(ConditionFilter):
@@ -206,7 +228,7 @@ def moderation_action(
 
 
 @admin.register(Listing)
-class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
+class ListingAdmin(ServiceRefusalMixin, AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
     # Fits 1280 px beside the filters (tests/e2e/test_admin_layout.py): deleted listings are
     # found with the "deleted" filter, "inactive" is said in the status column, the rating's
     # review count is on the listing's page.
@@ -233,14 +255,16 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["title", "description", "owner", "category", "tenant", "status"]}),
-        (_("Price and capacity"), {"fields": [
-            "price_cents", "currency", "beds", "baths", "max_guests", "area", "floor",
+        (_("Capacity"), {"fields": ["beds", "baths", "max_guests", "area", "floor"]}),
+        (_("Prices"), {"fields": [
+            "price_cents", "currency", "cleaning_fee_cents", "extra_guest_fee_cents",
+            "guests_included", "weekly_discount_percent", "monthly_discount_percent",
         ]}),
-        (_("Fees, discounts and cancellation"), {"fields": [
-            "cleaning_fee_cents", "extra_guest_fee_cents", "guests_included",
-            "weekly_discount_percent", "monthly_discount_percent", "cancellation_policy",
-            "instant_book",
+        (_("Calendar rules"), {"fields": [
+            "min_nights", "max_nights", "advance_notice_days", "preparation_days",
+            "booking_window_days", "instant_book",
         ]}),
+        (_("Cancellation"), {"fields": ["cancellation_policy"]}),
         (_("Place"), {"fields": ["address", "city", "latitude", "longitude"]}),
         (_("Publication"), {"fields": [
             "is_active", "slug", "meta_title", "meta_description", "photos", "photo_previews",
@@ -255,6 +279,12 @@ class ListingAdmin(AuditHistoryMixin, MoneyAdminMixin, BigTableAdmin):
     def get_queryset(self, request):
         # Staff see soft-deleted listings too.
         return Listing.all_objects.select_related("owner")
+
+    def get_inlines(self, request, obj):
+        # Other apps' inlines (the calendar's blocks, from bookings: contribute_inline) after
+        # the prices, before the version history that closes the page.
+        *editable, history = self.inlines
+        return [*editable, *contributed_inlines(Listing), history]
 
     def has_delete_permission(self, request, obj=None):
         return False  # soft delete through the action; purges are the cron's job

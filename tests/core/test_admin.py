@@ -174,7 +174,9 @@ def test_a_listing_reverts_to_an_old_version_from_its_page():
     # As the browser sends the form back: each field's shown value (the price in euros).
     data = {k: form[k].value() for k in form.fields if form[k].value() is not None}
     data.update({"photos": "", "_revert_to": str(first.pk)})
-    for prefix in ("listing_amenities", "listing_tags", "price_overrides", "versions"):
+    # Every inline of the page, other apps' too (the calendar), sent back with no row.
+    for inline in page.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
 
     client.post(reverse("admin:listings_listing_change", args=[listing.pk]), data)

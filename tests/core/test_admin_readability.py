@@ -122,7 +122,9 @@ def listing_form_data(client, listing):
         if value is None:
             continue
         data[name] = ",".join(value) if isinstance(value, list) else value
-    for prefix in ("listing_amenities", "listing_tags", "price_overrides", "versions"):
+    # Every inline of the page, other apps' too (the calendar), sent back with no row.
+    for inline in page.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     return page, data
 

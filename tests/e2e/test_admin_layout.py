@@ -3,17 +3,28 @@ walked (no hand list), each changelist opened with rows in it, and its results t
 be wider than its box nor run past the window. Listing photos show as thumbnails under the
 Content-Security-Policy."""
 
+import datetime as dt
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from apps.bookings.services import booking_cancel, calendar_block_create
+from apps.core import dates
 from apps.core.context import DbContext, db_context
 from apps.listings.models import Listing, ListingAmenity, ListingTag
+from apps.listings.services import price_override_create
 from tests.core.test_admin_readability import img_src
 from tests.core.test_admin_smoke import admin_world
 from tests.e2e.admin_pages import log_in, staff
 from tests.e2e.conftest import VIEWPORT
-from tests.factories import AmenityFactory, ListingFactory, TagFactory, UserFactory
+from tests.factories import (
+    AmenityFactory,
+    BookingFactory,
+    ListingFactory,
+    TagFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -129,4 +140,60 @@ def test_listing_photos_show_as_thumbnails_under_the_policy(page, browser_proble
     assert img_src(other) == ["'self'", "data:"]
     with db_context(DbContext.system("tests")):
         assert Listing.objects.get(pk=listing.pk).photos[2].startswith("http://")
+    assert browser_problems == []
+
+
+# The widest thing on a change page, against the window: the page scrolls sideways when one of
+# them (an inline's table, the frozen quote) is wider than the screen.
+MEASURE_PAGE = """() => ({
+  scrollWidth: document.documentElement.scrollWidth,
+  windowWidth: document.documentElement.clientWidth,
+  wide: Array.from(document.querySelectorAll(".inline-group table, table.frozen-quote"))
+    .filter((table) => Math.ceil(table.getBoundingClientRect().right)
+                      > document.documentElement.clientWidth)
+    .map((table) => table.closest("[id]").id),
+})"""
+
+
+def test_the_listing_and_booking_pages_fit_a_1280_pixel_screen(page, browser_problems, shoot):
+    """The listing's page with its calendar (a block with a long note, a booking's nights) and
+    price overrides; the booking's page with its frozen quote and refund."""
+    root = staff("root@example.com", superuser=True)
+    today = dates.today()
+    with db_context(DbContext.system("tests")):
+        listing = ListingFactory(cleaning_fee_cents=4_500, weekly_discount_percent=10)
+        stay = BookingFactory(listing=listing, check_in=today + dt.timedelta(days=10),
+                              check_out=today + dt.timedelta(days=17))  # fmt: skip
+        cancelled = BookingFactory(listing=listing, check_in=today + dt.timedelta(days=30),
+                                   check_out=today + dt.timedelta(days=33))  # fmt: skip
+        booking_cancel(booking=cancelled, actor=cancelled.guest, reason="Plans changed")
+        price_override_create(listing=listing, start=today + dt.timedelta(days=40),
+                              end=today + dt.timedelta(days=60), price_cents=21_000,
+                              actor=listing.owner)  # fmt: skip
+    with db_context(DbContext.system("tests").with_user(listing.owner)):
+        calendar_block_create(
+            listing=listing, start=today + dt.timedelta(days=20),
+            end=today + dt.timedelta(days=25),
+            note="Repainting the bedrooms and replacing the kitchen's worktop before the summer",
+            actor=listing.owner,
+        )  # fmt: skip
+    log_in(page, root.email)
+
+    page.goto(reverse("admin:listings_listing_change", args=[listing.pk]))
+    calendar = page.inner_text("#calendar_entries-group")
+    assert f"Booking #{stay.pk} (Confirmed)" in calendar
+    assert "Repainting the bedrooms" in calendar
+    assert "210.00 EUR" in page.inner_text("#price_overrides-group")
+    size = page.evaluate(MEASURE_PAGE)
+    assert size["wide"] == [] and size["scrollWidth"] <= size["windowWidth"], size
+    shoot("listings-02-listing-calendar")
+
+    page.goto(reverse("admin:bookings_booking_change", args=[cancelled.pk]))
+    quote = page.inner_text("table.frozen-quote")
+    assert "Cleaning fee" in quote and "Total" in quote
+    refund = page.inner_text(".field-refund")
+    assert " of " in refund and "EUR" in refund
+    size = page.evaluate(MEASURE_PAGE)
+    assert size["wide"] == [] and size["scrollWidth"] <= size["windowWidth"], size
+    shoot("bookings-01-booking-quote-refund")
     assert browser_problems == []
