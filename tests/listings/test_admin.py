@@ -147,3 +147,13 @@ def test_staff_without_change_listing_read_the_overrides_and_change_nothing():
     assert f'name="{OVERRIDES}-MAX_NUM_FORMS" value="0"' in page
     assert f'name="{OVERRIDES}-0-DELETE"' not in page
     assert Listing.objects.filter(pk=listing.pk).exists()
+
+
+def test_the_new_sections_and_the_calendar_speak_french(editor):
+    listing = ListingFactory()
+
+    page = editor.get(change_url(listing), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    for text in ("Règles du calendrier", "Capacité", "Annulation", "Nuits minimum"):
+        assert text in page, text
+    assert "calendrier à partir d&#x27;aujourd&#x27;hui (blocages et réservations)" in page.lower()
