@@ -16,6 +16,7 @@ RESOURCES = {
     "bookings": "booking-list",
     "reviews": "review-list",
     "messages": "message-list",
+    "wishlists": "wishlist-list",
     "notifications": "notification-list",
     "categories": "categories",
     "amenities": "amenities",
@@ -31,6 +32,7 @@ urlpatterns = [
     path("", include("apps.bookings.api.urls")),
     path("", include("apps.reviews.api.urls")),
     path("", include("apps.messaging.api.urls")),
+    path("", include("apps.wishlists.api.urls")),
     path("", include("apps.notifications.api.urls")),
     re_path(r"^.*$", api_not_found),
 ]

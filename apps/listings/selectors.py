@@ -1,6 +1,7 @@
 """Reads of listings. Every list the API serves is built here."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -8,6 +9,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Exists,
+    Expression,
     F,
     FloatField,
     Func,
@@ -30,6 +32,7 @@ from apps.listings.models import (
     ListingAmenity,
     ListingPriceOverride,
     ListingSearch,
+    ListingStatus,
     ListingTag,
     ListingVersion,
     Tag,
@@ -276,12 +279,48 @@ def _stay_rules_accept(queryset: QuerySet, check_in: dt.date, check_out: dt.date
     )
 
 
-def listing_cards(ids: list[int]) -> list[dict]:
+# Whether the signed-in caller saved a listing (the card's `saved`): the app that keeps what
+# people save sits above listings (apps.wishlists), so it registers, in its AppConfig.ready(),
+# how a listings row is known to be saved by a user — an expression over that row (an EXISTS),
+# evaluated inside the card query itself: no query per card, nor per page. Nothing registered,
+# or an anonymous caller: false.
+_saved_by: list[Callable[[int], Expression]] = []
+
+
+def register_saved_by(expression: Callable[[int], Expression]) -> None:
+    """`expression(user_id)`: true on a listings row that user saved."""
+    _saved_by[:] = [expression]
+
+
+def saved_by(user) -> Expression:
+    """The card's `saved` for `user` (None or anonymous: false)."""
+    if not _saved_by or user is None or not user.is_authenticated:
+        return Value(False, output_field=BooleanField())
+    return _saved_by[0](user.pk)
+
+
+def listing_public_queryset() -> QuerySet:
+    """Listings anyone of the tenant may see (published, active, not deleted), whoever asks:
+    row-level security shows their owner and staff more, which lists of other people's
+    listings (a wishlist) must not."""
+    return Listing.objects.filter(
+        status=ListingStatus.PUBLISHED, is_active=True, deleted_at__isnull=True
+    )
+
+
+def listing_card_rows(queryset: QuerySet, *, viewer=None, **extra) -> QuerySet:
+    """Search cards (CARD_FIELDS, relations() and `saved` for `viewer`, plus the `extra`
+    expressions a caller orders by) of `queryset`, as dict rows: one query, whatever the
+    number of rows."""
+    return queryset.values(*CARD_FIELDS, **relations(), saved=saved_by(viewer), **extra)
+
+
+def listing_cards(ids: list[int], *, viewer=None) -> list[dict]:
     """The search results for a page of listing ids, in that order: one query, read under
     row-level security."""
     rows = {
         row["id"]: row
-        for row in Listing.objects.filter(id__in=ids).values(*CARD_FIELDS, **relations())
+        for row in listing_card_rows(Listing.objects.filter(id__in=ids), viewer=viewer)
     }
     return [rows[i] for i in ids if i in rows]
 

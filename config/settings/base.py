@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.reviews",
     "apps.messaging",
+    "apps.wishlists",
     # Seeding (demo and --scale) and reset_db: above every domain app, imported by none.
     "apps.demo",
 ]
@@ -322,6 +323,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "bookings", "description": "Book a listing; hosts confirm or decline."},
         {"name": "reviews", "description": "Reviews of completed stays."},
         {"name": "messages", "description": "Private messages between users."},
+        {"name": "wishlists", "description": "The caller's private lists of saved listings."},
         {
             "name": "notifications",
             "description": "The caller's notification inbox, and the kinds of notification.",

@@ -23,6 +23,7 @@ from apps.core.context import DbContext, db_context
 from apps.core.models import AuditLog
 from apps.listings.models import Listing
 from apps.notifications.models import Notification
+from apps.wishlists.models import Wishlist, WishlistItem
 from tests.db import as_table_owner, execute, refused
 from tests.factories import BookingFactory, ListingFactory, MessageFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
@@ -127,6 +128,11 @@ def test_after_erasure_a_dump_of_the_database_holds_no_trace_of_the_person():
         HTTP_IDEMPOTENCY_KEY="erasure-test-1",
     )
     assert requested.status_code == 201, requested.content
+    # A wishlist named after themself, holding the listing.
+    wishlist = client.post("/api/v1/wishlists/", {"name": f"{NAME}'s trips"}, format="json")
+    assert wishlist.status_code == 201, wishlist.content
+    wishlist_listings = f"/api/v1/wishlists/{wishlist.json()['id']}/listings/"
+    assert client.post(wishlist_listings, {"listing": listing.pk}).status_code == 201
     with db_context(DbContext.system("tests")):
         [notice] = Notification.objects.filter(recipient=host, kind="booking_requested")
         assert NAME in notice.data.values()
@@ -155,6 +161,8 @@ def test_after_erasure_a_dump_of_the_database_holds_no_trace_of_the_person():
         assert Notification.objects.get(pk=notice.pk).data["guest_name"] == "deleted user"
         assert not Notification.objects.filter(recipient=guest).exists()
         assert not ApiToken.objects.filter(user=guest).exists()
+        assert not Wishlist.objects.filter(owner=guest).exists()
+        assert not WishlistItem.objects.filter(owner=guest).exists()
         erased = User.objects.get(pk=guest.pk)
         assert (erased.email, erased.name, erased.is_active) == (
             f"deleted-{guest.pk}@invalid",

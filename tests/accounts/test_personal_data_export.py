@@ -35,6 +35,7 @@ SECTIONS = {
     "reviews_written",
     "reviews_received",
     "messages",
+    "wishlists",
 }
 
 

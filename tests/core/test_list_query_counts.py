@@ -19,8 +19,10 @@ from apps.messaging.models import Message
 from apps.notifications import kinds
 from apps.notifications.models import Notification
 from apps.reviews.models import Review
+from apps.wishlists.models import MAX_WISHLISTS_PER_USER
 from tests.factories import AmenityFactory, CategoryFactory, ListingFactory, TagFactory, UserFactory
 from tests.factories.listings import many_listings
+from tests.factories.wishlists import WishlistFactory, saved
 from tests.helpers import client_for, list_operations, query_count, token_for
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +151,27 @@ def search(extra: str):
     return arrange
 
 
+def search_signed_in(n):
+    """The search as a user who saved half the listings: each card says `saved`."""
+    owner, user = UserFactory(owner=True), UserFactory()
+    listings = many_listings(owner, n)
+    saved(WishlistFactory(owner=user), *listings[::2])
+    return client_for(user), "/api/v1/listings/"
+
+
+def wishlists(n):
+    user = UserFactory()
+    for wishlist in WishlistFactory.create_batch(n, owner=user):
+        saved(wishlist, ListingFactory())
+    return client_for(user), "/api/v1/wishlists/"
+
+
+def wishlist_cards(n):
+    wishlist = WishlistFactory()
+    saved(wishlist, *many_listings(UserFactory(owner=True), n))
+    return client_for(wishlist.owner), f"/api/v1/wishlists/{wishlist.pk}/listings/"
+
+
 def mine(n):
     owner = UserFactory(owner=True)
     many_listings(owner, n, draft=True)
@@ -232,12 +255,15 @@ CASES = [
             "available_from=2031-01-01&available_to=2031-01-08&bbox=2,48,3,49",
         )
     ),
+    Case("/api/v1/listings/", "signed in, some saved", search_signed_in),
     Case("/api/v1/listings/mine/", "", mine),
     Case("/api/v1/listings/{id}/versions/", "", versions),
     Case("/api/v1/listings/{id}/reviews/", "", listing_reviews),
     Case("/api/v1/listings/{id}/prices/", "", price_overrides),
     Case("/api/v1/listings/{id}/blocks/", "", calendar_blocks),
     Case("/api/v1/auth/tokens/", "", tokens, rows=20),  # within API_TOKEN_MAX_PER_USER
+    Case("/api/v1/wishlists/", "", wishlists, rows=MAX_WISHLISTS_PER_USER),
+    Case("/api/v1/wishlists/{id}/listings/", "", wishlist_cards),
     Case("/api/v1/categories/", "", categories, paged=False),
     *(
         Case(path, "", reference(factory, path), paged=False)

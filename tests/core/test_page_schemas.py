@@ -19,7 +19,9 @@ from tests.factories import (
     MessageFactory,
     ReviewFactory,
     UserFactory,
+    WishlistFactory,
 )
+from tests.factories.wishlists import saved
 from tests.helpers import client_for, list_operations, schema_node, token_for
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +55,8 @@ def to_json_schema(node):
 def world():
     """One user who sees a row on every paginated list: owner of a listing (its versions, a
     review of it by a guest, a block of its calendar), guest of another host's listing (a
-    booking and a review of that stay), recipient of a message and of a notification."""
+    booking and a review of that stay), recipient of a message and of a notification, keeper
+    of a wishlist holding a listing."""
     user = UserFactory(owner=True)
     listing = ListingFactory(owner=user)
     ListingPriceOverride.objects.create(
@@ -71,11 +74,15 @@ def world():
     MessageFactory(recipient=user)
     token_for(user)  # a row on /auth/tokens/
     notify(recipient_id=user.pk, kind="booking_confirmed", event_key="world", data={})
-    return user, listing
+    wishlist = WishlistFactory(owner=user)
+    saved(wishlist, ListingFactory())
+    # Paths whose {id} is not the listing's.
+    ids = {"/api/v1/wishlists/{id}/listings/": wishlist.pk}
+    return user, listing, ids
 
 
 def test_every_paginated_response_matches_exactly_one_page_schema_in_both_modes(world):
-    user, listing = world
+    user, listing, ids = world
     schema = to_json_schema(APIClient().get("/api/schema/?format=json").json())
     operations = {path: body for path, body in list_operations(schema).items() if "oneOf" in body}
     assert len(operations) >= 7, list(operations)  # no list left unseen
@@ -95,7 +102,7 @@ def test_every_paginated_response_matches_exactly_one_page_schema_in_both_modes(
             {"next", "next_cursor", "previous", "previous_cursor", "results"},
             {"count", "next", "previous", "results"},
         ], path
-        url = re.sub(r"\{[^}]+\}", str(listing.pk), path)
+        url = re.sub(r"\{[^}]+\}", str(ids.get(path, listing.pk)), path)
         for query, expected in (("", CURSOR), ("?page=1&page_size=5", NUMBERED)):
             response = client.get(url + query)
             assert response.status_code == 200, (url + query, response.content)

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 TAGS = {
-    "auth", "users", "listings", "bookings", "reviews", "messages", "notifications", "reference"
+    "auth", "users", "listings", "bookings", "reviews", "messages", "notifications", "wishlists",
+    "reference",
 }  # fmt: skip
 METHODS = {"get", "post", "put", "patch", "delete"}
 

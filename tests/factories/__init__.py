@@ -8,6 +8,7 @@ from tests.factories.listings import (
 )
 from tests.factories.messaging import MessageFactory
 from tests.factories.reviews import ReviewFactory
+from tests.factories.wishlists import WishlistFactory
 
 __all__ = [
     "AmenityFactory",
@@ -20,4 +21,5 @@ __all__ = [
     "TagFactory",
     "TenantFactory",
     "UserFactory",
+    "WishlistFactory",
 ]

@@ -83,13 +83,17 @@ class ListingCardSerializer(serializers.ModelSerializer):
     amenities = AmenitySerializer(many=True)
     tags = TagSerializer(many=True)
     photo = serializers.SerializerMethodField()
+    saved = serializers.BooleanField(
+        help_text="Whether one of the caller's wishlists holds the listing; always false for "
+        "an anonymous caller."
+    )
 
     class Meta:
         model = Listing
         fields = [
             "id", "title", "price_cents", "currency", "city", "beds", "baths", "max_guests",
             "latitude", "longitude", "photo", "rating_avg", "review_count", "owner", "category",
-            "amenities", "tags", "created_at",
+            "amenities", "tags", "created_at", "saved",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -104,6 +108,11 @@ class ListingCardSerializer(serializers.ModelSerializer):
 
 
 def listing_card(row: dict) -> dict:
+    """A search card, from a selectors.listing_card_rows() row."""
+    return {**_listing_summary(row), "saved": row["saved"]}
+
+
+def _listing_summary(row: dict) -> dict:
     category_id = row["category_id"]
     return {
         "id": row["id"],
@@ -142,7 +151,7 @@ PRICING_FIELDS = (
 
 def listing_whole(row: dict) -> dict:
     return {
-        **listing_card(row),
+        **_listing_summary(row),
         **{name: row[name] for name in PRICING_FIELDS},
         "description": row["description"],
         "area": _decimal(row["area"]),

@@ -82,7 +82,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 ordering=filterset.chosen_ordering, **filterset.search_kwargs()
             )
         )
-        cards = selectors.listing_cards([row["listing_id"] for row in page])
+        cards = selectors.listing_cards([row["listing_id"] for row in page], viewer=request.user)
         return self.get_paginated_response([listing_card(row) for row in cards])
 
     def retrieve(self, request, pk=None):
