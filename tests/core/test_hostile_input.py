@@ -31,6 +31,7 @@ from apps.listings.models import ListingPriceOverride
 from tests.factories import BookingFactory, MessageFactory, ReviewFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.factories.listings import AmenityFactory, CategoryFactory, ListingFactory, TagFactory
+from tests.factories.wishlists import WishlistFactory, saved
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +197,7 @@ def world(quiet_logs):
     CategoryFactory(), TagFactory(), AmenityFactory()
     ReviewFactory(booking__listing=listing, booking__guest=guest)
     MessageFactory(sender=guest, recipient=owner, booking=pending, listing=listing)
+    saved(WishlistFactory(owner=guest), listing)
     actors = [Actor("anonymous", Client())]
     for name, user in (("guest", guest), ("owner", owner), ("staff", staff)):
         token = Client().post(
@@ -391,7 +393,8 @@ KNOWN_ROUTES = {
     "booking-list", "booking-detail", "booking-cancel", "booking-confirm", "booking-decline",
     "review-list", "review-detail", "message-list", "message-unread-count", "message-detail",
     "message-archive", "message-read", "message-report-spam", "listing-quote", "listing-prices",
-    "listing-price-detail", "api-schema", "api-docs",
+    "listing-price-detail", "wishlist-list", "wishlist-detail", "wishlist-listings",
+    "wishlist-listing-detail", "api-schema", "api-docs",
     "admin:index", "admin:login", "admin:logout", "admin:listings_listing_change",
     "admin:listings_listing_delete", "admin:accounts_user_change",
     "admin:auth_user_password_change", "admin:bookings_booking_changelist", "admin:autocomplete",
