@@ -198,3 +198,17 @@ def test_the_saved_flag_costs_no_query_the_cards_of_a_list_none_per_row():
     assert query_count(signed_in, f"{listings_url(wishlist)}?page_size=1", 1) == query_count(
         signed_in, f"{listings_url(wishlist)}?page_size=20", 20
     )
+
+
+def test_the_errors_speak_the_callers_language():
+    user = UserFactory()
+    WishlistFactory(owner=user, name="Plage")
+    client = client_for(user)
+
+    taken = client.post(URL, {"name": "plage"}, format="json", HTTP_ACCEPT_LANGUAGE="fr")
+
+    error(taken, 409, "wishlist_name_taken")
+    assert taken.json()["error"]["message"] == "Vous avez déjà une liste de favoris de ce nom."
+    assert taken.json()["error"]["fields"] == {
+        "name": ["Vous avez déjà une liste de favoris de ce nom."]
+    }
