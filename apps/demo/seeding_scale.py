@@ -2,9 +2,12 @@
 
 Proportions per listing: 0.2 owners and 0.5 guests (each with a profile), ~3 amenities,
 ~1.5 tags, one version, ~0.7 bookings (never overlapping: each listing's stays follow one
-another), a review for 60 % of completed stays, ~1.5 messages per booking, and audit rows:
-one CREATE per listing and per booking (the triggers are off during the load, so the seeder
-writes these itself; updates made later by the application are audited as usual).
+another, the listing's preparation nights between them), calendar rules (most listings keep
+the defaults), hosts' blocks on ~15 % of the bookable listings, a calendar entry per pending
+or confirmed booking, a review for 60 % of completed stays, ~1.5 messages per booking, and
+audit rows: one CREATE per listing, per booking and per block (the triggers are off during
+the load, so the seeder writes these itself; updates made later by the application are
+audited as usual).
 
 Every value derives from `--random-seed`, so a run is reproducible. Rows stream from
 generators into COPY; what the seeder keeps in memory is a few compact arrays per listing
@@ -118,6 +121,7 @@ REVIEW_COMMENTS = [
 ]
 RATINGS = [1, 2, 3, 4, 5]
 RATING_WEIGHTS = [3, 5, 12, 35, 45]
+BLOCK_NOTES = ["Travaux", "Séjour personnel", "Famille", "Entretien", "", ""]
 STREETS = ["rue de la Paix", "avenue Victor Hugo", "quai du Port", "rue des Lilas", "rue Pasteur"]
 EMAIL_DOMAIN = "scale.havre.test"
 
@@ -216,7 +220,8 @@ class ScaleSeeder:
         "is_active", "slug", "meta_title", "photos", "address", "city", "review_count",
         "category_id", "owner_id", "tenant_id", "cleaning_fee_cents", "extra_guest_fee_cents",
         "guests_included", "weekly_discount_percent", "monthly_discount_percent",
-        "cancellation_policy",
+        "cancellation_policy", "min_nights", "max_nights", "advance_notice_days",
+        "preparation_days", "booking_window_days", "instant_book",
     )  # fmt: skip
 
     def _pricing(self, prng, index, price, max_guests) -> tuple:
@@ -234,6 +239,23 @@ class ScaleSeeder:
         self.listing_discounts[index] = weekly * 100 + monthly
         self.listing_policy[index] = _POLICIES.index(policy)
         return cleaning, extra, included, weekly, monthly, policy
+
+    def _calendar_rules(self, crng, index) -> tuple:
+        """A listing's calendar rules (their own random stream, as the pricing's): most keep
+        the defaults (1 to 90 nights, no notice, no preparation, a year ahead); the others a
+        valid mix — max_nights at least min_nights, notice inside the booking window. Kept
+        for laying its stays (preparation nights between them, at least min_nights each)."""
+        min_nights, max_nights, notice, preparation, window = 1, 90, 0, 0, 365
+        if crng.random() < 0.35:
+            min_nights = crng.choice((1, 2, 2, 3, 3, 5, 7))
+            max_nights = max(min_nights, crng.choice((14, 30, 60, 90, 90, 180, 365)))
+            notice = crng.choice((0, 0, 1, 1, 2, 3, 7))
+            preparation = crng.choice((0, 0, 1, 1, 2))
+            window = crng.choice((90, 180, 365, 365, 730))
+        instant = crng.random() < 0.25
+        self.listing_min_nights[index] = min_nights
+        self.listing_preparation[index] = preparation
+        return min_nights, max_nights, notice, preparation, window, instant
 
     def _stay_quote(self, index, listing_id, check_in, check_out, guests) -> dict:
         """The quote of a seeded stay, as listing_quote() (apps/listings/pricing.py) prices
@@ -280,6 +302,7 @@ class ScaleSeeder:
     def _listing_rows(self, tenant_id, categories) -> Iterator[tuple]:
         rng = random.Random(self.seed * 7 + 2)
         prng = random.Random(self.seed * 7 + 9)
+        crng = random.Random(self.seed * 7 + 11)
         cum = self.city_cum
         top = cum[-1]
         rare_step = max(self.n // RARE_TITLES, 1)
@@ -337,6 +360,7 @@ class ScaleSeeder:
                 owner,
                 tenant_id,
                 *self._pricing(prng, index, price, max_guests),
+                *self._calendar_rules(crng, index),
             )
 
     def _pair_rows(self, table_ids, per_listing, first_id, with_added=False) -> Iterator[tuple]:
@@ -359,7 +383,9 @@ class ScaleSeeder:
     )  # fmt: skip
 
     def _booking_rows(self, tenant_id) -> Iterator[tuple]:
-        """Each listing's stays follow one another (gaps ≥ 0), so none overlap."""
+        """Each listing's stays follow one another, its preparation nights between them, so
+        none overlap (calendar_entries_no_overlap, calendar_entries_preparation); each lasts
+        at least the listing's minimum nights (every maximum is 14 nights or more)."""
         rng = random.Random(self.seed * 7 + 5)
         bid = self.first_booking_id
         pending_of = collections.Counter()
@@ -374,9 +400,9 @@ class ScaleSeeder:
             lid = self.first_listing_id + index
             for _ in range(stays):
                 check_in = cursor + dt.timedelta(days=rng.randrange(0, 45))
-                nights = rng.randrange(1, 15)
+                nights = max(rng.randrange(1, 15), self.listing_min_nights[index])
                 check_out = check_in + dt.timedelta(days=nights)
-                cursor = check_out
+                cursor = check_out + dt.timedelta(days=self.listing_preparation[index])
                 if check_out <= self.today:
                     roll = rng.random()
                     status = (
@@ -451,6 +477,35 @@ class ScaleSeeder:
                     begin + dt.timedelta(days=nights), price, self.now,
                 )  # fmt: skip
                 oid += 1
+
+    BLOCK_COLUMNS = (
+        "id", "listing_id", "tenant_id", "kind", "start_date", "end_date", "turnover_end", "note",
+        "created_by_id", "created_at",
+    )  # fmt: skip
+
+    def _block_rows(self, tenant_id) -> Iterator[tuple]:
+        """Hosts' blocks for about one bookable listing in seven: one to three closed periods
+        of 2 to 14 nights within the coming months, laid by the owner, after the listing's
+        last seeded stay and its preparation nights (so they touch no booking) and apart from
+        one another."""
+        rng = random.Random(self.seed * 7 + 12)
+        eid = self.first_calendar_entry_id
+        tomorrow = self.today + dt.timedelta(days=1)
+        for index in range(self.n):
+            if not self.listing_bookable[index] or rng.random() >= 0.15:
+                continue
+            cursor = max(tomorrow, dt.date.fromordinal(self.listing_free_from[index]))
+            for _ in range(rng.choice((1, 1, 2, 3))):
+                start = cursor + dt.timedelta(days=rng.randrange(0, 60))
+                end = start + dt.timedelta(days=rng.randrange(2, 15))
+                cursor = end + dt.timedelta(days=rng.randrange(1, 30))
+                laid = self.now - dt.timedelta(minutes=rng.randrange(60 * 24 * 60))
+                self.blocks.append(eid, index, start, end, laid)
+                yield (
+                    eid, self.first_listing_id + index, tenant_id, "block", start, end, end,
+                    BLOCK_NOTES[rng.randrange(len(BLOCK_NOTES))], self.listing_owner[index], laid,
+                )  # fmt: skip
+                eid += 1
 
     REVIEW_COLUMNS = (
         "id", "created_at", "updated_at", "rating", "comment", "photos", "is_hidden",
@@ -547,6 +602,15 @@ class ScaleSeeder:
                 "status": status,
             }
             yield ("bookings", bid, "CREATE", json.dumps(data), actor, booked)
+        # Blocks are the hosts' own acts; a booking's entry is its booking's (audited above).
+        for eid, index, start, end, laid in self.blocks.rows():
+            data = {
+                "listing_id": self.first_listing_id + index,
+                "kind": "block",
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+            }
+            yield ("calendar_entries", eid, "CREATE", json.dumps(data), actor, laid)
 
     # --- the load -----------------------------------------------------------------------
 
@@ -564,7 +628,10 @@ class ScaleSeeder:
         self.listing_discounts = array("l", bytes(8 * n))  # weekly * 100 + monthly
         self.listing_policy = bytearray(n)
         self.listing_free_from = array("l", bytes(8 * n))  # after the last stay (ordinal)
+        self.listing_min_nights = array("h", bytes(2 * n))
+        self.listing_preparation = bytearray(n)
         self.bookings = _Bookings()
+        self.blocks = _Blocks()
 
     def run(self) -> ScaleReport:
         started = dt.datetime.now(tz=dt.UTC)
@@ -574,6 +641,7 @@ class ScaleSeeder:
         tables = (
             "users", "profiles", "listings", "listing_amenities", "listing_tags",
             "listing_versions", "bookings", "reviews", "messages", "listing_price_overrides",
+            "calendar_entries",
         )  # fmt: skip
         with connection.cursor() as django_cursor:
             cursor = django_cursor.cursor  # the psycopg cursor, for COPY
@@ -625,6 +693,25 @@ class ScaleSeeder:
                     cursor, "listing_price_overrides", self.OVERRIDE_COLUMNS,
                     self._override_rows(), self._bar("listing_price_overrides"),
                 )  # fmt: skip
+                rows["calendar_entries"] = copy_rows(
+                    cursor, "calendar_entries", self.BLOCK_COLUMNS, self._block_rows(tenant_id),
+                    self._bar("calendar_entries (blocks)"),
+                )  # fmt: skip
+                # What the disabled bookings_sync_calendar would have written: the entry of each
+                # pending or confirmed booking, its preparation nights up to turnover_end. The
+                # calendar's exclusion constraints, re-added at the end of the load, check them
+                # and the blocks together.
+                cursor.execute(
+                    "INSERT INTO calendar_entries (id, listing_id, tenant_id, kind, booking_id,"
+                    " start_date, end_date, turnover_end, created_at)"
+                    " SELECT %s + row_number() OVER (ORDER BY b.id), b.listing_id, b.tenant_id,"
+                    " 'booking', b.id, b.check_in, b.check_out,"
+                    " b.check_out + l.preparation_days, b.created_at"
+                    " FROM bookings b JOIN listings l ON l.id = b.listing_id"
+                    " WHERE b.id >= %s AND b.status IN ('pending', 'confirmed')",
+                    [self.first_calendar_entry_id + len(self.blocks) - 1, self.first_booking_id],
+                )
+                rows["calendar_entries"] += cursor.rowcount
                 rows["reviews"] = copy_rows(
                     cursor, "reviews", self.REVIEW_COLUMNS, self._review_rows(tenant_id),
                     self._bar("reviews"),
@@ -669,7 +756,7 @@ class ScaleSeeder:
             )
             rows["audit_logs"] = copy_rows(
                 cursor, "audit_logs", self.AUDIT_COLUMNS, self._audit_rows(),
-                self._bar("audit_logs", n + len(self.bookings)),
+                self._bar("audit_logs", n + len(self.bookings) + len(self.blocks)),
             )  # fmt: skip
             reset_sequences(cursor, tables)
         seconds = (dt.datetime.now(tz=dt.UTC) - started).total_seconds()
@@ -715,6 +802,34 @@ class _Bookings:
             )
 
 
+class _Blocks:
+    """The seeded blocks, for their audit rows: id, listing index, nights, when laid."""
+
+    def __init__(self):
+        self.ids, self.indexes = array("q"), array("l")
+        self.starts, self.ends, self.laid = array("l"), array("l"), array("q")
+
+    def append(self, eid, index, start, end, laid) -> None:
+        self.ids.append(eid)
+        self.indexes.append(index)
+        self.starts.append(start.toordinal())
+        self.ends.append(end.toordinal())
+        self.laid.append(int(laid.timestamp()))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self) -> Iterator[tuple]:
+        for i in range(len(self.ids)):
+            yield (
+                self.ids[i],
+                self.indexes[i],
+                dt.date.fromordinal(self.starts[i]),
+                dt.date.fromordinal(self.ends[i]),
+                dt.datetime.fromtimestamp(self.laid[i], tz=dt.UTC),
+            )
+
+
 _CURRENCY_CODES = sorted({c[5] for c in CITIES})
 
 
@@ -752,4 +867,5 @@ def _singular(table):
         "reviews": "review",
         "messages": "message",
         "listing_price_overrides": "listing_price_override",
+        "calendar_entries": "calendar_entry",
     }[table]
