@@ -1,7 +1,8 @@
 """Records the SQL each benchmark scenario runs through the API (run under Django settings).
 
 Usage (bench/__main__.py runs it): python -m bench.capture OUT.json
-Writes {"scenarios": {name: [sql, ...]}, "urls": {name: url}, "token": "...", "listing_ids": [...]}.
+Writes {"scenarios": {name: [sql, ...]}, "urls": {name: url}, "token": "...", "tokens": [...],
+"listing_ids": [...], "booking_listing_ids": [...]}.
 """
 
 import datetime as dt
@@ -51,16 +52,37 @@ def cursor_for_depth(depth: int) -> str | None:
     return None if row is None else cursor_token(row)
 
 
+# The booking figure's clients book as many guests (a guest holds at most
+# MAX_PENDING_REQUESTS_PER_GUEST pending requests: one guest would meet that cap at its fourth
+# request and measure the refusal), at listings whose calendar rules admit every stay
+# post_booking.lua asks for (1 to 7 nights, 30 to 330 days ahead): the figure is creations and
+# overlaps, as before the rules existed.
+BOOKING_GUESTS = 400
+BOOKING_LISTINGS = 200
+
+
 def main(out_path: str) -> None:
     with db_context(DbContext.system("bench")):
-        guest = User.objects.filter(email__endswith="@scale.havre.test", role="guest").first()
-        _token, key = token_create(user=guest, name="bench")
+        guests = list(
+            User.objects.filter(email__endswith="@scale.havre.test", role="guest")
+            .exclude(bookings__status="pending")
+            .order_by("id")[:BOOKING_GUESTS]
+        )
+        keys = [token_create(user=guest, name="bench")[1] for guest in guests]
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT id FROM listings WHERE status = 'published' AND is_active"
                 " AND deleted_at IS NULL ORDER BY id LIMIT 2000"
             )
             listing_ids = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT id FROM listings WHERE status = 'published' AND is_active"
+                " AND deleted_at IS NULL AND min_nights = 1 AND max_nights >= 7"
+                " AND advance_notice_days <= 30 AND booking_window_days >= 330"
+                " ORDER BY id LIMIT %s",
+                [BOOKING_LISTINGS],
+            )
+            booking_listing_ids = [row[0] for row in cursor.fetchall()]
             cursor.execute("SELECT count(*) FROM listings")
             total = cursor.fetchone()[0]
 
@@ -104,8 +126,10 @@ def main(out_path: str) -> None:
             {
                 "scenarios": scenarios,
                 "urls": urls,
-                "token": key,
+                "token": keys[0],
+                "tokens": keys,
                 "listing_ids": listing_ids,
+                "booking_listing_ids": booking_listing_ids,
                 "listings": total,
             },
             handle,

@@ -63,14 +63,15 @@ def measure(url: str, duration: int, connections: int, script: str | None = None
 
 
 def bookings_under_load(api: str, captured: dict, duration: int) -> dict:
-    """16 clients posting bookings for the same 200 listings: 201s and 409s, never a 5xx.
-    After a drain: the last search figure's backlog is not measured as booking latency."""
+    """16 clients posting bookings for the same 200 listings, as 400 guests: 201s and 409s,
+    never a 5xx. After a drain: the last search figure's backlog is not measured as booking
+    latency."""
     drain(f"{api}/api/v1/bookings/")
-    ids = captured["listing_ids"][:200]
+    ids = captured["booking_listing_ids"]
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(
         (ROOT / "bench" / "post_booking.lua").read_text()
-        .replace("__TOKEN__", captured["token"])
+        .replace("__TOKENS__", ",".join(f'"{token}"' for token in captured["tokens"]))
         .replace("__IDS__", ",".join(map(str, ids)))
     )  # fmt: skip
     try:

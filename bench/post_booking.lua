@@ -1,6 +1,9 @@
--- wrk script: 16 clients create bookings on random listings and dates; overlaps answer 409.
--- Counts every status so that the report shows 201s, 409s and (never) 5xx.
+-- wrk script: 16 clients create bookings on random listings and dates, each request as a
+-- random guest of many (a guest holds at most 3 pending requests); overlaps answer 409.
+-- Stays of 1 to 7 nights, 30 to 330 days ahead: within the calendar rules of the listings
+-- bench.capture picks. Counts every status so that the report shows 201s, 409s and (never) 5xx.
 local ids = {__IDS__}
+local tokens = {__TOKENS__}
 local threads = {}
 
 function setup(thread)
@@ -14,14 +17,14 @@ end
 
 function request()
   local listing = ids[math.random(#ids)]
-  local start = os.time() + (30 + math.random(0, 720)) * 86400
+  local start = os.time() + (30 + math.random(0, 300)) * 86400
   local nights = math.random(1, 7)
   local body = string.format(
     '{"listing": %d, "check_in": "%s", "check_out": "%s", "guests": 1}',
     listing, os.date("!%Y-%m-%d", start), os.date("!%Y-%m-%d", start + nights * 86400))
   return wrk.format("POST", "/api/v1/bookings/", {
     ["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer __TOKEN__",
+    ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)],
   }, body)
 end
 

@@ -180,13 +180,23 @@ def test_the_workers_follow_the_servers_environment(gunicorn_environment, monkey
 def test_booking_creation_waits_for_the_last_figures_backlog(monkeypatch, tmp_path):
     """bookings_under_load drains the server (its /health/ answers fast again) before wrk
     starts, so that the searches queued by the previous figure are not measured as bookings."""
-    calls = []
+    calls, scripts = [], []
     monkeypatch.setattr(load, "drain", lambda url, seconds=120: calls.append(("drain", url)))
-    monkeypatch.setattr(
-        load, "wrk", lambda url, *args, **kwargs: calls.append(("wrk", url)) or {"rps": 1.0}
-    )
 
-    load.bookings_under_load("http://127.0.0.1:1", {"listing_ids": [1, 2], "token": "t"}, 1)
+    def wrk(url, duration, connections, script):
+        scripts.append(Path(script).read_text())
+        calls.append(("wrk", url))
+        return {"rps": 1.0}
+
+    monkeypatch.setattr(load, "wrk", wrk)
+    captured = {"booking_listing_ids": [11, 12], "tokens": ["key-a", "key-b"], "token": "key-a"}
+
+    load.bookings_under_load("http://127.0.0.1:1", captured, 1)
 
     assert [name for name, _ in calls] == ["drain", "wrk"]
     assert calls[0][1].startswith("http://127.0.0.1:1/")
+    # Every request books one of the picked listings as one of many guests (a guest holds at
+    # most three pending requests: one guest would measure the cap's refusals).
+    assert "local ids = {11,12}" in scripts[0]
+    assert 'local tokens = {"key-a","key-b"}' in scripts[0]
+    assert "__" not in scripts[0]

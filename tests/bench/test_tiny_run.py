@@ -53,6 +53,13 @@ def test_a_tiny_database_is_built_reused_captured_and_served(tiny_url, tmp_path)
     assert int(psql(tiny_url, "SELECT count(*) FROM listings")) >= LISTINGS
     assert set(captured["urls"]) >= {"detail", "search_city", "page_1", "offset_deep"}
     assert set(json.loads((tmp_path / "raw-tiny.json").read_text())) == set(captured["urls"])
+    # The booking figure's guests and the listings whose rules admit its stays.
+    assert len(set(captured["tokens"])) > 100
+    assert captured["booking_listing_ids"]
+    picked = ",".join(map(str, captured["booking_listing_ids"]))
+    query = f"SELECT DISTINCT (min_nights, booking_window_days >= 330) FROM listings WHERE id = ANY ('{{{picked}}}')"  # noqa: S608, E501 — integers of our own
+    rules = psql(tiny_url, query)
+    assert rules == "(1,t)"
 
     api = api_server(tiny_url, workers=2)
     raw = raw_server(tiny_url, tmp_path / "raw-tiny.json", workers=2)
