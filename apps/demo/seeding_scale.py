@@ -121,6 +121,8 @@ REVIEW_COMMENTS = [
 ]
 RATINGS = [1, 2, 3, 4, 5]
 RATING_WEIGHTS = [3, 5, 12, 35, 45]
+# Blocks start within the coming months (a host closes dates they know of).
+BLOCK_HORIZON_DAYS = 270
 BLOCK_NOTES = ["Travaux", "Séjour personnel", "Famille", "Entretien", "", ""]
 STREETS = ["rue de la Paix", "avenue Victor Hugo", "quai du Port", "rue des Lilas", "rue Pasteur"]
 EMAIL_DOMAIN = "scale.havre.test"
@@ -485,18 +487,21 @@ class ScaleSeeder:
 
     def _block_rows(self, tenant_id) -> Iterator[tuple]:
         """Hosts' blocks for about one bookable listing in seven: one to three closed periods
-        of 2 to 14 nights within the coming months, laid by the owner, after the listing's
+        of 2 to 14 nights starting within BLOCK_HORIZON_DAYS, laid by the owner, after the listing's
         last seeded stay and its preparation nights (so they touch no booking) and apart from
         one another."""
         rng = random.Random(self.seed * 7 + 12)
         eid = self.first_calendar_entry_id
         tomorrow = self.today + dt.timedelta(days=1)
+        horizon = self.today + dt.timedelta(days=BLOCK_HORIZON_DAYS)
         for index in range(self.n):
             if not self.listing_bookable[index] or rng.random() >= 0.15:
                 continue
             cursor = max(tomorrow, dt.date.fromordinal(self.listing_free_from[index]))
             for _ in range(rng.choice((1, 1, 2, 3))):
                 start = cursor + dt.timedelta(days=rng.randrange(0, 60))
+                if start > horizon:
+                    break
                 end = start + dt.timedelta(days=rng.randrange(2, 15))
                 cursor = end + dt.timedelta(days=rng.randrange(1, 30))
                 laid = self.now - dt.timedelta(minutes=rng.randrange(60 * 24 * 60))
