@@ -75,18 +75,107 @@ def test_it_loads_every_table_in_realistic_proportions(scaled):
     assert scalar("SELECT count(*) FROM audit_logs WHERE actor LIKE 'command:seed%%'") >= 600
 
 
-def test_no_two_blocking_bookings_overlap(scaled):
+def test_every_held_stay_has_its_calendar_entry_and_no_two_entries_overlap(scaled):
+    # What the disabled trigger bookings_sync_calendar would have written: one entry per
+    # pending or confirmed booking, its nights, and its listing's preparation nights after.
+    held = scalar("SELECT count(*) FROM bookings WHERE status IN ('pending', 'confirmed')")
+    assert held > 0
     assert (
         scalar(
-            "SELECT count(*) FROM bookings a JOIN bookings b ON a.listing_id = b.listing_id"
-            " AND a.id < b.id AND daterange(a.check_in, a.check_out)"
-            " && daterange(b.check_in, b.check_out)"
-            " WHERE a.status IN ('pending', 'confirmed') AND b.status IN ('pending', 'confirmed')"
+            "SELECT count(*) FROM bookings b JOIN listings l ON l.id = b.listing_id"
+            " JOIN calendar_entries e ON e.booking_id = b.id AND e.kind = 'booking'"
+            " AND e.listing_id = b.listing_id AND e.tenant_id = b.tenant_id"
+            " AND e.start_date = b.check_in AND e.end_date = b.check_out"
+            " AND e.turnover_end = b.check_out + l.preparation_days"
+            " WHERE b.status IN ('pending', 'confirmed')"
+        )
+        == held
+    )
+    assert scalar("SELECT count(*) FROM calendar_entries WHERE kind = 'booking'") == held
+    assert scalar(
+        "SELECT count(*) FROM calendar_entries WHERE kind = 'booking' AND turnover_end > end_date"
+    ), "some stays keep preparation nights"
+    # No two entries (stays, blocks) share a night; no stay starts in another's preparation.
+    assert (
+        scalar(
+            "SELECT count(*) FROM calendar_entries a JOIN calendar_entries b"
+            " ON a.listing_id = b.listing_id AND a.id < b.id"
+            " WHERE daterange(a.start_date, a.end_date) && daterange(b.start_date, b.end_date)"
+            " OR (a.kind = 'booking' AND b.kind = 'booking'"
+            " AND daterange(a.start_date, a.turnover_end)"
+            " && daterange(b.start_date, b.turnover_end))"
         )
         == 0
     )
-    # The exclusion constraint was re-added over the loaded rows, and is back in force.
-    assert scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_no_overlap'") == 1
+    # The calendar's exclusion constraints were re-added over the loaded rows (which proves
+    # the same), and are back in force; the bookings' own constraint is gone for good.
+    assert (
+        scalar(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'calendar_entries'::regclass"
+            " AND contype = 'x' AND conname IN"
+            " ('calendar_entries_no_overlap', 'calendar_entries_preparation')"
+        )
+        == 2
+    )
+    assert scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_no_overlap'") == 0
+    assert (
+        scalar(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'calendar_entries'::regclass"
+            " AND NOT tgisinternal AND tgenabled = 'D'"
+        )
+        == 0
+    )
+
+
+def test_hosts_block_dates_in_the_coming_months_and_listings_have_calendar_rules(scaled):
+    blocked = scalar("SELECT count(DISTINCT listing_id) FROM calendar_entries WHERE kind = 'block'")
+    assert 20 <= blocked <= 120  # about one bookable listing in seven, of 400
+    # 2 to 14 nights, from tomorrow on, within the coming months, laid by the owner.
+    assert (
+        scalar(
+            "SELECT count(*) FROM calendar_entries e JOIN listings l ON l.id = e.listing_id"
+            " WHERE e.kind = 'block' AND NOT (e.end_date - e.start_date BETWEEN 2 AND 14"
+            " AND e.start_date > CURRENT_DATE AND e.start_date <= CURRENT_DATE + 270"
+            " AND e.turnover_end = e.end_date AND e.booking_id IS NULL"
+            " AND e.created_by_id = l.owner_id AND e.tenant_id = l.tenant_id)"
+        )
+        == 0
+    )
+    assert scalar(
+        "SELECT count(*) FROM audit_logs WHERE table_name = 'calendar_entries'"
+        " AND action = 'CREATE' AND actor LIKE 'command:seed%%'"
+    ) == scalar(
+        "SELECT count(*) FROM calendar_entries e JOIN users u ON u.id = e.created_by_id"
+        " WHERE e.kind = 'block' AND u.email LIKE '%%@scale.havre.test'"
+    )  # the demo's own blocks were laid through the service, by their hosts
+    # Most listings keep the default rules; the others vary, in valid combinations.
+    defaults = scalar(
+        "SELECT count(*) FROM listings WHERE min_nights = 1 AND max_nights = 90"
+        " AND advance_notice_days = 0 AND preparation_days = 0 AND booking_window_days = 365"
+    )
+    total = scalar("SELECT count(*) FROM listings")
+    assert total / 2 < defaults < total
+    for column in (
+        "min_nights", "max_nights", "advance_notice_days", "preparation_days",
+        "booking_window_days",
+    ):  # fmt: skip
+        assert scalar(f"SELECT count(DISTINCT {column}) FROM listings") >= 3, column  # noqa: S608
+    assert (
+        scalar(
+            "SELECT count(*) FROM listings WHERE max_nights < min_nights"
+            " OR advance_notice_days >= booking_window_days"
+        )
+        == 0
+    )
+    assert scalar("SELECT count(*) FROM listings WHERE instant_book") > 40
+    # Seeded stays respect their listing's minimum nights.
+    assert (
+        scalar(
+            "SELECT count(*) FROM bookings b JOIN listings l ON l.id = b.listing_id"
+            " WHERE b.check_out - b.check_in < l.min_nights"
+        )
+        == 0
+    )
 
 
 def test_seeded_stays_carry_the_quote_postgresql_gives_them_and_listings_have_prices(scaled):
