@@ -24,7 +24,9 @@ from apps.accounts.groups import ensure_staff_groups
 from apps.accounts.models import User, UserRole, default_tenant
 from apps.accounts.services import user_create
 from apps.bookings.models import Booking, BookingStatus
+from apps.bookings.services import calendar_block_create
 from apps.core import dates
+from apps.core.context import DbContext, db_context
 from apps.listings.models import (
     Amenity,
     Category,
@@ -140,6 +142,7 @@ def seed_demo_data(report: SeedReport) -> None:
     )
 
     listings: dict[str, Listing] = {}
+    new_blocks: dict[str, list[dict]] = {}
     for item in demo["listings"]:
         item = dict(item)
         amenity_names = item.pop("amenities")
@@ -149,6 +152,9 @@ def seed_demo_data(report: SeedReport) -> None:
         pricing = dict(item.pop("pricing", {}))
         overrides = pricing.pop("overrides", [])
         item.update(pricing)  # fees, discounts, cancellation policy
+        calendar = dict(item.pop("calendar", {}))
+        blocks = calendar.pop("blocks", [])
+        item.update(calendar)  # nights, advance notice, preparation, booking window, instant book
         for key in ("area", "latitude", "longitude"):
             item[key] = Decimal(item[key])
         listing, created = Listing.all_objects.get_or_create(
@@ -169,6 +175,8 @@ def seed_demo_data(report: SeedReport) -> None:
                     end_date=start + dt.timedelta(days=override["nights"]),
                     price_cents=override["price_cents"],
                 )
+        if created:
+            new_blocks[listing.slug] = blocks
         listings[listing.slug] = listing
 
     today = dates.today()
@@ -204,6 +212,22 @@ def seed_demo_data(report: SeedReport) -> None:
         booking = existing
         report.add("bookings", created)
         bookings[(item["listing"], item["guest"])] = booking
+
+    # The hosts' closed dates, relative to the day of seeding, laid as the host lays them
+    # (after the bookings: PostgreSQL would refuse a block over a stay).
+    for slug, blocks in new_blocks.items():
+        listing = listings[slug]
+        with db_context(DbContext.for_command("seed").with_user(listing.owner)):
+            for block in blocks:
+                start = today + dt.timedelta(days=block["days_from_today"])
+                calendar_block_create(
+                    listing=listing,
+                    start=start,
+                    end=start + dt.timedelta(days=block["nights"]),
+                    note=block["note"],
+                    actor=listing.owner,
+                )
+                report.add("blocks", True)
 
     for item in demo["reviews"]:
         booking = bookings[(item["listing"], item["guest"])]

@@ -1,19 +1,25 @@
 """`manage.py seed`: the reference and demo data (docs/design.md, "Demo data"), idempotent."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from apps.accounts.models import User
+from apps.bookings.models import CalendarEntry
+from apps.core import dates
 from apps.core.context import DbContext, db_context
 from apps.listings.models import Listing
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
 SEEDED_TABLES = [
     "users", "profiles", "listings", "listing_amenities", "listing_tags", "listing_versions",
     "categories", "amenities", "tags", "bookings", "reviews", "messages",
+    "listing_price_overrides", "calendar_entries",
 ]  # fmt: skip
 
 
@@ -63,6 +69,43 @@ def test_seed_loads_the_guides_demo_data():
     assert all(user.profile for user in User.objects.all())
     # Demo addresses receive no mail: verified, so that they book and publish at once.
     assert not User.objects.filter(email_verified_at__isnull=True).exists()
+
+
+def test_demo_hosts_set_calendar_rules_and_blocked_dates_guests_see_as_unavailable():
+    call_command("seed")
+    today = dates.today()
+    villa = Listing.objects.get(slug="villa-nice-mont-boron")
+
+    response = client_for().get(
+        f"/api/v1/listings/{villa.pk}/availability/",
+        {"from": today.isoformat(), "to": (today + dt.timedelta(days=200)).isoformat()},
+    )
+
+    def day(offset):
+        return (today + dt.timedelta(days=offset)).isoformat()
+
+    body = response.json()
+    # Lucas's pending week (days 60 to 67) with the villa's preparation night on each side,
+    # then the owner's two blocks; guests are not told which is which.
+    assert body["unavailable"] == [
+        {"start": day(59), "end": day(68)},
+        {"start": day(100), "end": day(110)},
+        {"start": day(150), "end": day(153)},
+    ]
+    assert (body["min_nights"], body["max_nights"]) == (3, 90)
+    assert body["earliest_check_in"] == day(2)  # two days' notice
+    # The block went through the host's service: laid by the owner, with its note.
+    with db_context(DbContext.for_command("tests")):
+        blocks = list(
+            CalendarEntry.objects.filter(listing=villa, kind="block").order_by("start_date")
+        )
+    assert [(b.note, b.created_by_id) for b in blocks] == [
+        ("Séjour de la famille", villa.owner_id),
+        ("Entretien de la piscine", villa.owner_id),
+    ]
+    # Most demo listings keep the defaults; one confirms at once.
+    assert Listing.objects.filter(min_nights=1, preparation_days=0).count() >= 2
+    assert Listing.objects.get(slug="loft-marseille-vieux-port").instant_book
 
 
 def test_seed_verifies_demo_accounts_seeded_before_verification_existed():
