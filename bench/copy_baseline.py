@@ -7,7 +7,6 @@ constraint, trigger or generated column. Prints rows/s.
 
 import sys
 import time
-from array import array
 
 import django
 
@@ -21,11 +20,7 @@ from apps.demo.seeding_scale import ScaleSeeder  # noqa: E402
 
 def main(rows: int) -> None:
     seeder = ScaleSeeder(listings=rows, seed=42, progress=False)
-    seeder.listing_price = array("l", bytes(8 * rows))
-    seeder.listing_owner = array("q", bytes(8 * rows))
-    seeder.listing_created = array("q", bytes(8 * rows))
-    seeder.listing_bookable = bytearray(rows)
-    seeder.listing_currency = bytearray(rows)
+    seeder._allocate()  # the per-listing arrays the generator fills, as the seeder's own run
     seeder.first_listing_id = seeder.first_user_id = 1
     with as_owner(), connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
