@@ -1,6 +1,7 @@
 """The bench's pipeline on a database of 1,000 listings, short of wrk (which CI machines do not
-install): the database is built then reused, the API's SQL captured, both servers started on
-free ports, and every scenario answered by both, as wrk would then drive them."""
+install): the database is built (and the seed figure's bare COPY baseline run on it) then
+reused, the API's SQL captured, both servers started on free ports, and every scenario answered
+by both, as wrk would then drive them."""
 
 import json
 import secrets
@@ -47,6 +48,8 @@ def test_a_tiny_database_is_built_reused_captured_and_served(tiny_url, tmp_path)
     captured = capture(tiny_url, "tiny", tmp_path)
 
     assert built["reused"] is False and built["seed_listing_rows_per_s"] > 0
+    # The seed figure's baseline: the seeder's own listing tuples, COPY'd bare (rows/s).
+    assert databases.copy_baseline(tiny_url, 500) > 0
     assert reused == {"reused": True}
     assert postgres["version"] == int(psql(tiny_url, "SHOW server_version_num")) // 10000
     assert postgres["shared_buffers"] == psql(tiny_url, "SHOW shared_buffers")
