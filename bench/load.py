@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.environment import ROOT
+from bench.environment import ROOT, psql
 
 _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -38,9 +38,12 @@ def read_wrk(out: str) -> dict:
     }
 
 
-def drain(url: str, seconds: int = 120) -> None:
+def drain(url: str, seconds: int = 120, database: str | None = None) -> None:
     """Wait until requests queued by a slow scenario are served, so that they do not weigh on
-    the next measurement (wrk stops sending, gunicorn keeps answering its backlog)."""
+    the next measurement (wrk stops sending, gunicorn keeps answering its backlog) — and, given
+    the `database`, until PostgreSQL has finished their queries too: a worker answers /health/
+    quickly while the deep OFFSET queries it gave up on still run (seen: 3-4 s each, a booking
+    p99 of 7.7 s right after them)."""
     base = url.split("/api/")[0].rstrip("/")
     deadline = time.time() + seconds
     fast = 0
@@ -53,20 +56,43 @@ def drain(url: str, seconds: int = 120) -> None:
             pass
         fast = fast + 1 if time.perf_counter() - started < 0.2 else 0
         time.sleep(0.2)
+    idle = 0
+    while database and time.time() < deadline and idle < 3:
+        idle = idle + 1 if active_queries(database) == 0 else 0
+        time.sleep(0.2)
 
 
-def measure(url: str, duration: int, connections: int, script: str | None = None) -> dict:
-    drain(url)
+def active_queries(database: str) -> int:
+    """Queries running in the database, other than this look."""
+    return int(
+        psql(
+            database,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'active' AND pid <> pg_backend_pid()",
+        )
+    )
+
+
+def measure(
+    url: str,
+    duration: int,
+    connections: int,
+    script: str | None = None,
+    database: str | None = None,
+) -> dict:
+    drain(url, database=database)
     wrk(url, 2, connections, script)  # warm-up: connections, caches, plans
-    drain(url)
+    drain(url, database=database)
     return wrk(url, duration, connections, script)
 
 
-def bookings_under_load(api: str, captured: dict, duration: int) -> dict:
+def bookings_under_load(
+    api: str, captured: dict, duration: int, database: str | None = None
+) -> dict:
     """16 clients posting bookings for the same 200 listings, as 400 guests: 201s and 409s,
-    never a 5xx. After a drain: the last search figure's backlog is not measured as booking
-    latency."""
-    drain(f"{api}/api/v1/bookings/")
+    never a 5xx. After a drain (of the servers and of PostgreSQL): the last search figure's
+    backlog is not measured as booking latency."""
+    drain(f"{api}/api/v1/bookings/", database=database)
     ids = captured["booking_listing_ids"]
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(

@@ -101,15 +101,22 @@ def serve_and_measure(url: str, label: str, args, result: dict) -> None:
         for name in names:
             measured[name] = {
                 "api": load.measure(
-                    api.url + captured["urls"][name], args.duration, args.connections
+                    api.url + captured["urls"][name],
+                    args.duration,
+                    args.connections,
+                    database=url,
                 ),
-                "raw": load.measure(f"{raw.url}/{name}", args.duration, args.connections),
+                "raw": load.measure(
+                    f"{raw.url}/{name}", args.duration, args.connections, database=url
+                ),
             }
             say(f"{label} {name}: api {measured[name]['api']['rps']:.0f} req/s, "
                 f"raw {measured[name]['raw']['rps']:.0f} req/s")  # fmt: skip
         result[f"http_{label}"] = measured
         if label == "big" and not args.only:
-            result["booking"] = load.bookings_under_load(api.url, captured, args.duration)
+            result["booking"] = load.bookings_under_load(
+                api.url, captured, args.duration, database=url
+            )
 
 
 def capture(url: str, label: str, results: Path = RESULTS) -> dict:

@@ -178,10 +178,19 @@ def test_the_workers_follow_the_servers_environment(gunicorn_environment, monkey
 
 
 def test_booking_creation_waits_for_the_last_figures_backlog(monkeypatch, tmp_path):
-    """bookings_under_load drains the server (its /health/ answers fast again) before wrk
-    starts, so that the searches queued by the previous figure are not measured as bookings."""
+    """bookings_under_load drains the server (its /health/ answers fast again) and the
+    database (no query of the previous figure still running) before wrk starts, so that the
+    searches queued by the previous figure are not measured as bookings."""
     calls, scripts = [], []
-    monkeypatch.setattr(load, "drain", lambda url, seconds=120: calls.append(("drain", url)))
+    drained = []
+    monkeypatch.setattr(
+        load,
+        "drain",
+        lambda url, seconds=120, database=None: (
+            calls.append(("drain", url)),
+            drained.append(database),
+        ),
+    )
 
     def wrk(url, duration, connections, script):
         scripts.append(Path(script).read_text())
@@ -191,9 +200,10 @@ def test_booking_creation_waits_for_the_last_figures_backlog(monkeypatch, tmp_pa
     monkeypatch.setattr(load, "wrk", wrk)
     captured = {"booking_listing_ids": [11, 12], "tokens": ["key-a", "key-b"], "token": "key-a"}
 
-    load.bookings_under_load("http://127.0.0.1:1", captured, 1)
+    load.bookings_under_load("http://127.0.0.1:1", captured, 1, database="postgres://db/x")
 
     assert [name for name, _ in calls] == ["drain", "wrk"]
+    assert drained == ["postgres://db/x"]
     assert calls[0][1].startswith("http://127.0.0.1:1/")
     # Every request books one of the picked listings as one of many guests (a guest holds at
     # most three pending requests: one guest would measure the cap's refusals).

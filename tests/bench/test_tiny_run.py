@@ -12,7 +12,7 @@ from django.db import connection
 
 from bench import databases
 from bench.environment import psql, with_db
-from bench.load import drain
+from bench.load import active_queries, drain
 from bench.run import capture
 from bench.servers import api_server, raw_server, servers
 from tests.gunicorn import test_database_url as suite_database_url
@@ -71,7 +71,9 @@ def test_a_tiny_database_is_built_reused_captured_and_served(tiny_url, tmp_path)
             name: (get(api.url + path), get(f"{raw.url}/{name}"))
             for name, path in captured["urls"].items()
         }
-        drain(api.url + captured["urls"]["detail"], seconds=30)
+        # Servers and PostgreSQL alike: no query left running once drained.
+        drain(api.url + captured["urls"]["detail"], seconds=30, database=tiny_url)
+        assert active_queries(tiny_url) == 0
 
     for name, ((api_status, _), (raw_status, raw_body)) in answers.items():
         assert (name, api_status, raw_status) == (name, 200, 200)
