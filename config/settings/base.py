@@ -582,6 +582,11 @@ BOOKING_REQUEST_TTL_HOURS = env.int("BOOKING_REQUEST_TTL_HOURS", default=24)
 # written by a migration: changing this setting takes a migration restating that function, and
 # the bookings.E002 check (migrate, `check --database default`) fails while they differ.
 MAX_PENDING_REQUESTS_PER_GUEST = env.int("MAX_PENDING_REQUESTS_PER_GUEST", default=3)
+# Days after check-out during which both sides of a stay review it; a review is public once both
+# have written or the window has closed (double-blind). PostgreSQL enforces it with the value of
+# reviews_window_days(), written by a migration: changing this setting takes a migration
+# restating that function, and the reviews.E001 check fails while they differ.
+REVIEW_WINDOW_DAYS = env.int("REVIEW_WINDOW_DAYS", default=14)
 # --- strict: how far ahead a stay may start (PostgreSQL refuses beyond 3660 days whatever
 # this says; the bookings.E001 check keeps it below, see docs/database.md "Date bounds").
 BOOKING_MAX_ADVANCE_DAYS = env.int("BOOKING_MAX_ADVANCE_DAYS", default=730)
