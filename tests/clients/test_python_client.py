@@ -84,7 +84,7 @@ def test_every_module_of_the_generated_client_imports(client_package):
     groups = {name.split(".")[2] for name in modules if name.startswith(f"{PACKAGE}.api.")}
     assert groups == {
         "auth", "users", "listings", "bookings", "reviews", "messages", "notifications",
-        "reference",
+        "wishlists", "reference",
     }  # fmt: skip
     assert not [name for name in modules if "v1" in name.split(".")[-1]]
 
