@@ -292,6 +292,24 @@ class CalendarEntry(models.Model):
     note = models.CharField(
         max_length=500, blank=True, default="", db_default="", verbose_name=_("note")
     )
+    # A block imported from another platform's calendar: the sync (calendar_feed_sync) adds,
+    # moves and removes it as the feed changes; deleting the feed lifts its blocks.
+    feed = models.ForeignKey(
+        "CalendarFeed",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="blocks",
+        verbose_name=_("imported from"),
+    )
+    feed_uid = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        verbose_name=_("event in the feed"),
+    )
     created_by = acting_user_field(verbose_name=_("created by"))
     created_at = models.DateTimeField(
         db_default=Now(), editable=False, verbose_name=_("created at")
@@ -323,6 +341,17 @@ class CalendarEntry(models.Model):
                 condition=Q(kind=CalendarEntryKind.BOOKING, booking__isnull=False)
                 | Q(kind=CalendarEntryKind.BLOCK, booking__isnull=True, turnover_end=F("end_date")),
                 name="calendar_entries_kind_shape",
+            ),
+            # Only blocks are imported, each event of a feed once.
+            models.CheckConstraint(
+                condition=Q(feed__isnull=True, feed_uid="")
+                | Q(feed__isnull=False, kind=CalendarEntryKind.BLOCK) & ~Q(feed_uid=""),
+                name="calendar_entries_feed_shape",
+            ),
+            models.UniqueConstraint(
+                fields=["feed", "feed_uid"],
+                condition=Q(feed__isnull=False),
+                name="calendar_entries_feed_event_once",
             ),
             models.CheckConstraint(
                 condition=Q(turnover_end__gte=F("end_date"))
@@ -363,3 +392,105 @@ class CalendarEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.start_date}→{self.end_date}"
+
+
+class CalendarExport(models.Model):
+    """The rotation counter of a listing's secret calendar URL
+    (/listings/{id}/calendar.ics?token=…, apps/bookings/calendar_export.py). The token is an
+    HMAC of the listing and this version under SECRET_KEY, so no secret is stored here; the
+    owner rotating the URL adds one, and every URL handed out before stops working. A listing
+    without a row is at version 0."""
+
+    # Its own id, as every audited table's (audit_capture pairs rows by id).
+    listing = models.OneToOneField(
+        "listings.Listing",
+        on_delete=models.CASCADE,
+        related_name="calendar_export",
+        verbose_name=_("listing"),
+    )
+    version = models.PositiveIntegerField(default=0, db_default=0, verbose_name=_("version"))
+    rotated_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("rotated at")
+    )
+
+    class Meta:
+        db_table = "calendar_exports"
+        verbose_name = _("calendar export")
+        verbose_name_plural = _("calendar exports")
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} v{self.version}"
+
+
+class CalendarFeedStatus(models.TextChoices):
+    PENDING = "pending", _("Not synced yet")
+    OK = "ok", _("Synced")
+    CONFLICT = "conflict", _("Synced, with conflicts")
+    ERROR = "error", _("Failed")
+
+
+# Calendars a listing imports at most.
+MAX_FEEDS_PER_LISTING = 10
+
+
+class CalendarFeed(models.Model):
+    """Another platform's calendar of a listing (an iCalendar URL its host gave), imported as
+    blocks (CalendarEntry.feed) by the job sync_calendar_feed. Each sync records its time,
+    its status and the events that could not become blocks because they overlap a booking or
+    another block (`conflicts`): shown to the host, never dropped silently."""
+
+    listing = models.ForeignKey(
+        "listings.Listing",
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+        verbose_name=_("listing"),
+    )
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
+    )
+    url = models.URLField(max_length=2000, verbose_name=_("address"))
+    name = models.CharField(
+        max_length=100, blank=True, default="", db_default="", verbose_name=_("name")
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=CalendarFeedStatus.choices,
+        default=CalendarFeedStatus.PENDING,
+        db_default=CalendarFeedStatus.PENDING,
+        verbose_name=_("status"),
+    )
+    last_synced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last sync"))
+    last_error = models.CharField(
+        max_length=500, blank=True, default="", db_default="", verbose_name=_("last error")
+    )
+    # The previous answer's validators, sent back for a conditional GET.
+    etag = models.CharField(max_length=500, blank=True, default="", db_default="")
+    last_modified = models.CharField(max_length=100, blank=True, default="", db_default="")
+    conflicts = models.JSONField(default=list, blank=True, verbose_name=_("conflicts"))
+    created_by = acting_user_field(verbose_name=_("created by"))
+    created_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("created at")
+    )
+
+    class Meta:
+        db_table = "calendar_feeds"
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["listing", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "url"],
+                name="calendar_feeds_once_per_listing",
+                violation_error_message=_("This calendar is imported already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(url__regex=r"^https?://"), name="calendar_feeds_http_only"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CalendarFeedStatus.values),
+                name="calendar_feeds_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.url[:60]

@@ -10,13 +10,22 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.bookings import refunds
+from apps.bookings.calendar_export import (
+    PAST_DAYS,
+    calendar_token_looks_valid,
+    calendar_token_matches,
+)
 from apps.bookings.models import (
     CANCELLABLE_STATUSES,
     Booking,
     BookingStatus,
     CalendarEntry,
     CalendarEntryKind,
+    CalendarExport,
+    CalendarFeed,
 )
+from apps.core import dates
+from apps.core.context import as_system
 from apps.core.errors import InvalidTransition, NotFound, PermissionDenied
 from apps.listings.models import Listing
 
@@ -144,3 +153,48 @@ def listing_blocks(*, listing: Listing) -> QuerySet:
     return CalendarEntry.objects.filter(listing=listing, kind=CalendarEntryKind.BLOCK).order_by(
         "start_date", "id"
     )
+
+
+def calendar_export(*, listing: Listing) -> CalendarExport | None:
+    """The rotation counter of `listing`'s calendar URL (None before any rotation: version
+    0), as the caller sees calendar_exports (its owner, staff, system actors)."""
+    return CalendarExport.objects.filter(listing_id=listing.pk).first()
+
+
+def calendar_export_version(*, listing: Listing) -> int:
+    export = calendar_export(listing=listing)
+    return export.version if export is not None else 0
+
+
+def calendar_export_entries(*, listing_id: int, token: str) -> list[CalendarEntry] | None:
+    """The entries a secret calendar URL serves, or None when the token is not the listing's
+    current one (or the listing does not exist, or was deleted): the caller answers 404
+    either way, telling nothing about the listing.
+
+    The request is anonymous (another platform polling): once the token's shape is checked,
+    the listing's version and calendar are read as the narrow system actor
+    system:calendar_export — only inside this function, and the entries are served only after
+    the token matched."""
+    if not calendar_token_looks_valid(token):
+        return None
+    with as_system("calendar_export"):
+        listing = Listing.objects.filter(pk=listing_id).only("id").first()
+        if listing is None:
+            return None
+        if not calendar_token_matches(
+            token, listing_id=listing.pk, version=calendar_export_version(listing=listing)
+        ):
+            return None
+        since = dates.today() - dt.timedelta(days=PAST_DAYS)
+        return list(
+            CalendarEntry.objects.filter(listing_id=listing.pk, turnover_end__gt=since)
+            .only(
+                "id", "kind", "booking_id", "start_date", "end_date", "turnover_end", "created_at"
+            )
+            .order_by("start_date", "id")
+        )
+
+
+def listing_calendar_feeds(*, listing: Listing) -> QuerySet:
+    """The calendars `listing` imports (row-level security: its owner's and staff's)."""
+    return CalendarFeed.objects.filter(listing=listing).order_by("id")

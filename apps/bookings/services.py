@@ -5,7 +5,7 @@ import datetime as dt
 import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.services import require_verified_email
 from apps.bookings import notifications, refunds
+from apps.bookings.calendar_fetch import FeedError, check_feed_url, fetch_feed
+from apps.bookings.calendar_import import feed_nights
 from apps.bookings.errors import (
     BookingConflict,
     DatesUnavailable,
@@ -21,10 +23,14 @@ from apps.bookings.errors import (
     TooManyPendingRequests,
 )
 from apps.bookings.models import (
+    MAX_FEEDS_PER_LISTING,
     Booking,
     BookingStatus,
     CalendarEntry,
     CalendarEntryKind,
+    CalendarExport,
+    CalendarFeed,
+    CalendarFeedStatus,
     request_ttl,
 )
 from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST, INSTANT_BOOKING
@@ -415,3 +421,174 @@ def calendar_block_delete(*, block: CalendarEntry, actor: User) -> None:
     if block.kind != CalendarEntryKind.BLOCK:
         raise PermissionDenied(_("A booking's nights are freed by declining or cancelling it."))
     block.delete()
+
+
+@transaction.atomic
+def calendar_export_rotate(*, listing: Listing, actor: User) -> CalendarExport:
+    """A new secret calendar URL for `listing`: every URL handed out before answers 404 from
+    now on (other platforms must be given the new one)."""
+    listing_check_actor(listing=listing, actor=actor, permission=CHANGE_LISTING)
+    # One statement: racing rotations each bump the counter once, none is lost.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO calendar_exports AS e (listing_id, version) VALUES (%s, 1) "
+            "ON CONFLICT (listing_id) DO UPDATE SET version = e.version + 1, rotated_at = now() "
+            "RETURNING version, rotated_at",
+            [listing.pk],
+        )
+        version, rotated_at = cursor.fetchone()
+    return CalendarExport(listing=listing, version=version, rotated_at=rotated_at)
+
+
+@transaction.atomic
+def calendar_feed_create(
+    *, listing: Listing, url: str, name: str = "", actor: User
+) -> CalendarFeed:
+    """The host imports another platform's calendar of their listing: its events become
+    blocks at the first sync (queued now) and at every sync after (sync_calendar_feeds)."""
+    from apps.bookings.tasks import sync_calendar_feed  # noqa: PLC0415 (tasks import services)
+
+    listing_check_actor(listing=listing, actor=actor, permission=CHANGE_LISTING)
+    try:
+        check_feed_url(url)
+    except FeedError as exc:
+        raise ValidationError(
+            {"url": [_("Only http and https addresses can be imported.")]}
+        ) from exc
+    if CalendarFeed.objects.filter(listing=listing).count() >= MAX_FEEDS_PER_LISTING:
+        raise ValidationError(
+            {
+                "url": [
+                    _("A listing imports at most %(max)s calendars.")
+                    % {"max": MAX_FEEDS_PER_LISTING}
+                ]
+            }
+        )
+    feed = CalendarFeed(
+        listing=listing,
+        tenant_id=listing.tenant_id,
+        url=url,
+        name=(name or "").strip(),
+        created_by=actor,
+    )
+    feed.full_clean(exclude=["listing", "tenant", "created_by"])
+    try:
+        with transaction.atomic():
+            feed.save()
+    except IntegrityError as exc:
+        if _violated(exc, psycopg.errors.UniqueViolation, "calendar_feeds_once_per_listing"):
+            raise ValidationError({"url": [_("This calendar is imported already.")]}) from exc
+        raise
+    sync_calendar_feed.defer_once(queueing_lock=f"bookings:feed:{feed.pk}", feed_id=feed.pk)
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_delete(*, feed: CalendarFeed, actor: User) -> None:
+    """The host stops importing a calendar: its blocks are lifted with it."""
+    listing_check_actor(listing=feed.listing, actor=actor, permission=CHANGE_LISTING)
+    feed.delete()
+
+
+def _overlapping_kind(entry: CalendarEntry) -> str:
+    """What an imported event collided with: a booking wins over a block in the report."""
+    kinds = set(
+        CalendarEntry.objects.filter(
+            listing_id=entry.listing_id,
+            start_date__lt=entry.end_date,
+            end_date__gt=entry.start_date,
+        )
+        .exclude(pk=entry.pk)
+        .values_list("kind", flat=True)
+    )
+    return (
+        CalendarEntryKind.BOOKING if CalendarEntryKind.BOOKING in kinds else CalendarEntryKind.BLOCK
+    )
+
+
+def _save_imported(entry: CalendarEntry) -> bool:
+    try:
+        with transaction.atomic():  # a savepoint: one refused event spoils nothing else
+            entry.save()
+    except IntegrityError as exc:
+        if _is_overlap(exc):
+            return False
+        raise
+    return True
+
+
+@transaction.atomic
+def calendar_feed_sync(*, feed_id: int, today: dt.date | None = None) -> CalendarFeed | None:
+    """Fetch a feed and make its listing's imported blocks match its events: new events are
+    laid as blocks (named for the listing's host), moved ones moved, vanished ones lifted.
+    An event overlapping a booking or another block is kept out and recorded in the feed's
+    `conflicts` (status `conflict`); a feed that cannot be fetched or read keeps its blocks
+    and records the error (status `error`). Run by the job sync_calendar_feed, as a system
+    actor."""
+    feed = CalendarFeed.objects.select_related("listing").filter(pk=feed_id).first()
+    if feed is None:
+        return None
+    today = today or dates.today()
+    now = timezone.now()
+    try:
+        fetched = fetch_feed(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        nights = None if fetched.body is None else feed_nights(fetched.body, today=today)
+    except FeedError as exc:
+        feed.status, feed.last_error, feed.last_synced_at = (
+            CalendarFeedStatus.ERROR,
+            str(exc)[:500],
+            now,
+        )
+        feed.save(update_fields=["status", "last_error", "last_synced_at"])
+        return feed
+    if nights is None:  # 304: nothing changed since the last sync
+        feed.last_synced_at = now
+        feed.save(update_fields=["last_synced_at"])
+        return feed
+    wanted = {n.key: n for n in nights}
+    conflicts = []
+    for entry in CalendarEntry.objects.filter(feed=feed):
+        night = wanted.pop(entry.feed_uid, None)
+        if night is None:
+            entry.delete()
+        elif (entry.start_date, entry.end_date) != (night.start, night.end):
+            entry.start_date, entry.end_date, entry.turnover_end = night.start, night.end, night.end
+            if not _save_imported(entry):
+                conflicts.append((night, _overlapping_kind(entry)))
+                CalendarEntry.objects.filter(pk=entry.pk).delete()
+    listing = feed.listing
+    for night in wanted.values():
+        entry = CalendarEntry(
+            listing=listing,
+            tenant_id=listing.tenant_id,
+            kind=CalendarEntryKind.BLOCK,
+            start_date=night.start,
+            end_date=night.end,
+            turnover_end=night.end,
+            created_by_id=listing.owner_id,
+            feed=feed,
+            feed_uid=night.key,
+        )
+        if not _save_imported(entry):
+            conflicts.append((night, _overlapping_kind(entry)))
+    feed.conflicts = [
+        {"uid": n.uid, "start": n.start.isoformat(), "end": n.end.isoformat(), "with": kind}
+        for n, kind in sorted(conflicts, key=lambda c: (c[0].start, c[0].key))
+    ]
+    feed.status = CalendarFeedStatus.CONFLICT if conflicts else CalendarFeedStatus.OK
+    feed.last_error, feed.last_synced_at = "", now
+    # With conflicts the next sync fetches in full: a booking cancelled meanwhile lets the
+    # refused events in even though the feed did not change.
+    feed.etag = "" if conflicts else fetched.etag
+    feed.last_modified = "" if conflicts else fetched.last_modified
+    feed.save(
+        update_fields=[
+            "conflicts",
+            "status",
+            "last_error",
+            "last_synced_at",
+            "etag",
+            "last_modified",
+        ]
+    )
+    return feed

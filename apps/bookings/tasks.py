@@ -1,7 +1,7 @@
-"""Bookings' jobs (apps.jobs.queue): a pending request's expiry."""
+"""Bookings' jobs (apps.jobs.queue): a pending request's expiry; importing calendar feeds."""
 
-from apps.bookings.models import Booking, BookingStatus
-from apps.bookings.services import booking_expire
+from apps.bookings.models import Booking, BookingStatus, CalendarFeed
+from apps.bookings.services import booking_expire, calendar_feed_sync
 from apps.jobs.queue import task
 
 
@@ -23,3 +23,23 @@ def expire_booking_request(*, booking_id: int) -> None:
             schedule_at=booking.expires_at,
             booking_id=booking_id,
         )
+
+
+@task()
+def sync_calendar_feed(*, feed_id: int) -> None:
+    """Deferred when a host adds a feed, and for every feed by sync_calendar_feeds: the feed's
+    events become the listing's blocks (calendar_feed_sync; a failed fetch is recorded on the
+    feed, not retried here: the next round fetches again)."""
+    calendar_feed_sync(feed_id=feed_id)
+
+
+def queue_calendar_feed_syncs() -> int:
+    """Every feed's sync, queued once (a feed whose sync still waits is not queued twice): run
+    every 15 minutes by cron (manage.py sync_calendar_feeds). How many were queued."""
+    queued = 0
+    for feed_id in CalendarFeed.objects.values_list("id", flat=True).order_by("id"):
+        job = sync_calendar_feed.defer_once(
+            queueing_lock=f"bookings:feed:{feed_id}", feed_id=feed_id
+        )
+        queued += job is not None
+    return queued

@@ -587,6 +587,15 @@ MAX_PENDING_REQUESTS_PER_GUEST = env.int("MAX_PENDING_REQUESTS_PER_GUEST", defau
 # reviews_window_days(), written by a migration: changing this setting takes a migration
 # restating that function, and the reviews.E001 check fails while they differ.
 REVIEW_WINDOW_DAYS = env.int("REVIEW_WINDOW_DAYS", default=14)
+
+# Calendar feeds a host imports from other platforms (apps/bookings/calendar_fetch.py): each
+# fetch is cut off after this many seconds and this many bytes; addresses that resolve to a
+# private, loopback or reserved network are refused unless CALENDAR_FEEDS_ALLOW_PRIVATE (the
+# tests' local servers; never in production: it would let a host probe our network).
+CALENDAR_FEEDS_TIMEOUT_SECONDS = env.float("CALENDAR_FEEDS_TIMEOUT_SECONDS", default=10)
+CALENDAR_FEEDS_MAX_BYTES = env.int("CALENDAR_FEEDS_MAX_BYTES", default=2_000_000)
+CALENDAR_FEEDS_ALLOW_PRIVATE = env.bool("CALENDAR_FEEDS_ALLOW_PRIVATE", default=False)
+
 # --- strict: how far ahead a stay may start (PostgreSQL refuses beyond 3660 days whatever
 # this says; the bookings.E001 check keeps it below, see docs/database.md "Date bounds").
 BOOKING_MAX_ADVANCE_DAYS = env.int("BOOKING_MAX_ADVANCE_DAYS", default=730)

@@ -183,8 +183,9 @@ def test_the_crontab_runs_every_job_through_run_job():
         "clearsessions",
         "scrub_audit_pii",
         "purge_jobs",
+        "sync_calendar_feeds",
     ]
     assert [schedule for schedule, _command in jobs] == [
         "15 2 * * *", "30 3 * * *", "45 3 * * *", "5 * * * *", "10 * * * *", "*/5 * * * *",
-        "20 * * * *", "0 4 * * *", "10 4 * * *", "50 3 * * *", "40 4 * * *",
+        "20 * * * *", "0 4 * * *", "10 4 * * *", "50 3 * * *", "40 4 * * *", "*/15 * * * *",
     ]  # fmt: skip

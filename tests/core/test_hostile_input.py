@@ -26,7 +26,7 @@ from django.utils.regex_helper import normalize
 from django_filters.filterset import BaseFilterSet
 from rest_framework import serializers
 
-from apps.bookings.models import BookingStatus
+from apps.bookings.models import BookingStatus, CalendarFeed
 from apps.listings.models import ListingPriceOverride
 from tests.factories import BookingFactory, MessageFactory, ReviewFactory, UserFactory
 from tests.factories.accounts import DEFAULT_PASSWORD
@@ -198,6 +198,10 @@ def world(quiet_logs):
     ReviewFactory(booking__listing=listing, booking__guest=guest)
     MessageFactory(sender=guest, recipient=owner, booking=pending, listing=listing)
     saved(WishlistFactory(owner=guest), listing)
+    # An imported calendar: its detail route has two ids, guessed from a real row only.
+    CalendarFeed.objects.create(
+        listing=listing, tenant_id=listing.tenant_id, url="https://example.com/listing.ics"
+    )
     actors = [Actor("anonymous", Client())]
     for name, user in (("guest", guest), ("owner", owner), ("staff", staff)):
         token = Client().post(
@@ -394,7 +398,9 @@ KNOWN_ROUTES = {
     "review-list", "review-detail", "message-list", "message-unread-count", "message-detail",
     "message-archive", "message-read", "message-report-spam", "listing-quote", "listing-prices",
     "listing-price-detail", "wishlist-list", "wishlist-detail", "wishlist-listings",
-    "wishlist-listing-detail", "api-schema", "api-docs",
+    "wishlist-listing-detail", "listing-calendar-ics", "listing-calendar-export",
+    "listing-calendar-export-rotate", "listing-calendar-feeds", "listing-calendar-feed-detail",
+    "api-schema", "api-docs",
     "admin:index", "admin:login", "admin:logout", "admin:listings_listing_change",
     "admin:listings_listing_delete", "admin:accounts_user_change",
     "admin:auth_user_password_change", "admin:bookings_booking_changelist", "admin:autocomplete",

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 PROTECTED_TABLES = (
     "users profiles tenants listings listing_amenities listing_tags listing_versions categories"
     " amenities tags bookings reviews messages audit_logs api_tokens listing_price_overrides"
-    " calendar_entries wishlists wishlist_items"
+    " calendar_entries calendar_exports calendar_feeds wishlists wishlist_items"
 ).split()
 
 

@@ -2,7 +2,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.bookings.models import Booking, CalendarEntry, CancelledBy, RefundRule
+from apps.bookings.models import Booking, CalendarEntry, CalendarFeed, CancelledBy, RefundRule
 from apps.core.api.routers import MAX_ID
 from apps.core.api.serializers import RejectUnknownFieldsMixin
 from apps.core.dates import validate_query_date
@@ -192,3 +192,42 @@ class CalendarBlockCreateSerializer(RejectUnknownFieldsMixin, serializers.Serial
         default="",
         help_text="For the host only (guests never see it): why the nights are closed.",
     )
+
+
+class CalendarExportSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        help_text="The secret address of the listing's calendar (iCalendar): give it to other "
+        "platforms; anyone holding it reads the listing's booked and blocked dates (never who "
+        "booked). Rotating it retires this one."
+    )
+    version = serializers.IntegerField(help_text="How many times the address was rotated.")
+    rotated_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the address was last rotated (null: never)."
+    )
+
+
+class CalendarFeedSerializer(serializers.ModelSerializer):
+    conflicts = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="The feed's events kept out at the last sync because they overlap a booking "
+        "or another block: `uid`, `start`, `end` (exclusive) and `with` (booking or block).",
+    )
+
+    class Meta:
+        model = CalendarFeed
+        fields = [
+            "id", "url", "name", "status", "last_synced_at", "last_error", "conflicts",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CalendarFeedCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    url = serializers.URLField(
+        max_length=2000,
+        help_text="The other platform's iCalendar address of this listing (http or https).",
+    )
+    name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="",
+        help_text="For the host: which platform it is.",
+    )  # fmt: skip

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from apps.bookings.api.views import BookingViewSet, ListingBlockDetailView, ListingBlocksView
+from apps.bookings.api.views import (
+    BookingViewSet,
+    ListingBlockDetailView,
+    ListingBlocksView,
+    ListingCalendarExportRotateView,
+    ListingCalendarExportView,
+    ListingCalendarFeedDetailView,
+    ListingCalendarFeedsView,
+    listing_calendar_ics,
+)
 from apps.core.api.routers import IdRouter
 
 router = IdRouter()
@@ -15,5 +24,26 @@ urlpatterns = [
         "listings/<id:pk>/blocks/<id:block_id>/",
         ListingBlockDetailView.as_view(),
         name="listing-block-detail",
+    ),
+    path(
+        "listings/<id:pk>/calendar-export/",
+        ListingCalendarExportView.as_view(),
+        name="listing-calendar-export",
+    ),
+    path(
+        "listings/<id:pk>/calendar-export/rotate/",
+        ListingCalendarExportRotateView.as_view(),
+        name="listing-calendar-export-rotate",
+    ),
+    path("listings/<id:pk>/calendar.ics", listing_calendar_ics, name="listing-calendar-ics"),
+    path(
+        "listings/<id:pk>/calendar-feeds/",
+        ListingCalendarFeedsView.as_view(),
+        name="listing-calendar-feeds",
+    ),
+    path(
+        "listings/<id:pk>/calendar-feeds/<id:feed_id>/",
+        ListingCalendarFeedDetailView.as_view(),
+        name="listing-calendar-feed-detail",
     ),
 ]

@@ -1,4 +1,11 @@
+from urllib.parse import urlencode
+
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -13,14 +20,20 @@ from apps.bookings.api.serializers import (
     BookingSerializer,
     CalendarBlockCreateSerializer,
     CalendarBlockSerializer,
+    CalendarExportSerializer,
+    CalendarFeedCreateSerializer,
+    CalendarFeedSerializer,
     RefundPreviewSerializer,
 )
+from apps.bookings.calendar_export import calendar_etag, calendar_ics, calendar_token
 from apps.bookings.filters import BookingFilter
-from apps.bookings.models import Booking, CalendarEntry
+from apps.bookings.models import Booking, CalendarEntry, CalendarFeed
+from apps.core.api.exceptions import error_body
 from apps.core.api.serializers import ErrorSerializer
 from apps.core.idempotency import idempotent_create
 from apps.listings import selectors as listing_selectors
 from apps.listings.api.pagination import ListingPagination
+from apps.listings.models import Listing
 from apps.listings.services import CHANGE as CHANGE_LISTING
 from apps.listings.services import listing_check_actor
 
@@ -217,4 +230,154 @@ class ListingBlockDetailView(GenericAPIView):
         block = get_object_or_404(selectors.listing_blocks(listing=listing), pk=block_id)
         block.listing = listing
         services.calendar_block_delete(block=block, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _calendar_export_data(request, *, listing, version: int, rotated_at) -> dict:
+    path = reverse("listing-calendar-ics", kwargs={"pk": listing.pk})
+    token = calendar_token(listing.pk, version)
+    url = request.build_absolute_uri(path) + "?" + urlencode({"token": token})
+    return {"url": url, "version": version, "rotated_at": rotated_at}
+
+
+class _CalendarExportView(GenericAPIView):
+    serializer_class = CalendarExportSerializer
+    queryset = Listing.objects.none()  # for the schema
+
+    def listing(self, pk):
+        listing = get_object_or_404(listing_selectors.listing_visible_queryset(), pk=pk)
+        listing_check_actor(listing=listing, actor=self.request.user, permission=CHANGE_LISTING)
+        return listing
+
+
+class ListingCalendarExportView(_CalendarExportView):
+    """/listings/<id>/calendar-export/: the secret address of the listing's calendar, for its
+    owner (or staff holding listings.change_listing) to give to other platforms."""
+
+    @extend_schema(
+        summary="The secret iCalendar address of one's listing",
+        responses={200: CalendarExportSerializer},
+    )
+    def get(self, request, pk):
+        listing = self.listing(pk)
+        export = selectors.calendar_export(listing=listing)
+        data = _calendar_export_data(
+            request,
+            listing=listing,
+            version=export.version if export else 0,
+            rotated_at=export.rotated_at if export and export.version else None,
+        )
+        return Response(CalendarExportSerializer(data).data)
+
+
+class ListingCalendarExportRotateView(_CalendarExportView):
+    """/listings/<id>/calendar-export/rotate/: a new secret address; the previous one answers
+    404 from now on."""
+
+    @extend_schema(
+        summary="Replace the secret iCalendar address of one's listing",
+        request=None,
+        responses={200: CalendarExportSerializer},
+    )
+    def post(self, request, pk):
+        listing = self.listing(pk)
+        export = services.calendar_export_rotate(listing=listing, actor=request.user)
+        data = _calendar_export_data(
+            request, listing=listing, version=export.version, rotated_at=export.rotated_at
+        )
+        return Response(CalendarExportSerializer(data).data)
+
+
+@csrf_exempt
+def listing_calendar_ics(request, pk):
+    """GET /listings/<id>/calendar.ics?token=…: the listing's calendar as iCalendar, for other
+    platforms to poll (no session, no API token: the address is the secret). A wrong, old or
+    missing token, like an unknown listing, is the API's 404: nothing tells them apart.
+    ETag (a digest of the body) answers If-None-Match with 304. No Last-Modified: a booking
+    cancelled or a block lifted leaves no row whose time could say when the calendar last
+    changed, so any date given would be a guess.
+
+    A plain Django view, not a DRF one: it answers text/calendar, which no client negotiates,
+    and stays out of the JSON API's schema."""
+    if request.method not in ("GET", "HEAD"):
+        response = JsonResponse(
+            error_body(405, _("Method not allowed."), code="method_not_allowed"), status=405
+        )
+        response["Allow"] = "GET, HEAD"
+        return response
+    token = request.GET.get("token", "")
+    entries = selectors.calendar_export_entries(listing_id=pk, token=token)
+    if entries is None:
+        return JsonResponse(error_body(404, _("Not found.")), status=404)
+    body = calendar_ics(listing_id=pk, entries=entries)
+    etag = calendar_etag(body)
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="listing-{pk}.ics"'
+    response["ETag"] = etag
+    # Revalidated at every poll (the ETag makes it cheap); never kept by a shared cache, and
+    # the address (its token) is not sent on as a Referer nor indexed.
+    response["Cache-Control"] = "private, no-cache"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+class ListingCalendarFeedsView(_CalendarExportView):
+    """/listings/<id>/calendar-feeds/: calendars of the listing on other platforms, imported
+    as blocks (its owner, or staff holding listings.change_listing)."""
+
+    serializer_class = CalendarFeedSerializer
+    queryset = CalendarFeed.objects.none()  # for the schema
+    pagination_class = None
+
+    @extend_schema(
+        summary="Calendars one's listing imports",
+        responses={200: CalendarFeedSerializer(many=True)},
+    )
+    def get(self, request, pk):
+        feeds = selectors.listing_calendar_feeds(listing=self.listing(pk))
+        return Response(CalendarFeedSerializer(feeds, many=True).data)
+
+    @extend_schema(
+        summary="Import another platform's calendar of one's listing",
+        description="Its events become blocks at the first sync (queued at once) and are kept "
+        "in step at every sync: moved, added, lifted. Events overlapping a booking or another "
+        "block are listed in `conflicts`, never imported silently.",
+        request=CalendarFeedCreateSerializer,
+        responses={201: CalendarFeedSerializer},
+    )
+    def post(self, request, pk):
+        listing = self.listing(pk)
+        data = CalendarFeedCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        feed = services.calendar_feed_create(
+            listing=listing, actor=request.user, **data.validated_data
+        )
+        return Response(CalendarFeedSerializer(feed).data, status=status.HTTP_201_CREATED)
+
+
+class ListingCalendarFeedDetailView(_CalendarExportView):
+    """/listings/<id>/calendar-feeds/<feed_id>/: one imported calendar; deleting it lifts its
+    blocks."""
+
+    serializer_class = CalendarFeedSerializer
+    queryset = CalendarFeed.objects.none()  # for the schema
+
+    def feed(self, pk, feed_id):
+        listing = self.listing(pk)
+        feed = get_object_or_404(selectors.listing_calendar_feeds(listing=listing), pk=feed_id)
+        feed.listing = listing
+        return feed
+
+    @extend_schema(summary="One imported calendar", responses={200: CalendarFeedSerializer})
+    def get(self, request, pk, feed_id):
+        return Response(CalendarFeedSerializer(self.feed(pk, feed_id)).data)
+
+    @extend_schema(
+        summary="Stop importing a calendar (its blocks are lifted)", responses={204: None}
+    )
+    def delete(self, request, pk, feed_id):
+        services.calendar_feed_delete(feed=self.feed(pk, feed_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -307,6 +307,14 @@ ALTER TABLE bookings FORCE ROW LEVEL SECURITY;
 ALTER TABLE calendar_entries ENABLE ROW LEVEL SECURITY;
 ALTER TABLE calendar_entries FORCE ROW LEVEL SECURITY;
 
+-- [row level security] calendar_exports — row-level security enabled, forced on the owner too
+ALTER TABLE calendar_exports ENABLE ROW LEVEL SECURITY;
+ALTER TABLE calendar_exports FORCE ROW LEVEL SECURITY;
+
+-- [row level security] calendar_feeds — row-level security enabled, forced on the owner too
+ALTER TABLE calendar_feeds ENABLE ROW LEVEL SECURITY;
+ALTER TABLE calendar_feeds FORCE ROW LEVEL SECURITY;
+
 -- [policy] bookings_guest_create ON bookings — A guest books for themselves in their own tenant.
 CREATE POLICY bookings_guest_create ON bookings
     FOR INSERT TO public
@@ -368,6 +376,43 @@ CREATE POLICY calendar_entries_staff_and_system ON calendar_entries
     USING (( SELECT app_is_privileged() AS app_is_privileged))
     WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
 COMMENT ON POLICY calendar_entries_staff_and_system ON calendar_entries IS 'Staff and system actors manage every calendar entry.';
+
+-- [policy] calendar_exports_owner ON calendar_exports — A listing's owner reads and rotates its calendar URL.
+CREATE POLICY calendar_exports_owner ON calendar_exports
+    FOR ALL TO public
+    USING ((EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = calendar_exports.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = calendar_exports.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))));
+COMMENT ON POLICY calendar_exports_owner ON calendar_exports IS 'A listing''s owner reads and rotates its calendar URL.';
+
+-- [policy] calendar_exports_staff_and_system ON calendar_exports — Staff and system actors (the export, which checks the token) manage every row.
+CREATE POLICY calendar_exports_staff_and_system ON calendar_exports
+    FOR ALL TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY calendar_exports_staff_and_system ON calendar_exports IS 'Staff and system actors (the export, which checks the token) manage every row.';
+
+-- [policy] calendar_feeds_owner ON calendar_feeds — A listing's owner reads, adds and removes its imported calendars.
+CREATE POLICY calendar_feeds_owner ON calendar_feeds
+    FOR ALL TO public
+    USING ((EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = calendar_feeds.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))))
+    WITH CHECK (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND (EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = calendar_feeds.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))));
+COMMENT ON POLICY calendar_feeds_owner ON calendar_feeds IS 'A listing''s owner reads, adds and removes its imported calendars.';
+
+-- [policy] calendar_feeds_staff_and_system ON calendar_feeds — Staff and system actors (the sync job) manage every imported calendar.
+CREATE POLICY calendar_feeds_staff_and_system ON calendar_feeds
+    FOR ALL TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY calendar_feeds_staff_and_system ON calendar_feeds IS 'Staff and system actors (the sync job) manage every imported calendar.';
 
 -- [trigger] bookings_audit_delete ON bookings — Audit trail: records in audit_logs every row a DELETE removes from bookings, with who and from where.
 CREATE TRIGGER bookings_audit_delete AFTER DELETE ON public.bookings
@@ -450,14 +495,68 @@ CREATE TRIGGER calendar_entries_guard BEFORE INSERT OR DELETE OR UPDATE ON publi
     EXECUTE FUNCTION calendar_entries_guard();
 COMMENT ON TRIGGER calendar_entries_guard ON calendar_entries IS 'Only PostgreSQL writes a booking''s nights; a block keeps its listing, tenant and author.';
 
+-- [trigger] calendar_exports_audit_delete ON calendar_exports — Audit trail: records in audit_logs every row a DELETE removes from calendar_exports, with who and from where.
+CREATE TRIGGER calendar_exports_audit_delete AFTER DELETE ON public.calendar_exports
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER calendar_exports_audit_delete ON calendar_exports IS 'Audit trail: records in audit_logs every row a DELETE removes from calendar_exports, with who and from where.';
+
+-- [trigger] calendar_exports_audit_insert ON calendar_exports — Audit trail: records in audit_logs every row an INSERT adds to calendar_exports, with who and from where.
+CREATE TRIGGER calendar_exports_audit_insert AFTER INSERT ON public.calendar_exports
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER calendar_exports_audit_insert ON calendar_exports IS 'Audit trail: records in audit_logs every row an INSERT adds to calendar_exports, with who and from where.';
+
+-- [trigger] calendar_exports_audit_update ON calendar_exports — Audit trail: records in audit_logs every row an UPDATE changes in calendar_exports, with who and from where.
+CREATE TRIGGER calendar_exports_audit_update AFTER UPDATE ON public.calendar_exports
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER calendar_exports_audit_update ON calendar_exports IS 'Audit trail: records in audit_logs every row an UPDATE changes in calendar_exports, with who and from where.';
+
+-- [trigger] calendar_feeds_audit_delete ON calendar_feeds — Audit trail: records in audit_logs every row a DELETE removes from calendar_feeds, with who and from where.
+CREATE TRIGGER calendar_feeds_audit_delete AFTER DELETE ON public.calendar_feeds
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER calendar_feeds_audit_delete ON calendar_feeds IS 'Audit trail: records in audit_logs every row a DELETE removes from calendar_feeds, with who and from where.';
+
+-- [trigger] calendar_feeds_audit_insert ON calendar_feeds — Audit trail: records in audit_logs every row an INSERT adds to calendar_feeds, with who and from where.
+CREATE TRIGGER calendar_feeds_audit_insert AFTER INSERT ON public.calendar_feeds
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER calendar_feeds_audit_insert ON calendar_feeds IS 'Audit trail: records in audit_logs every row an INSERT adds to calendar_feeds, with who and from where.';
+
+-- [trigger] calendar_feeds_audit_update ON calendar_feeds — Audit trail: records in audit_logs every row an UPDATE changes in calendar_feeds, with who and from where.
+CREATE TRIGGER calendar_feeds_audit_update AFTER UPDATE ON public.calendar_feeds
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER calendar_feeds_audit_update ON calendar_feeds IS 'Audit trail: records in audit_logs every row an UPDATE changes in calendar_feeds, with who and from where.';
+
 -- [grant] ON SEQUENCE bookings_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE bookings_id_seq TO app_user;
 
 -- [grant] ON SEQUENCE calendar_entries_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE calendar_entries_id_seq TO app_user;
 
+-- [grant] ON SEQUENCE calendar_exports_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE calendar_exports_id_seq TO app_user;
+
+-- [grant] ON SEQUENCE calendar_feeds_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE calendar_feeds_id_seq TO app_user;
+
 -- [grant] ON TABLE bookings — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE bookings TO app_user;
 
 -- [grant] ON TABLE calendar_entries — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE calendar_entries TO app_user;
+
+-- [grant] ON TABLE calendar_exports — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE calendar_exports TO app_user;
+
+-- [grant] ON TABLE calendar_feeds — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE calendar_feeds TO app_user;
