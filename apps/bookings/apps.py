@@ -11,7 +11,7 @@ class BookingsConfig(AppConfig):
     # apps/core/db/catalog.py: which app's sql/current.sql lists a function).
     database_functions = ("listing_unavailable_ranges",)
     # Tables whose triggers write audit_logs (the audit admin's table filter lists them).
-    audited_tables = ("bookings", "calendar_entries")
+    audited_tables = ("bookings", "calendar_entries", "calendar_exports", "calendar_feeds")
     # backup_verify: each restored main table read joined to the rows it points to.
     backup_smoke_queries = {
         "bookings": """SELECT count(*) FROM bookings b

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.bookings.models import Booking, CalendarEntry
+from apps.bookings.models import Booking, CalendarEntry, CalendarFeed
 from apps.core.context import DbContext, db_context
 from apps.listings.models import Listing, ListingPriceOverride
 from apps.listings.pricing import stay_quote
@@ -209,6 +209,24 @@ def calendar_blocks(n):
     return client_for(listing.owner), f"/api/v1/listings/{listing.pk}/blocks/"
 
 
+_feeds_listing = []
+
+
+def calendar_feeds(n):
+    """A listing's imported calendars: the first call makes the listing, the next adds to it."""
+    if n == 1:
+        _feeds_listing[:] = [ListingFactory()]
+    listing = _feeds_listing[0]
+    with db_context(DbContext.system("tests")):
+        start = CalendarFeed.objects.filter(listing=listing).count()
+        CalendarFeed.objects.bulk_create(
+            CalendarFeed(listing=listing, tenant_id=listing.tenant_id,
+                         url=f"https://example.com/{start + i}.ics")
+            for i in range(n)
+        )  # fmt: skip
+    return client_for(listing.owner), f"/api/v1/listings/{listing.pk}/calendar-feeds/"
+
+
 def listing_reviews(n):
     listing, _ = reviews(n)
     return client_for(), f"/api/v1/listings/{listing.pk}/reviews/"
@@ -261,6 +279,8 @@ CASES = [
     Case("/api/v1/listings/{id}/reviews/", "", listing_reviews),
     Case("/api/v1/listings/{id}/prices/", "", price_overrides),
     Case("/api/v1/listings/{id}/blocks/", "", calendar_blocks),
+    # At most MAX_FEEDS_PER_LISTING: a plain list.
+    Case("/api/v1/listings/{id}/calendar-feeds/", "", calendar_feeds, rows=9, paged=False),
     Case("/api/v1/auth/tokens/", "", tokens, rows=20),  # within API_TOKEN_MAX_PER_USER
     Case("/api/v1/wishlists/", "", wishlists, rows=MAX_WISHLISTS_PER_USER),
     Case("/api/v1/wishlists/{id}/listings/", "", wishlist_cards),
