@@ -254,3 +254,11 @@ def test_a_secret_key_rotation_keeps_addresses_working_through_the_fallbacks(cal
     assert fetch(url).status_code == 200
     settings.SECRET_KEY_FALLBACKS = []
     assert fetch(url).status_code == 404
+
+
+def test_the_calendar_speaks_the_poller_s_language(calendar):
+    listing, *_ = calendar
+
+    body = fetch(export_url(listing), **{"Accept-Language": "fr"}).content
+
+    assert {summary for *_rest, summary in events(body)} == {"Réservé", "Indisponible"}
