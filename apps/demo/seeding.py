@@ -39,7 +39,7 @@ from apps.listings.models import (
 )
 from apps.listings.pricing import stay_quote
 from apps.messaging.models import Message
-from apps.reviews.models import AuthorRole, Review
+from apps.reviews.models import Review
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -233,15 +233,7 @@ def seed_demo_data(report: SeedReport) -> None:
         booking = bookings[(item["listing"], item["guest"])]
         _, created = Review.objects.get_or_create(
             booking=booking,
-            author_role=AuthorRole.GUEST,
-            # Published as the demo's past: as if the host had reviewed too (a system actor
-            # may set it; reviews_derive_columns keeps it).
-            defaults={
-                "tenant": tenant,
-                "rating": item["rating"],
-                "comment": item["comment"],
-                "published_at": timezone.now(),
-            },
+            defaults={"tenant": tenant, "rating": item["rating"], "comment": item["comment"]},
         )
         report.add("reviews", created)
 
@@ -292,7 +284,8 @@ def seed_demo_stay(email: str) -> tuple[Booking, bool]:
         listing__in=listings,
         status=BookingStatus.COMPLETED,
         check_out__lte=dates.today(),
-    ).exclude(reviews__author_role=AuthorRole.GUEST)
+        review__isnull=True,
+    )
     if (stay := stays.order_by("-check_out", "-id").first()) is not None:
         return stay, False
     listing = listings.order_by("id").first()
