@@ -514,13 +514,15 @@ class ScaleSeeder:
 
     REVIEW_COLUMNS = (
         "id", "created_at", "updated_at", "rating", "comment", "photos", "is_hidden",
-        "hidden_reason", "booking_id", "tenant_id", "listing_id",
+        "hidden_reason", "booking_id", "tenant_id", "listing_id", "author_role", "author_id",
+        "subject_id", "window_closes_on", "published_at",
     )  # fmt: skip
 
     def _review_rows(self, tenant_id) -> Iterator[tuple]:
         rng = random.Random(self.seed * 7 + 6)
         rid = self.first_review_id
-        for bid, index, _guest, status, check_out, _booked in self.bookings.rows():
+        window = dt.timedelta(days=settings.REVIEW_WINDOW_DAYS)
+        for bid, index, guest, status, check_out, _booked in self.bookings.rows():
             if status != "completed" or rng.random() >= 0.6:
                 continue
             written = min(
@@ -541,6 +543,13 @@ class ScaleSeeder:
                 bid,
                 tenant_id,
                 self.first_listing_id + index,
+                # The guest's side, published as written (what reviews_derive_columns, whose
+                # trigger COPY skips here, sets for a system actor's insert).
+                "guest",
+                guest,
+                self.listing_owner[index],
+                check_out + window,
+                written,
             )
             rid += 1
 

@@ -30,14 +30,17 @@ class RatingFilter(admin.SimpleListFilter):
 
 @admin.register(Review)
 class ReviewAdmin(AuditHistoryMixin, BigTableAdmin):
-    list_display = ["__str__", "listing", "rating", "is_hidden", "hidden_reason", "created_at"]
-    list_filter = [RatingFilter, "is_hidden"]
+    list_display = [
+        "__str__", "listing", "author_role", "rating", "published_at", "is_hidden",
+        "hidden_reason", "created_at",
+    ]  # fmt: skip
+    list_filter = [RatingFilter, "author_role", "is_hidden"]
     list_select_related = ["listing"]
     search_fields = ["=booking__id", "=listing__id"]
     raw_id_fields = ["booking"]
     readonly_fields = [
-        "listing", "is_hidden", "hidden_reason", "hidden_at", "hidden_by", "created_at",
-        "audit_history",
+        "listing", "author_role", "author", "subject", "window_closes_on", "published_at",
+        "is_hidden", "hidden_reason", "hidden_at", "hidden_by", "created_at", "audit_history",
     ]  # fmt: skip
     actions = ["hide", "unhide"]
 

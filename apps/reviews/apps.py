@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,4 +21,33 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         from apps.reviews import personal_data
 
+        checks.register(check_review_window_days, checks.Tags.database)
         personal_data.register()
+
+
+def check_review_window_days(app_configs=None, databases=None, **kwargs):
+    """REVIEW_WINDOW_DAYS must be PostgreSQL's window (reviews_window_days(), written by a
+    migration): else the API would accept reviews the database refuses, or publish them on
+    another day than the policy. A database check: run by migrate and `check --database`."""
+    from django.conf import settings
+    from django.db import DatabaseError, connections
+
+    errors = []
+    for alias in databases or ():
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT reviews_window_days()")
+                days = cursor.fetchone()[0]
+        except DatabaseError:  # not migrated yet: migrate writes it
+            continue
+        if days != settings.REVIEW_WINDOW_DAYS:
+            errors.append(
+                checks.Error(
+                    f"REVIEW_WINDOW_DAYS is {settings.REVIEW_WINDOW_DAYS} but the database "
+                    f"{alias!r} keeps reviews open {days} days after check-out.",
+                    hint="Add a migration restating reviews_window_days() with the new value "
+                    "(see reviews.0011), or set the setting back.",
+                    id="reviews.E001",
+                )
+            )
+    return errors

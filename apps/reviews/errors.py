@@ -7,4 +7,9 @@ from apps.core.errors import Conflict
 
 class ReviewExists(Conflict):
     code = "review_exists"
-    default_message = _("This booking already has a review.")
+    default_message = _("You already reviewed this stay.")
+
+
+class ReviewPublished(Conflict):
+    code = "review_published"
+    default_message = _("A published review can no longer be changed.")

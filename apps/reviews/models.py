@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -7,13 +8,54 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.models import TimeStampedModel, acting_user_field
 
 
+class AuthorRole(models.TextChoices):
+    """Who wrote a review: the guest reviews the stay (the listing), the host the guest."""
+
+    GUEST = "guest", _("Guest")
+    HOST = "host", _("Host")
+
+
 class Review(TimeStampedModel):
-    booking = models.OneToOneField(
+    # Two reviews per booking at most, one per side (reviews_booking_role_key).
+    booking = models.ForeignKey(
         "bookings.Booking",
         on_delete=models.CASCADE,
-        related_name="review",
+        related_name="reviews",
         verbose_name=_("booking"),
     )
+    author_role = models.CharField(
+        max_length=5,
+        choices=AuthorRole.choices,
+        default=AuthorRole.GUEST,
+        db_default=AuthorRole.GUEST,
+        verbose_name=_("author role"),
+    )
+    # Set by the database from the booking and the role (reviews_derive_columns), whatever the
+    # client sent: row-level security compares them with the acting user.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("reviewed party"),
+    )
+    # The last day either side may write: check-out + REVIEW_WINDOW_DAYS. From the day after,
+    # every review of the booking is public (double-blind window closed).
+    window_closes_on = models.DateField(
+        null=True, editable=False, verbose_name=_("review window closes on")
+    )
+    # When the second review of the booking arrived (both reviews get it), or when a review was
+    # written after its window closed: until then only its author reads it.
+    published_at = models.DateTimeField(null=True, editable=False, verbose_name=_("published at"))
     # The booking's listing, kept by a trigger: lets the public read a review with its listing
     # (row-level security) without seeing the booking, and lists a listing's reviews directly.
     listing = models.ForeignKey(
@@ -60,13 +102,25 @@ class Review(TimeStampedModel):
                 name="reviews_hidden_needs_reason",
             ),
             models.CheckConstraint(condition=Q(photos__len__lte=20), name="reviews_photos_max_20"),
+            models.CheckConstraint(
+                condition=Q(author_role__in=AuthorRole.values), name="reviews_author_role_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["booking", "author_role"], name="reviews_booking_role_key"
+            ),
         ]
         indexes = [
             models.Index(fields=["listing", "-created_at"], name="reviews_listing_recent_idx"),
             models.Index(fields=["rating"], name="reviews_rating_idx"),
             models.Index(fields=["is_hidden"], name="reviews_is_hidden_idx"),
             models.Index(fields=["created_at"], name="reviews_created_at_idx"),
+            # publish_reviews: the few reviews still waiting for the other side.
+            models.Index(
+                fields=["window_closes_on"],
+                condition=Q(published_at__isnull=True),
+                name="reviews_unpublished_idx",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.rating}★ for booking {self.booking_id}"
+        return f"{self.rating}★ by the {self.author_role} of booking {self.booking_id}"

@@ -582,6 +582,12 @@ BOOKING_REQUEST_TTL_HOURS = env.int("BOOKING_REQUEST_TTL_HOURS", default=24)
 # written by a migration: changing this setting takes a migration restating that function, and
 # the bookings.E002 check (migrate, `check --database default`) fails while they differ.
 MAX_PENDING_REQUESTS_PER_GUEST = env.int("MAX_PENDING_REQUESTS_PER_GUEST", default=3)
+# Days after check-out during which both sides of a stay review it; a review is public once both
+# have written or the window has closed (double-blind). PostgreSQL enforces it with the value of
+# reviews_window_days(), written by a migration: changing this setting takes a migration
+# restating that function, and the reviews.E001 check fails while they differ.
+REVIEW_WINDOW_DAYS = env.int("REVIEW_WINDOW_DAYS", default=14)
+
 # Calendar feeds a host imports from other platforms (apps/bookings/calendar_fetch.py): each
 # fetch is cut off after this many seconds and this many bytes; addresses that resolve to a
 # private, loopback or reserved network are refused unless CALENDAR_FEEDS_ALLOW_PRIVATE (the

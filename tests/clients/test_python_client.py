@@ -226,6 +226,12 @@ def test_a_guest_and_a_host_run_the_whole_flow_through_the_generated_client(
         client=guest, body=models.ReviewCreate(booking=past.pk, rating=5, comment="Lovely.")
     )
     assert isinstance(review, models.Review) and review.rating == 5, review
+    # Double-blind: the guest's review counts once the host has reviewed the guest too.
+    assert read.sync(client=anonymous, id=listing.pk).review_count == 0
+    by_host = review_stay.sync(
+        client=host_client, body=models.ReviewCreate(booking=past.pk, rating=4)
+    )
+    assert isinstance(by_host, models.Review) and by_host.published_at, by_host
     rated = read.sync(client=anonymous, id=listing.pk)
     assert (rated.rating_avg, rated.review_count) == (5.0, 1)
     for client in clients:

@@ -176,6 +176,7 @@ def test_the_crontab_runs_every_job_through_run_job():
         "purge_soft_deleted -- --older-than 30d --noinput",
         "audit_partitions",
         "complete_bookings",
+        "publish_reviews",
         "expire_booking_requests",
         "purge_idempotency_keys",
         "purge_expired_tokens",
@@ -185,6 +186,6 @@ def test_the_crontab_runs_every_job_through_run_job():
         "sync_calendar_feeds",
     ]
     assert [schedule for schedule, _command in jobs] == [
-        "15 2 * * *", "30 3 * * *", "45 3 * * *", "5 * * * *", "*/5 * * * *", "20 * * * *",
-        "0 4 * * *", "10 4 * * *", "50 3 * * *", "40 4 * * *", "*/15 * * * *",
+        "15 2 * * *", "30 3 * * *", "45 3 * * *", "5 * * * *", "10 * * * *", "*/5 * * * *",
+        "20 * * * *", "0 4 * * *", "10 4 * * *", "50 3 * * *", "40 4 * * *", "*/15 * * * *",
     ]  # fmt: skip

@@ -29,24 +29,29 @@ def test_ratings_1_and_5_are_accepted(rating):
     assert Review.objects.get(pk=review.pk).rating == rating
 
 
-def test_a_booking_gets_one_review_only():
+def test_a_booking_gets_one_review_per_side_only():
     review = ReviewFactory()
 
-    with refused("reviews_booking_id_key"):
+    with refused("reviews_booking_role_key"):
         ReviewFactory(booking=review.booking)
-    with refused("reviews_booking_id_key"):
+    with refused("reviews_booking_role_key"):
         execute(
             "INSERT INTO reviews (booking_id, listing_id, tenant_id, rating)"
             " VALUES (%s, %s, %s, 4)",
             [review.booking_id, review.listing_id, review.tenant_id],
         )
-    assert Review.objects.filter(booking=review.booking).count() == 1
+    ReviewFactory(booking=review.booking, author_role="host")
+    with refused("reviews_booking_role_key"):
+        ReviewFactory(booking=review.booking, author_role="host")
+    with refused("reviews_author_role_valid"):
+        ReviewFactory(booking=review.booking, author_role="staff")
+    assert Review.objects.filter(booking=review.booking).count() == 2
 
 
 def test_moving_a_review_onto_an_already_reviewed_booking_is_refused():
     first, second = ReviewFactory(), ReviewFactory()
 
-    with refused("reviews_booking_id_key"):
+    with refused("reviews_booking_role_key"):
         Review.objects.filter(pk=second.pk).update(booking=first.booking)
 
 

@@ -1,10 +1,13 @@
 """PostgreSQL keeps moderation to moderators (reviews.0007): an author cannot un-hide, hide or
 pre-moderate their review; moderators and system actors can."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group
 
 from apps.accounts.groups import MODERATORS, SUPPORT
+from apps.core import dates
 from apps.core.errors import PermissionDenied
 from apps.reviews import services
 from apps.reviews.models import Review
@@ -48,7 +51,10 @@ def test_an_author_cannot_touch_any_moderation_column(column, value):
 
 
 def test_an_author_cannot_write_a_review_already_moderated():
-    booking = BookingFactory(status="completed")
+    check_out = dates.today() - dt.timedelta(days=1)  # reviewable: within the window
+    booking = BookingFactory(
+        status="completed", check_in=check_out - dt.timedelta(days=2), check_out=check_out
+    )
 
     with acting_as(booking.guest), refused_column("hidden_reason"):
         execute(
@@ -59,7 +65,7 @@ def test_an_author_cannot_write_a_review_already_moderated():
 
 
 def test_the_author_still_edits_their_words():
-    review = ReviewFactory()
+    review = ReviewFactory(published_at=None)  # until published (tests/reviews/test_double_blind)
 
     with acting_as(review.booking.guest):
         execute("UPDATE reviews SET rating = 2, comment = 'Meh' WHERE id = %s", [review.pk])

@@ -135,8 +135,10 @@ def test_two_reviews_written_at_the_same_time_both_count():
     with db_context(DbContext.system("tests")):
         listing = ListingFactory()
         bookings = BookingFactory.create_batch(2, listing=listing, status=BookingStatus.COMPLETED)
+    # Published as written (a system actor may): the rating counts published reviews only.
     insert = (
-        "INSERT INTO reviews (booking_id, listing_id, tenant_id, rating) VALUES (%s, %s, %s, %s)"
+        "INSERT INTO reviews (booking_id, listing_id, tenant_id, rating, published_at)"
+        " VALUES (%s, %s, %s, %s, now())"
     )
 
     with app_session() as first, app_session() as second:

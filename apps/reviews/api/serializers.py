@@ -7,19 +7,30 @@ from apps.reviews.services import MAX_COMMENT_LENGTH, MAX_PHOTOS
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    """A review as the public sees it (the author's identity stays private)."""
+    """A review as the public sees it (the author's identity stays private; their side shows)."""
 
     listing = serializers.IntegerField(source="listing_id", read_only=True)
 
     class Meta:
         model = Review
         fields = [
-            "id", "listing", "rating", "comment", "photos", "is_hidden", "created_at",
-            "updated_at",
+            "id", "listing", "author_role", "rating", "comment", "photos", "is_hidden",
+            "published_at", "window_closes_on", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {
-            "is_hidden": {"help_text": "Hidden by moderation: only its author and staff see it."}
+            "is_hidden": {"help_text": "Hidden by moderation: only its author and staff see it."},
+            "author_role": {
+                "help_text": "`guest`: the guest reviews the stay; `host`: the host the guest."
+            },
+            "published_at": {
+                "help_text": "When both sides had written (null: only its author reads it "
+                "until the other side writes or the window closes)."
+            },
+            "window_closes_on": {
+                "help_text": "The last day either side may review the stay; from the next day "
+                "every review of it is public."
+            },
         }
 
 

@@ -47,7 +47,8 @@ class ListingReviewsView(generics.ListAPIView):
 
 
 class ReviewViewSet(viewsets.GenericViewSet):
-    """Reviews: public reading of visible reviews; the booking's guest writes and edits."""
+    """Reviews: public reading of published reviews; either side of a stay writes theirs and
+    edits it until it is published."""
 
     queryset = Review.objects.none()  # for the schema; selectors serve requests
     serializer_class = ReviewSerializer
@@ -90,11 +91,14 @@ class ReviewViewSet(viewsets.GenericViewSet):
         return Response(ReviewSerializer(self.get_object()).data)
 
     @idempotent_create(
-        summary="Review a stay (the booking's guest, once)",
-        description="Only the booking's guest (404 for a booking the caller cannot see, 403 "
-        "for one they see but did not stay in, e.g. its host), from the check-out day of a "
-        "confirmed or completed booking on (else 400 on `booking`). A second review of the "
-        "booking answers 409 `review_exists`.",
+        summary="Review a stay: its guest the stay, its host the guest (once each)",
+        description="The booking's guest reviews the stay (`author_role` guest), its listing's "
+        "host the guest (`author_role` host): 404 for a booking the caller cannot see, 403 for "
+        "one they are no side of. From the check-out day of a confirmed or completed booking "
+        "to REVIEW_WINDOW_DAYS (14) after it (else 400 on `booking`). Double-blind: the review "
+        "is read by its author alone until the other side has written (then both get "
+        "`published_at`) or the window closes. A second review by the same side answers 409 "
+        "`review_exists`.",
         request=ReviewCreateSerializer,
         response=ReviewSerializer,
     )
@@ -111,7 +115,8 @@ class ReviewViewSet(viewsets.GenericViewSet):
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Change one's review (its author)",
+        summary="Change one's review (its author, until it is published: then 409 "
+        "`review_published`)",
         request=ReviewUpdateSerializer,
         responses={200: ReviewSerializer},
     )

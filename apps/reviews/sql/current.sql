@@ -3,7 +3,7 @@
 -- migration that restates it whole, then regenerate. app_user stands for
 -- settings.DATABASE_APP_ROLE.
 
--- [function] listings_refresh_rating(target_listing bigint) — Recomputes a listing's rating_avg and review_count from its visible reviews.
+-- [function] listings_refresh_rating(target_listing bigint) — Recomputes a listing's rating_avg and review_count from its guests' published, visible reviews.
 CREATE OR REPLACE FUNCTION public.listings_refresh_rating(target_listing bigint)
  RETURNS void
  LANGUAGE plpgsql
@@ -18,13 +18,111 @@ BEGIN
     FROM (
         SELECT round(avg(r.rating)::numeric, 2) AS avg_rating, count(r.id)::int AS n
         FROM reviews r
-        WHERE r.listing_id = target_listing AND NOT r.is_hidden
+        WHERE r.listing_id = target_listing AND NOT r.is_hidden AND r.author_role = 'guest'
+          AND r.published_at IS NOT NULL
     ) s
     WHERE l.id = target_listing
       AND (l.rating_avg IS DISTINCT FROM s.avg_rating OR l.review_count <> s.n);
 END;
 $function$;
-COMMENT ON FUNCTION listings_refresh_rating(target_listing bigint) IS 'Recomputes a listing''s rating_avg and review_count from its visible reviews.';
+COMMENT ON FUNCTION listings_refresh_rating(target_listing bigint) IS 'Recomputes a listing''s rating_avg and review_count from its guests'' published, visible reviews.';
+
+-- [function] reviews_derive_columns() — BEFORE INSERT/UPDATE on reviews: on insert sets listing, author, subject and window from the booking and the role, refuses (check_violation, reviews_within_window) a review outside check-out .. check-out + reviews_window_days() of a confirmed or completed stay, and publishes both reviews when the second arrives; on update refuses (42501) a change of those columns, and of a published review, except to system actors.
+CREATE OR REPLACE FUNCTION public.reviews_derive_columns()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    trusted constant boolean := app_is_system_actor();
+    caller_is_staff constant boolean := app_is_privileged();
+    caller_actor constant text := coalesce(current_setting('app.actor', true), '');
+    stay record;
+    other_written boolean;
+    column_name text;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT trusted THEN
+            column_name := app_first_changed_column(
+                to_jsonb(OLD), to_jsonb(NEW),
+                '{booking_id,author_role,author_id,subject_id,listing_id,window_closes_on,published_at,tenant_id}');
+            IF column_name IS NOT NULL THEN
+                PERFORM app_refuse_column(TG_RELID, column_name, 'set by the database');
+            END IF;
+            -- Once the other side may read it, a review no longer changes: no rewriting it
+            -- after reading theirs.
+            IF OLD.published_at IS NOT NULL OR OLD.window_closes_on < current_date THEN
+                column_name := app_first_changed_column(
+                    to_jsonb(OLD), to_jsonb(NEW), '{rating,comment,photos}');
+                IF column_name IS NOT NULL THEN
+                    PERFORM app_refuse_column(TG_RELID, column_name, 'a published review is final');
+                END IF;
+            END IF;
+            RETURN NEW;
+        END IF;
+        -- A system actor moving a review (or touching what derives from the booking): derived
+        -- again from the booking, as on insert. (It may move a window by itself: a dispute.)
+        IF app_first_changed_column(
+               to_jsonb(OLD), to_jsonb(NEW),
+               '{booking_id,author_role,author_id,subject_id,listing_id}') IS NULL THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+
+    PERFORM set_config('app.actor', 'system:reviews', true);
+    -- Locks the booking: its two reviews are written one after the other, so that the second
+    -- always sees the first and publishes both.
+    SELECT b.listing_id, b.guest_id, l.owner_id, b.status, b.check_out
+      INTO stay
+      FROM bookings b JOIN listings l ON l.id = b.listing_id
+     WHERE b.id = NEW.booking_id
+       FOR NO KEY UPDATE OF b;
+    NEW.listing_id := stay.listing_id;
+    NEW.author_id := CASE NEW.author_role WHEN 'host' THEN stay.owner_id ELSE stay.guest_id END;
+    NEW.subject_id := CASE NEW.author_role WHEN 'host' THEN stay.guest_id ELSE stay.owner_id END;
+    NEW.window_closes_on := stay.check_out + reviews_window_days();
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM set_config('app.actor', caller_actor, true);
+        RETURN NEW;
+    END IF;
+    IF NOT trusted THEN
+        NEW.published_at := NULL;
+        IF NEW.author_id IS DISTINCT FROM app_user_id() AND NOT caller_is_staff THEN
+            -- Not this caller's side: the policy's WITH CHECK refuses the row; nothing is
+            -- published, nothing told of the stay.
+            PERFORM set_config('app.actor', caller_actor, true);
+            RETURN NEW;
+        END IF;
+        IF stay.status NOT IN ('confirmed', 'completed') OR current_date < stay.check_out
+           OR current_date > NEW.window_closes_on THEN
+            PERFORM set_config('app.actor', caller_actor, true);
+            RAISE EXCEPTION 'booking % is reviewed from its check-out day to %, once confirmed',
+                NEW.booking_id, NEW.window_closes_on
+                USING ERRCODE = 'check_violation', TABLE = 'reviews',
+                      CONSTRAINT = 'reviews_within_window';
+        END IF;
+    END IF;
+    IF NEW.published_at IS NULL THEN
+        IF current_date > NEW.window_closes_on THEN
+            NEW.published_at := now();  -- written (by a system actor) after the window closed
+        ELSE
+            UPDATE reviews SET published_at = now()
+             WHERE booking_id = NEW.booking_id AND author_role <> NEW.author_role
+               AND published_at IS NULL;
+            SELECT EXISTS (SELECT 1 FROM reviews WHERE booking_id = NEW.booking_id
+                                                   AND author_role <> NEW.author_role)
+              INTO other_written;
+            IF other_written THEN
+                NEW.published_at := now();
+            END IF;
+        END IF;
+    END IF;
+    PERFORM set_config('app.actor', caller_actor, true);
+    RETURN NEW;
+END;
+$function$;
+COMMENT ON FUNCTION reviews_derive_columns() IS 'BEFORE INSERT/UPDATE on reviews: on insert sets listing, author, subject and window from the booking and the role, refuses (check_violation, reviews_within_window) a review outside check-out .. check-out + reviews_window_days() of a confirmed or completed stay, and publishes both reviews when the second arrives; on update refuses (42501) a change of those columns, and of a published review, except to system actors.';
 
 -- [function] reviews_guard_moderation_columns() — BEFORE INSERT/UPDATE on reviews: refuses (42501) a change of is_hidden, hidden_reason, hidden_at or hidden_by by anyone but a moderator (reviews.moderate_review) or a system actor.
 CREATE OR REPLACE FUNCTION public.reviews_guard_moderation_columns()
@@ -70,46 +168,37 @@ END;
 $function$;
 COMMENT ON FUNCTION reviews_refresh_listing_rating() IS 'Trigger function: refreshes the rating of the listings a review change touches.';
 
--- [function] reviews_set_listing() — Trigger function: sets a review's listing from its booking, so that they never disagree.
-CREATE OR REPLACE FUNCTION public.reviews_set_listing()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
- SET "app.actor" TO 'system:reviews'
-AS $function$
-BEGIN
-    SELECT b.listing_id INTO NEW.listing_id FROM bookings b WHERE b.id = NEW.booking_id;
-    RETURN NEW;
-END;
-$function$;
-COMMENT ON FUNCTION reviews_set_listing() IS 'Trigger function: sets a review''s listing from its booking, so that they never disagree.';
+-- [function] reviews_window_days() — Days after check-out during which both sides of a stay may review it (settings.REVIEW_WINDOW_DAYS).
+CREATE OR REPLACE FUNCTION public.reviews_window_days()
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ SELECT 14 $function$;
+COMMENT ON FUNCTION reviews_window_days() IS 'Days after check-out during which both sides of a stay may review it (settings.REVIEW_WINDOW_DAYS).';
 
 -- [row level security] reviews — row-level security enabled, forced on the owner too
 ALTER TABLE reviews ENABLE ROW LEVEL SECURITY;
 ALTER TABLE reviews FORCE ROW LEVEL SECURITY;
 
--- [policy] reviews_author ON reviews — The guest of the reviewed booking reads and writes their review.
+-- [policy] reviews_author ON reviews — The author of a review (the booking's guest or its listing's host) reads and writes it.
 CREATE POLICY reviews_author ON reviews
     FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM bookings b
-  WHERE b.id = reviews.booking_id AND b.guest_id = (( SELECT app_user_id() AS app_user_id)))))
+    USING (author_id = (( SELECT app_user_id() AS app_user_id)))
     WITH CHECK (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
-        AND (EXISTS ( SELECT 1
-   FROM bookings b
-  WHERE b.id = reviews.booking_id AND b.guest_id = (( SELECT app_user_id() AS app_user_id)))));
-COMMENT ON POLICY reviews_author ON reviews IS 'The guest of the reviewed booking reads and writes their review.';
+        AND author_id = (( SELECT app_user_id() AS app_user_id)));
+COMMENT ON POLICY reviews_author ON reviews IS 'The author of a review (the booking''s guest or its listing''s host) reads and writes it.';
 
--- [policy] reviews_public_read ON reviews — Anyone reads the visible reviews of listings they can see in the request's tenant.
+-- [policy] reviews_public_read ON reviews — Anyone reads the guests' visible reviews of listings they can see in the request's tenant, once both sides wrote or the window closed.
 CREATE POLICY reviews_public_read ON reviews
     FOR SELECT TO public
     USING (NOT is_hidden
+        AND author_role::text = 'guest'::text
+        AND (published_at IS NOT NULL OR window_closes_on < CURRENT_DATE)
         AND tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
         AND (EXISTS ( SELECT 1
    FROM listings l
   WHERE l.id = reviews.listing_id)));
-COMMENT ON POLICY reviews_public_read ON reviews IS 'Anyone reads the visible reviews of listings they can see in the request''s tenant.';
+COMMENT ON POLICY reviews_public_read ON reviews IS 'Anyone reads the guests'' visible reviews of listings they can see in the request''s tenant, once both sides wrote or the window closed.';
 
 -- [policy] reviews_staff_and_system ON reviews — Staff and system actors (moderation) manage every review.
 CREATE POLICY reviews_staff_and_system ON reviews
@@ -117,6 +206,14 @@ CREATE POLICY reviews_staff_and_system ON reviews
     USING (( SELECT app_is_privileged() AS app_is_privileged))
     WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
 COMMENT ON POLICY reviews_staff_and_system ON reviews IS 'Staff and system actors (moderation) manage every review.';
+
+-- [policy] reviews_subject_read ON reviews — The reviewed party (host or guest) reads a review of them once both sides wrote or the window closed.
+CREATE POLICY reviews_subject_read ON reviews
+    FOR SELECT TO public
+    USING (subject_id = (( SELECT app_user_id() AS app_user_id))
+        AND NOT is_hidden
+        AND (published_at IS NOT NULL OR window_closes_on < CURRENT_DATE));
+COMMENT ON POLICY reviews_subject_read ON reviews IS 'The reviewed party (host or guest) reads a review of them once both sides wrote or the window closed.';
 
 -- [trigger] reviews_audit_delete ON reviews — Audit trail: records in audit_logs every row a DELETE removes from reviews, with who and from where.
 CREATE TRIGGER reviews_audit_delete AFTER DELETE ON public.reviews
@@ -139,6 +236,12 @@ CREATE TRIGGER reviews_audit_update AFTER UPDATE ON public.reviews
     EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER reviews_audit_update ON reviews IS 'Audit trail: records in audit_logs every row an UPDATE changes in reviews, with who and from where.';
 
+-- [trigger] reviews_derive_columns ON reviews — Derives a review's listing, author, subject, window and publication from its booking; guards them.
+CREATE TRIGGER reviews_derive_columns BEFORE INSERT OR UPDATE ON public.reviews
+    FOR EACH ROW
+    EXECUTE FUNCTION reviews_derive_columns();
+COMMENT ON TRIGGER reviews_derive_columns ON reviews IS 'Derives a review''s listing, author, subject, window and publication from its booking; guards them.';
+
 -- [trigger] reviews_guard_moderation_columns ON reviews — A review is written unmoderated; only moderators create a hidden one.
 CREATE TRIGGER reviews_guard_moderation_columns BEFORE INSERT ON public.reviews
     FOR EACH ROW
@@ -153,17 +256,11 @@ CREATE TRIGGER reviews_guard_moderation_columns_update BEFORE UPDATE ON public.r
     EXECUTE FUNCTION reviews_guard_moderation_columns();
 COMMENT ON TRIGGER reviews_guard_moderation_columns_update ON reviews IS 'Only moderators and system actors hide or unhide a review.';
 
--- [trigger] reviews_listing_from_booking ON reviews — Takes a review's listing from its booking on every insert and update.
-CREATE TRIGGER reviews_listing_from_booking BEFORE INSERT OR UPDATE OF booking_id, listing_id ON public.reviews
-    FOR EACH ROW
-    EXECUTE FUNCTION reviews_set_listing();
-COMMENT ON TRIGGER reviews_listing_from_booking ON reviews IS 'Takes a review''s listing from its booking on every insert and update.';
-
--- [trigger] reviews_listing_rating ON reviews — Keeps the listing's rating current when a review is added, removed, rated or hidden.
-CREATE TRIGGER reviews_listing_rating AFTER INSERT OR DELETE OR UPDATE OF rating, is_hidden, booking_id ON public.reviews
+-- [trigger] reviews_listing_rating ON reviews — Keeps the listing's rating current when a review is added, removed, rated, hidden or published.
+CREATE TRIGGER reviews_listing_rating AFTER INSERT OR DELETE OR UPDATE OF rating, is_hidden, booking_id, published_at ON public.reviews
     FOR EACH ROW
     EXECUTE FUNCTION reviews_refresh_listing_rating();
-COMMENT ON TRIGGER reviews_listing_rating ON reviews IS 'Keeps the listing''s rating current when a review is added, removed, rated or hidden.';
+COMMENT ON TRIGGER reviews_listing_rating ON reviews IS 'Keeps the listing''s rating current when a review is added, removed, rated, hidden or published.';
 
 -- [grant] ON FUNCTION listings_refresh_rating(target_listing bigint) — app_user's privileges
 GRANT EXECUTE ON FUNCTION listings_refresh_rating(target_listing bigint) TO app_user;
