@@ -2,6 +2,8 @@
 caller may see (their own stays, the bookings of their listings; staff: all)."""
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -27,6 +29,17 @@ from apps.core.context import as_system
 from apps.core.errors import InvalidTransition, NotFound, PermissionDenied
 from apps.listings.models import Listing
 
+# Values an app above bookings adds to each serialized booking, by name (reviews: the guest's
+# rating, `guest_rating_avg` and `guest_review_count`): bookings knows none of those apps.
+_ANNOTATIONS: dict[str, Callable[[], Any]] = {}
+
+
+def register_booking_annotation(name: str, expression: Callable[[], Any]) -> None:
+    """`expression()` (a Subquery on OuterRef("guest_id"), say) is annotated as `name` on the
+    bookings the API serializes: in the same query, no N+1."""
+    _ANNOTATIONS[name] = expression
+
+
 # What BookingSerializer renders, and nothing else.
 SERIALIZED_FIELDS = (
     "id", "listing_id", "check_in", "check_out", "guests", "status", "total_cents", "currency",
@@ -41,11 +54,14 @@ def _serialized() -> QuerySet:
     # The listing comes in a second query, not a join: a guest may no longer see the listing
     # they booked (unpublished, deactivated, deleted) and must still see their booking. Its
     # title is then unknown to them (None). The guest always shares the caller's tenant.
-    return (
+    queryset = (
         Booking.objects.select_related("guest")
         .only(*SERIALIZED_FIELDS)
         .prefetch_related(Prefetch("listing", Listing.all_objects.only("id", "title")))
     )
+    if _ANNOTATIONS:
+        queryset = queryset.annotate(**{name: make() for name, make in _ANNOTATIONS.items()})
+    return queryset
 
 
 def booking_list(

@@ -19,8 +19,19 @@ class ReviewsConfig(AppConfig):
     }
 
     def ready(self):
-        from apps.reviews import personal_data
+        from django.db.models import OuterRef, Subquery
 
+        from apps.bookings.selectors import register_booking_annotation
+        from apps.reviews import personal_data
+        from apps.reviews.models import GuestRating
+
+        def guest_rating(column):
+            return lambda: Subquery(
+                GuestRating.objects.filter(user_id=OuterRef("guest_id")).values(column)[:1]
+            )
+
+        register_booking_annotation("guest_rating_avg", guest_rating("rating_avg"))
+        register_booking_annotation("guest_review_count", guest_rating("review_count"))
         checks.register(check_review_window_days, checks.Tags.database)
         personal_data.register()
 

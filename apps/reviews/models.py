@@ -124,3 +124,31 @@ class Review(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.rating}★ by the {self.author_role} of booking {self.booking_id}"
+
+
+class GuestRating(models.Model):
+    """A guest's rating summary: the hosts' published, visible reviews of them, kept by the
+    reviews_guest_rating trigger (never written by the application)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("guest"),
+    )
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.CASCADE, related_name="+", verbose_name=_("tenant")
+    )
+    rating_avg = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, verbose_name=_("average rating")
+    )
+    review_count = models.IntegerField(default=0, db_default=0, verbose_name=_("review count"))
+
+    class Meta:
+        db_table = "guest_ratings"
+        verbose_name = _("guest rating")
+        verbose_name_plural = _("guest ratings")
+
+    def __str__(self) -> str:
+        return f"{self.rating_avg} ({self.review_count}) for user {self.user_id}"

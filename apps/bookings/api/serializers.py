@@ -38,6 +38,27 @@ class BookingGuestSerializer(serializers.Serializer):
     name = serializers.CharField(source="display_name")
 
 
+class GuestRatingSerializer(serializers.Serializer):
+    average = serializers.DecimalField(max_digits=3, decimal_places=2)
+    count = serializers.IntegerField()
+
+
+@extend_schema_field(GuestRatingSerializer(allow_null=True))
+class GuestRatingField(serializers.Field):
+    """The hosts' published reviews of the guest, summed up (reviews registers the values:
+    selectors.register_booking_annotation); null while no host has reviewed them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, booking):
+        count = getattr(booking, "guest_review_count", None)
+        if not count:
+            return None
+        average = getattr(booking, "guest_rating_avg", None)
+        return {"average": str(average), "count": count}
+
+
 class BlankAsNullChoiceField(serializers.ChoiceField):
     """A choice column that stores "" for "none yet" (no NULL in a CharField), shown as null:
     the schema's enum then holds only real choices."""
@@ -62,6 +83,10 @@ class BookingSerializer(serializers.ModelSerializer):
         help_text="The rule that set `refund_cents`; null unless cancelled.",
     )
     guest = BookingGuestSerializer(read_only=True)
+    guest_rating = GuestRatingField(
+        help_text="The guest's rating from hosts' published reviews of them (average 1-5 and "
+        "count), for a host deciding on a request; null before any."
+    )
     nights = serializers.IntegerField(read_only=True)
     quote = FrozenQuoteSerializer(
         read_only=True,
@@ -80,8 +105,8 @@ class BookingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Booking
         fields = read_only_fields = (
-            "id listing guest check_in check_out nights guests status total_cents currency"
-            " quote cancellation_policy cancellation_reason cancelled_by cancelled_at"
+            "id listing guest guest_rating check_in check_out nights guests status total_cents"
+            " currency quote cancellation_policy cancellation_reason cancelled_by cancelled_at"
             " refund_cents refund_rule expires_at created_at updated_at"
         ).split()
         extra_kwargs = {

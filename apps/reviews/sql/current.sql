@@ -3,6 +3,35 @@
 -- migration that restates it whole, then regenerate. app_user stands for
 -- settings.DATABASE_APP_ROLE.
 
+-- [function] guest_ratings_refresh(target_guest bigint) — Recomputes a guest's rating summary from the hosts' published, visible reviews of them.
+CREATE OR REPLACE FUNCTION public.guest_ratings_refresh(target_guest bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+ SET "app.actor" TO 'system:ratings'
+AS $function$
+BEGIN
+    IF target_guest IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO guest_ratings (user_id, tenant_id, rating_avg, review_count)
+    SELECT u.id, u.tenant_id, s.avg_rating, s.n
+    FROM users u, (
+        SELECT round(avg(r.rating)::numeric, 2) AS avg_rating, count(r.id)::int AS n
+        FROM reviews r
+        WHERE r.subject_id = target_guest AND r.author_role = 'host' AND NOT r.is_hidden
+          AND r.published_at IS NOT NULL
+    ) s
+    WHERE u.id = target_guest
+    ON CONFLICT (user_id) DO UPDATE
+        SET rating_avg = EXCLUDED.rating_avg, review_count = EXCLUDED.review_count
+        WHERE guest_ratings.rating_avg IS DISTINCT FROM EXCLUDED.rating_avg
+           OR guest_ratings.review_count <> EXCLUDED.review_count;
+END;
+$function$;
+COMMENT ON FUNCTION guest_ratings_refresh(target_guest bigint) IS 'Recomputes a guest''s rating summary from the hosts'' published, visible reviews of them.';
+
 -- [function] listings_refresh_rating(target_listing bigint) — Recomputes a listing's rating_avg and review_count from its guests' published, visible reviews.
 CREATE OR REPLACE FUNCTION public.listings_refresh_rating(target_listing bigint)
  RETURNS void
@@ -151,6 +180,25 @@ END;
 $function$;
 COMMENT ON FUNCTION reviews_guard_moderation_columns() IS 'BEFORE INSERT/UPDATE on reviews: refuses (42501) a change of is_hidden, hidden_reason, hidden_at or hidden_by by anyone but a moderator (reviews.moderate_review) or a system actor.';
 
+-- [function] reviews_refresh_guest_rating() — Trigger function: refreshes the rating of the guests a host's review change touches.
+CREATE OR REPLACE FUNCTION public.reviews_refresh_guest_rating()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.author_role = 'host' THEN
+        PERFORM guest_ratings_refresh(OLD.subject_id);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.author_role = 'host'
+       AND (TG_OP = 'INSERT' OR NEW.subject_id IS DISTINCT FROM OLD.subject_id
+            OR OLD.author_role <> 'host') THEN
+        PERFORM guest_ratings_refresh(NEW.subject_id);
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+COMMENT ON FUNCTION reviews_refresh_guest_rating() IS 'Trigger function: refreshes the rating of the guests a host''s review change touches.';
+
 -- [function] reviews_refresh_listing_rating() — Trigger function: refreshes the rating of the listings a review change touches.
 CREATE OR REPLACE FUNCTION public.reviews_refresh_listing_rating()
  RETURNS trigger
@@ -176,9 +224,26 @@ CREATE OR REPLACE FUNCTION public.reviews_window_days()
 AS $function$ SELECT 14 $function$;
 COMMENT ON FUNCTION reviews_window_days() IS 'Days after check-out during which both sides of a stay may review it (settings.REVIEW_WINDOW_DAYS).';
 
+-- [row level security] guest_ratings — row-level security enabled, forced on the owner too
+ALTER TABLE guest_ratings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE guest_ratings FORCE ROW LEVEL SECURITY;
+
 -- [row level security] reviews — row-level security enabled, forced on the owner too
 ALTER TABLE reviews ENABLE ROW LEVEL SECURITY;
 ALTER TABLE reviews FORCE ROW LEVEL SECURITY;
+
+-- [policy] guest_ratings_read ON guest_ratings — Anyone signed in to the tenant reads a guest's rating summary (hosts deciding on a request); the reviews themselves stay private to their parties.
+CREATE POLICY guest_ratings_read ON guest_ratings
+    FOR SELECT TO public
+    USING (tenant_id = (( SELECT app_tenant_id() AS app_tenant_id)));
+COMMENT ON POLICY guest_ratings_read ON guest_ratings IS 'Anyone signed in to the tenant reads a guest''s rating summary (hosts deciding on a request); the reviews themselves stay private to their parties.';
+
+-- [policy] guest_ratings_staff_and_system ON guest_ratings — Staff and system actors (the rating trigger) manage every guest rating.
+CREATE POLICY guest_ratings_staff_and_system ON guest_ratings
+    FOR ALL TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY guest_ratings_staff_and_system ON guest_ratings IS 'Staff and system actors (the rating trigger) manage every guest rating.';
 
 -- [policy] reviews_author ON reviews — The author of a review (the booking's guest or its listing's host) reads and writes it.
 CREATE POLICY reviews_author ON reviews
@@ -256,6 +321,12 @@ CREATE TRIGGER reviews_guard_moderation_columns_update BEFORE UPDATE ON public.r
     EXECUTE FUNCTION reviews_guard_moderation_columns();
 COMMENT ON TRIGGER reviews_guard_moderation_columns_update ON reviews IS 'Only moderators and system actors hide or unhide a review.';
 
+-- [trigger] reviews_guest_rating ON reviews — Keeps the guest's rating current when a host's review of them is added, removed, rated, hidden or published.
+CREATE TRIGGER reviews_guest_rating AFTER INSERT OR DELETE OR UPDATE OF rating, is_hidden, published_at, author_role, subject_id ON public.reviews
+    FOR EACH ROW
+    EXECUTE FUNCTION reviews_refresh_guest_rating();
+COMMENT ON TRIGGER reviews_guest_rating ON reviews IS 'Keeps the guest''s rating current when a host''s review of them is added, removed, rated, hidden or published.';
+
 -- [trigger] reviews_listing_rating ON reviews — Keeps the listing's rating current when a review is added, removed, rated, hidden or published.
 CREATE TRIGGER reviews_listing_rating AFTER INSERT OR DELETE OR UPDATE OF rating, is_hidden, booking_id, published_at ON public.reviews
     FOR EACH ROW
@@ -270,6 +341,9 @@ GRANT EXECUTE ON FUNCTION reviews_refresh_listing_rating() TO app_user;
 
 -- [grant] ON SEQUENCE reviews_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE reviews_id_seq TO app_user;
+
+-- [grant] ON TABLE guest_ratings — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE guest_ratings TO app_user;
 
 -- [grant] ON TABLE reviews — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE reviews TO app_user;
