@@ -10,7 +10,7 @@ from apps.core.admin_tools import (
     report,
 )
 from apps.reviews import services
-from apps.reviews.models import Review
+from apps.reviews.models import Review, ReviewReply
 
 
 class RatingFilter(admin.SimpleListFilter):
@@ -66,5 +66,46 @@ class ReviewAdmin(AuditHistoryMixin, BigTableAdmin):
         hidden = list(queryset.filter(is_hidden=True))
         for review in hidden:
             services.review_unhide(review=review, actor=request.user)
+        done = _("Unhid %(changed)d of %(selected)d selected.")
+        report(self, request, done, len(hidden), queryset.count())
+
+
+@admin.register(ReviewReply)
+class ReviewReplyAdmin(AuditHistoryMixin, BigTableAdmin):
+    list_display = ["__str__", "is_hidden", "hidden_reason", "created_at"]
+    list_filter = ["is_hidden"]
+    search_fields = ["=review__id"]
+    raw_id_fields = ["review", "author"]
+    readonly_fields = [
+        "review", "author", "body", "is_hidden", "hidden_reason", "hidden_at", "hidden_by",
+        "created_at", "audit_history",
+    ]  # fmt: skip
+    actions = ["hide", "unhide"]
+
+    def has_add_permission(self, request):
+        return False  # the reviewed party writes replies, through the API
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    has_moderate_permission = holds_permission("reviews.moderate_review")
+
+    @admin.action(description=_("Hide selected replies (with a reason)"), permissions=["moderate"])
+    def hide(self, request, queryset):
+        return action_with_reason(
+            self,
+            request,
+            queryset,
+            title=_("Hide replies"),
+            apply=lambda reply, reason: services.reply_hide(
+                reply=reply, reason=reason, actor=request.user
+            ),
+        )
+
+    @admin.action(description=_("Unhide selected replies"), permissions=["moderate"])
+    def unhide(self, request, queryset):
+        hidden = list(queryset.filter(is_hidden=True))
+        for reply in hidden:
+            services.reply_unhide(reply=reply, actor=request.user)
         done = _("Unhid %(changed)d of %(selected)d selected.")
         report(self, request, done, len(hidden), queryset.count())

@@ -11,7 +11,7 @@ class ReviewsConfig(AppConfig):
     # apps/core/db/catalog.py: which app's sql/current.sql lists a function).
     database_functions = ("listings_refresh_rating",)
     # Tables whose triggers write audit_logs (the audit admin's table filter lists them).
-    audited_tables = ("reviews",)
+    audited_tables = ("reviews", "review_replies")
     # backup_verify: each restored main table read joined to the rows it points to.
     backup_smoke_queries = {
         "reviews": """SELECT count(*) FROM reviews r

@@ -10,6 +10,11 @@ class ReviewExists(Conflict):
     default_message = _("You already reviewed this stay.")
 
 
+class ReplyExists(Conflict):
+    code = "reply_exists"
+    default_message = _("You already replied to this review.")
+
+
 class ReviewPublished(Conflict):
     code = "review_published"
     default_message = _("A published review can no longer be changed.")

@@ -3,6 +3,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel, acting_user_field
@@ -152,3 +154,48 @@ class GuestRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating_avg} ({self.review_count}) for user {self.user_id}"
+
+
+class ReviewReply(TimeStampedModel):
+    """The reviewed party's one answer to a published review (a host to a guest's review of the
+    stay, a guest to a host's review of them), shown under it."""
+
+    review = models.OneToOneField(
+        Review, on_delete=models.CASCADE, related_name="reply", verbose_name=_("review")
+    )
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(verbose_name=_("reply"))
+    # Moderation, as on reviews: a hidden reply stays for the record, off the public pages.
+    is_hidden = models.BooleanField(default=False, db_default=False, verbose_name=_("hidden"))
+    hidden_reason = models.TextField(
+        blank=True, default="", db_default="", verbose_name=_("hidden reason")
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
+    hidden_by = acting_user_field(verbose_name=_("hidden by"))
+
+    class Meta:
+        db_table = "review_replies"
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_hidden=False) | ~Q(hidden_reason=""),
+                name="review_replies_hidden_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), 2000),
+                name="review_replies_body_max_2000",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply to review {self.review_id}"

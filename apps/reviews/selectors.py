@@ -13,6 +13,7 @@ from apps.reviews.models import AuthorRole, Review
 SERIALIZED_FIELDS = (
     "id", "listing_id", "author_role", "rating", "comment", "photos", "is_hidden",
     "published_at", "window_closes_on", "created_at", "updated_at",
+    "reply__id", "reply__body", "reply__is_hidden", "reply__created_at",
 )  # fmt: skip
 
 
@@ -27,9 +28,11 @@ def review_list(*, listing: Listing | int | None = None) -> QuerySet:
     for the staff and authors who may read them one by one. (Without a listing it spans the
     tenant: costly under row-level security, whose listing check then scans every listing; the
     API never asks.)"""
-    queryset = Review.objects.filter(
-        published_q(), is_hidden=False, author_role=AuthorRole.GUEST
-    ).only(*SERIALIZED_FIELDS)
+    queryset = (
+        Review.objects.filter(published_q(), is_hidden=False, author_role=AuthorRole.GUEST)
+        .select_related("reply")
+        .only(*SERIALIZED_FIELDS)
+    )
     if listing is not None:
         queryset = queryset.filter(listing=listing)
     return queryset
@@ -37,8 +40,8 @@ def review_list(*, listing: Listing | int | None = None) -> QuerySet:
 
 def review_list_of_author(*, user: User) -> QuerySet:
     """The reviews the user wrote (as a guest or a host), hidden ones included."""
-    return Review.objects.filter(author=user).only(*SERIALIZED_FIELDS)
+    return Review.objects.filter(author=user).select_related("reply").only(*SERIALIZED_FIELDS)
 
 
 def review_detail_queryset() -> QuerySet:
-    return Review.objects.only(*SERIALIZED_FIELDS, "author")
+    return Review.objects.select_related("reply").only(*SERIALIZED_FIELDS, "author", "subject")

@@ -14,8 +14,8 @@ from apps.core import dates
 from apps.core.actors import require_permission, require_signed_in
 from apps.core.errors import NotFound, PermissionDenied
 from apps.listings.models import Listing
-from apps.reviews.errors import ReviewExists, ReviewPublished
-from apps.reviews.models import AuthorRole, Review
+from apps.reviews.errors import ReplyExists, ReviewExists, ReviewPublished
+from apps.reviews.models import AuthorRole, Review, ReviewReply
 
 MODERATE = "reviews.moderate_review"
 
@@ -162,3 +162,57 @@ def reviews_publish_closed() -> int:
     return Review.objects.filter(
         published_at__isnull=True, window_closes_on__lt=dates.today()
     ).update(published_at=timezone.now(), updated_at=timezone.now())
+
+
+MAX_REPLY_LENGTH = 2000
+UNIQUE_REPLY = "review_replies_review_id_key"
+
+
+@transaction.atomic
+def review_reply(*, review_id: int, body: str, actor: User) -> ReviewReply:
+    """The reviewed party answers a review, once, once it is published (before, they cannot
+    read it: "not found"). Its author and anyone else are forbidden."""
+    require_signed_in(actor)
+    review = Review.objects.filter(pk=review_id).only("id", "tenant_id", "subject_id").first()
+    if review is None:  # row-level security: unpublished, hidden, or no such review
+        raise NotFound(_("No such review."))
+    if review.subject_id != actor.pk:
+        raise PermissionDenied(_("Only the reviewed party replies to a review."))
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a reply.")})
+    try:
+        with transaction.atomic():
+            return ReviewReply.objects.create(
+                review_id=review.pk, tenant_id=review.tenant_id, author=actor, body=body
+            )
+    except IntegrityError as exc:
+        if _constraint_of(exc) == UNIQUE_REPLY:
+            raise ReplyExists() from exc
+        raise
+
+
+@transaction.atomic
+def reply_hide(*, reply: ReviewReply, reason: str, actor: User) -> ReviewReply:
+    """Moderation, as for reviews: the reply stays for the record but leaves the pages."""
+    require_permission(actor, MODERATE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"hidden_reason": _("Say why the reply is hidden.")})
+    reply.is_hidden = True
+    reply.hidden_reason = reason
+    reply.hidden_at = timezone.now()
+    reply.hidden_by = actor
+    reply.save(update_fields=["is_hidden", "hidden_reason", "hidden_at", "hidden_by", "updated_at"])
+    return reply
+
+
+@transaction.atomic
+def reply_unhide(*, reply: ReviewReply, actor: User) -> ReviewReply:
+    require_permission(actor, MODERATE)
+    reply.is_hidden = False
+    reply.hidden_reason = ""
+    reply.hidden_at = None
+    reply.hidden_by = None
+    reply.save(update_fields=["is_hidden", "hidden_reason", "hidden_at", "hidden_by", "updated_at"])
+    return reply

@@ -1,21 +1,47 @@
+from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.routers import MAX_ID
 from apps.core.api.serializers import BoundedListField, HttpUrlField, RejectUnknownFieldsMixin
 from apps.reviews.models import Review
-from apps.reviews.services import MAX_COMMENT_LENGTH, MAX_PHOTOS
+from apps.reviews.services import MAX_COMMENT_LENGTH, MAX_PHOTOS, MAX_REPLY_LENGTH
+
+
+class ReplySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+@extend_schema_field(ReplySerializer(allow_null=True))
+class ReplyField(serializers.Field):
+    """The reviewed party's reply, null when none (or hidden by moderation)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, review):
+        try:
+            reply = review.reply  # joined by the selector
+        except ObjectDoesNotExist:  # none, or row-level security hid it
+            return None
+        if reply.is_hidden:
+            return None
+        return ReplySerializer(reply).data
 
 
 class ReviewSerializer(serializers.ModelSerializer):
     """A review as the public sees it (the author's identity stays private; their side shows)."""
 
     listing = serializers.IntegerField(source="listing_id", read_only=True)
+    reply = ReplyField()
 
     class Meta:
         model = Review
         fields = [
             "id", "listing", "author_role", "rating", "comment", "photos", "is_hidden",
-            "published_at", "window_closes_on", "created_at", "updated_at",
+            "published_at", "window_closes_on", "reply", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {
@@ -70,3 +96,7 @@ class ReviewQuerySerializer(serializers.Serializer):
         help_text="The listing's visible reviews (required when anonymous); without it, the "
         "caller's own reviews.",
     )
+
+
+class ReplyCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    body = serializers.CharField(max_length=MAX_REPLY_LENGTH)

@@ -2,6 +2,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -11,6 +12,7 @@ from apps.listings.api.pagination import ListingPagination
 from apps.listings.selectors import listing_visible_queryset
 from apps.reviews import selectors, services
 from apps.reviews.api.serializers import (
+    ReplyCreateSerializer,
     ReviewCreateSerializer,
     ReviewQuerySerializer,
     ReviewSerializer,
@@ -128,3 +130,21 @@ class ReviewViewSet(viewsets.GenericViewSet):
             review=review, changes=dict(data.validated_data), actor=request.user
         )
         return Response(ReviewSerializer(review).data)
+
+    @extend_schema(
+        summary="Reply to a review (the reviewed party, once)",
+        description="The reviewed party (the host for a guest's review of the stay, the guest "
+        "for a host's review of them) answers a published review once: 404 while it is not "
+        "published (they cannot read it yet), 403 for anyone else, 409 `reply_exists` the "
+        "second time. The reply shows under the review (`reply`).",
+        request=ReplyCreateSerializer,
+        responses={201: ReviewSerializer, 409: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        data = ReplyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.review_reply(
+            review_id=self.kwargs["pk"], body=data.validated_data["body"], actor=request.user
+        )
+        return Response(ReviewSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)

@@ -228,6 +228,10 @@ COMMENT ON FUNCTION reviews_window_days() IS 'Days after check-out during which 
 ALTER TABLE guest_ratings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE guest_ratings FORCE ROW LEVEL SECURITY;
 
+-- [row level security] review_replies — row-level security enabled, forced on the owner too
+ALTER TABLE review_replies ENABLE ROW LEVEL SECURITY;
+ALTER TABLE review_replies FORCE ROW LEVEL SECURITY;
+
 -- [row level security] reviews — row-level security enabled, forced on the owner too
 ALTER TABLE reviews ENABLE ROW LEVEL SECURITY;
 ALTER TABLE reviews FORCE ROW LEVEL SECURITY;
@@ -244,6 +248,38 @@ CREATE POLICY guest_ratings_staff_and_system ON guest_ratings
     USING (( SELECT app_is_privileged() AS app_is_privileged))
     WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
 COMMENT ON POLICY guest_ratings_staff_and_system ON guest_ratings IS 'Staff and system actors (the rating trigger) manage every guest rating.';
+
+-- [policy] review_replies_author_read ON review_replies — Its author reads their reply, hidden or not.
+CREATE POLICY review_replies_author_read ON review_replies
+    FOR SELECT TO public
+    USING (author_id = (( SELECT app_user_id() AS app_user_id)));
+COMMENT ON POLICY review_replies_author_read ON review_replies IS 'Its author reads their reply, hidden or not.';
+
+-- [policy] review_replies_author_write ON review_replies — The reviewed party replies to a review they may read (published); once (unique review_id), never edited.
+CREATE POLICY review_replies_author_write ON review_replies
+    FOR INSERT TO public
+    WITH CHECK (author_id = (( SELECT app_user_id() AS app_user_id))
+        AND tenant_id = (( SELECT app_tenant_id() AS app_tenant_id))
+        AND (EXISTS ( SELECT 1
+   FROM reviews r
+  WHERE r.id = review_replies.review_id AND r.subject_id = (( SELECT app_user_id() AS app_user_id)))));
+COMMENT ON POLICY review_replies_author_write ON review_replies IS 'The reviewed party replies to a review they may read (published); once (unique review_id), never edited.';
+
+-- [policy] review_replies_public_read ON review_replies — A visible reply is read by whoever may read its review.
+CREATE POLICY review_replies_public_read ON review_replies
+    FOR SELECT TO public
+    USING (NOT is_hidden
+        AND (EXISTS ( SELECT 1
+   FROM reviews r
+  WHERE r.id = review_replies.review_id)));
+COMMENT ON POLICY review_replies_public_read ON review_replies IS 'A visible reply is read by whoever may read its review.';
+
+-- [policy] review_replies_staff_and_system ON review_replies — Staff and system actors (moderation) manage every reply.
+CREATE POLICY review_replies_staff_and_system ON review_replies
+    FOR ALL TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged));
+COMMENT ON POLICY review_replies_staff_and_system ON review_replies IS 'Staff and system actors (moderation) manage every reply.';
 
 -- [policy] reviews_author ON reviews — The author of a review (the booking's guest or its listing's host) reads and writes it.
 CREATE POLICY reviews_author ON reviews
@@ -279,6 +315,41 @@ CREATE POLICY reviews_subject_read ON reviews
         AND NOT is_hidden
         AND (published_at IS NOT NULL OR window_closes_on < CURRENT_DATE));
 COMMENT ON POLICY reviews_subject_read ON reviews IS 'The reviewed party (host or guest) reads a review of them once both sides wrote or the window closed.';
+
+-- [trigger] review_replies_audit_delete ON review_replies — Audit trail: records in audit_logs every row a DELETE removes from review_replies, with who and from where.
+CREATE TRIGGER review_replies_audit_delete AFTER DELETE ON public.review_replies
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER review_replies_audit_delete ON review_replies IS 'Audit trail: records in audit_logs every row a DELETE removes from review_replies, with who and from where.';
+
+-- [trigger] review_replies_audit_insert ON review_replies — Audit trail: records in audit_logs every row an INSERT adds to review_replies, with who and from where.
+CREATE TRIGGER review_replies_audit_insert AFTER INSERT ON public.review_replies
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER review_replies_audit_insert ON review_replies IS 'Audit trail: records in audit_logs every row an INSERT adds to review_replies, with who and from where.';
+
+-- [trigger] review_replies_audit_update ON review_replies — Audit trail: records in audit_logs every row an UPDATE changes in review_replies, with who and from where.
+CREATE TRIGGER review_replies_audit_update AFTER UPDATE ON public.review_replies
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER review_replies_audit_update ON review_replies IS 'Audit trail: records in audit_logs every row an UPDATE changes in review_replies, with who and from where.';
+
+-- [trigger] review_replies_guard_moderation_columns ON review_replies — A reply is written unmoderated; only moderators create a hidden one.
+CREATE TRIGGER review_replies_guard_moderation_columns BEFORE INSERT ON public.review_replies
+    FOR EACH ROW
+    WHEN ( (new.is_hidden OR (new.hidden_reason <> ''::text) OR (new.hidden_at IS NOT NULL) OR (new.hidden_by_id IS NOT NULL)))
+    EXECUTE FUNCTION reviews_guard_moderation_columns();
+COMMENT ON TRIGGER review_replies_guard_moderation_columns ON review_replies IS 'A reply is written unmoderated; only moderators create a hidden one.';
+
+-- [trigger] review_replies_guard_moderation_columns_update ON review_replies — Only moderators and system actors hide or unhide a reply.
+CREATE TRIGGER review_replies_guard_moderation_columns_update BEFORE UPDATE ON public.review_replies
+    FOR EACH ROW
+    WHEN ( ((old.is_hidden IS DISTINCT FROM new.is_hidden) OR (old.hidden_reason IS DISTINCT FROM new.hidden_reason) OR (old.hidden_at IS DISTINCT FROM new.hidden_at) OR (old.hidden_by_id IS DISTINCT FROM new.hidden_by_id)))
+    EXECUTE FUNCTION reviews_guard_moderation_columns();
+COMMENT ON TRIGGER review_replies_guard_moderation_columns_update ON review_replies IS 'Only moderators and system actors hide or unhide a reply.';
 
 -- [trigger] reviews_audit_delete ON reviews — Audit trail: records in audit_logs every row a DELETE removes from reviews, with who and from where.
 CREATE TRIGGER reviews_audit_delete AFTER DELETE ON public.reviews
@@ -339,11 +410,17 @@ GRANT EXECUTE ON FUNCTION listings_refresh_rating(target_listing bigint) TO app_
 -- [grant] ON FUNCTION reviews_refresh_listing_rating() — app_user's privileges
 GRANT EXECUTE ON FUNCTION reviews_refresh_listing_rating() TO app_user;
 
+-- [grant] ON SEQUENCE review_replies_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE review_replies_id_seq TO app_user;
+
 -- [grant] ON SEQUENCE reviews_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE reviews_id_seq TO app_user;
 
 -- [grant] ON TABLE guest_ratings — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE guest_ratings TO app_user;
+
+-- [grant] ON TABLE review_replies — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE review_replies TO app_user;
 
 -- [grant] ON TABLE reviews — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE reviews TO app_user;
