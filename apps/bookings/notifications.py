@@ -12,7 +12,7 @@ who gets which (called by services.py, in the event's transaction):
 | staff cancel on behalf of the parties | booking_cancelled | the guest and the host |
 | a pending request expires (booking_expire) | booking_expired | the guest and the host |
 | the stay is completed (booking_complete_past) | review_invitation | the guest (who reviews) |
-| the same | stay_completed | the host (told the guest was invited) |
+| the same | stay_completed | the host (told the guest was invited; invited to review them) |
 
 The review invitation lives here, not in reviews: the event is a booking's completion, and
 reviews sits above bookings.

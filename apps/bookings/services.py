@@ -3,6 +3,7 @@
 import datetime as dt
 
 import psycopg
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
@@ -368,12 +369,16 @@ def booking_complete_past(*, today: dt.date | None = None) -> int:
         status=BookingStatus.COMPLETED, updated_at=timezone.now()
     )
     for booking in completed:
+        # Both sides review within REVIEW_WINDOW_DAYS of check-out (the reviews app).
+        closes_on = booking.check_out + dt.timedelta(days=settings.REVIEW_WINDOW_DAYS)
         notifications.notify_parties(
-            booking, kind=notifications.REVIEW_INVITATION, event="review_invitation", to=[GUEST]
-        )
+            booking, kind=notifications.REVIEW_INVITATION, event="review_invitation", to=[GUEST],
+            review_window_closes_on=closes_on.isoformat(),
+        )  # fmt: skip
         notifications.notify_parties(
-            booking, kind=notifications.STAY_COMPLETED, event="completed", to=[HOST]
-        )
+            booking, kind=notifications.STAY_COMPLETED, event="completed", to=[HOST],
+            review_window_closes_on=closes_on.isoformat(),
+        )  # fmt: skip
     return len(completed)
 
 

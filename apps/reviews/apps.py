@@ -22,7 +22,10 @@ class ReviewsConfig(AppConfig):
         from django.db.models import OuterRef, Subquery
 
         from apps.bookings.selectors import register_booking_annotation
-        from apps.reviews import personal_data
+        from apps.reviews import (
+            notifications,  # noqa: F401 (registers its notification kind)
+            personal_data,
+        )
         from apps.reviews.models import GuestRating
 
         def guest_rating(column):

@@ -14,6 +14,7 @@ from apps.core import dates
 from apps.core.actors import require_permission, require_signed_in
 from apps.core.errors import NotFound, PermissionDenied
 from apps.listings.models import Listing
+from apps.reviews import notifications
 from apps.reviews.errors import ReplyExists, ReviewExists, ReviewPublished
 from apps.reviews.models import AuthorRole, Review, ReviewReply
 
@@ -126,6 +127,7 @@ def review_create(
             raise ValidationError({"booking": _("This stay cannot be reviewed now.")}) from exc
         raise
     review.refresh_from_db(fields=DERIVED_FIELDS)
+    notifications.notify_review_written(review)
     return review
 
 
