@@ -19,6 +19,7 @@ from apps.listings.services import listing_soft_delete
 from apps.messaging.models import Message
 from apps.messaging.services import message_soft_delete
 from apps.notifications.services import notify
+from apps.reviews.services import review_reply
 from tests.factories import (
     AmenityFactory,
     BookingFactory,
@@ -72,6 +73,7 @@ def admin_world() -> Listing:
     CategoryFactory(parent=CategoryFactory())
     MessageFactory(sender=booking.guest, recipient=listing.owner, listing=listing, booking=booking)
     token_for(booking.guest)
+    review_reply(review_id=review.pk, body="Thank you for staying with us.", actor=listing.owner)
     # A notification to the host, and its send job in the queue (the jobs admin).
     notify(recipient_id=listing.owner_id, kind="test_email", event_key="admin-smoke", data={})
     # Audit rows come from the database's triggers: the application role may not insert them.

@@ -96,7 +96,8 @@ def test_foreign_keys_the_guide_filters_on_are_indexed(table, column):
     [
         ("users", "users_email_ci_unique"),
         ("listing_versions", "listing_versions_unique_version"),
-        ("reviews", "reviews_booking_id_key"),
+        ("reviews", "reviews_booking_role_key"),
+        ("review_replies", "review_replies_review_id_key"),
         ("listing_tags", "listing_tags_unique_pair"),
         ("listing_amenities", "listing_amenities_unique_pair"),
     ],

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -49,9 +50,10 @@ def with_query(url: str, query: str) -> str:
 
 
 def bookings(n: int, *, past: bool = False) -> tuple[Listing, object]:
-    """n bookings of one guest at one listing: confirmed and ahead, or completed and past."""
+    """n bookings of one guest at one listing: confirmed and ahead, or completed and past
+    (their review windows closed, so their reviews are published)."""
     listing, guest = ListingFactory(), UserFactory()
-    start = TODAY - dt.timedelta(days=3 * n + 3) if past else TODAY
+    start = TODAY - dt.timedelta(days=3 * n + 3 + settings.REVIEW_WINDOW_DAYS) if past else TODAY
     quotes = [
         stay_quote(listing_id=listing.pk, check_in=start + dt.timedelta(days=3 * i),
                    check_out=start + dt.timedelta(days=3 * i + 2), guests=1)

@@ -10,6 +10,7 @@ from tests.factories import (
     ListingFactory,
     MessageFactory,
     ReviewFactory,
+    StayedBookingFactory,
     TenantFactory,
     UserFactory,
 )
@@ -184,8 +185,8 @@ def test_a_visible_review_is_public_with_its_listing():
         assert sql("SELECT id FROM reviews WHERE id = %s", [review.pk]) == [(review.pk,)]
 
 
-def test_only_the_bookings_guest_writes_its_review():
-    booking = BookingFactory(status="completed")
+def test_only_the_bookings_guest_writes_the_guests_review():
+    booking = StayedBookingFactory()
     host = booking.listing.owner
 
     with acting_as(host), pytest.raises(ProgrammingError, match="row-level security"):

@@ -1,5 +1,5 @@
 from tests.factories.accounts import ProfileFactory, TenantFactory, UserFactory
-from tests.factories.bookings import BookingFactory
+from tests.factories.bookings import BookingFactory, StayedBookingFactory
 from tests.factories.listings import (
     AmenityFactory,
     CategoryFactory,
@@ -18,6 +18,7 @@ __all__ = [
     "MessageFactory",
     "ProfileFactory",
     "ReviewFactory",
+    "StayedBookingFactory",
     "TagFactory",
     "TenantFactory",
     "UserFactory",

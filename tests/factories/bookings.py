@@ -39,3 +39,15 @@ class BookingFactory(factory.django.DjangoModelFactory):
     total_cents = factory.LazyAttribute(lambda o: o.quote["total_cents"])
     currency = factory.LazyAttribute(lambda o: o.quote["currency"])
     cancellation_policy = factory.LazyAttribute(lambda o: o.quote["cancellation_policy"])
+
+
+class StayedBookingFactory(BookingFactory):
+    """A stay that ended within the review window (REVIEW_WINDOW_DAYS, 14 by default): both
+    sides may review it now. Four check-outs, three days apart, so that stays of one listing
+    never overlap."""
+
+    status = BookingStatus.COMPLETED
+    check_out = factory.Sequence(
+        lambda n: timezone.localdate() - dt.timedelta(days=1 + 3 * (n % 4))
+    )
+    check_in = factory.LazyAttribute(lambda o: o.check_out - dt.timedelta(days=2))

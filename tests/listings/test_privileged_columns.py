@@ -11,7 +11,13 @@ from apps.core.context import db_context
 from apps.listings.models import Listing
 from apps.reviews.services import review_hide
 from tests.db import acting_as, execute, privileged_contexts, refused_column
-from tests.factories import BookingFactory, ListingFactory, ReviewFactory, UserFactory
+from tests.factories import (
+    BookingFactory,
+    ListingFactory,
+    ReviewFactory,
+    StayedBookingFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,16 +54,20 @@ def test_a_new_listing_arrives_without_a_rating_of_its_own_making():
         ListingFactory(owner=owner, review_count=12)
 
 
-def test_a_guests_review_moves_the_summary_through_the_trigger():
+def test_a_guests_review_moves_the_summary_through_the_trigger_once_published():
     listing = ListingFactory()
-    booking = BookingFactory(listing=listing, status="completed")
+    booking = StayedBookingFactory(listing=listing)
+    insert = (
+        "INSERT INTO reviews (booking_id, listing_id, tenant_id, author_role, rating, photos,"
+        " is_hidden, hidden_reason) VALUES (%s, %s, %s, %s, %s, '{}', false, '')"
+    )
 
     with acting_as(booking.guest):
-        execute(
-            "INSERT INTO reviews (booking_id, listing_id, tenant_id, rating, photos, is_hidden,"
-            " hidden_reason) VALUES (%s, %s, %s, 4, '{}', false, '')",
-            [booking.pk, listing.pk, listing.tenant_id],
-        )
+        execute(insert, [booking.pk, listing.pk, listing.tenant_id, "guest", 4])
+    assert summary(listing) == (0, None)  # blind: the host has not written yet
+    with acting_as(listing.owner):
+        execute(insert, [booking.pk, listing.pk, listing.tenant_id, "host", 5])
+    assert summary(listing) == (1, Decimal("4.00"))  # both wrote: published, the guest's counts
     ReviewFactory(booking=BookingFactory(listing=listing, status="completed"), rating=2)
 
     assert summary(listing) == (2, Decimal("3.00"))

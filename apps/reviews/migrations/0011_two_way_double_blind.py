@@ -1,4 +1,4 @@
-"""Two-way, double-blind reviews (issue #17): the host reviews the guest too, once per booking
+"""Two-way, double-blind reviews: the host reviews the guest too, once per booking
 and side, within REVIEW_WINDOW_DAYS of check-out; a review is read by anyone but its author
 only once both sides have written (published_at) or the window has closed."""
 

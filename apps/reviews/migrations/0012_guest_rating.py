@@ -1,4 +1,4 @@
-"""The guest's rating (issue #17): hosts' published reviews of a guest, summed up per guest in
+"""The guest's rating: hosts' published reviews of a guest, summed up per guest in
 guest_ratings by a trigger, as listings.rating_avg sums up the guests' reviews of a listing;
 shown to the host on a booking (GET /bookings/)."""
 

@@ -1,4 +1,4 @@
-"""Replies (issue #17): the reviewed party answers a published review once; staff hide a reply
+"""Replies: the reviewed party answers a published review once; staff hide a reply
 as they hide a review."""
 
 import django.db.models.deletion
