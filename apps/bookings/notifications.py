@@ -13,10 +13,14 @@ who gets which (called by services.py, in the event's transaction):
 | a pending request expires (booking_expire) | booking_expired | the guest and the host |
 | the stay is completed (booking_complete_past) | review_invitation | the guest (who reviews) |
 | the same | stay_completed | the host (told the guest was invited; invited to review them) |
+| an imported calendar's events overlap (calendar_feed_sync) | calendar_feed_conflict | the host |
 
 The review invitation lives here, not in reviews: the event is a booking's completion, and
 reviews sits above bookings.
 """
+
+import hashlib
+import json
 
 from django.utils.translation import gettext_lazy as _
 
@@ -72,3 +76,31 @@ def notify_parties(booking, *, kind: NotificationKind, event: str, to, **extra) 
             event_key=f"booking:{booking.pk}:{event}",
             data=data,
         )
+
+
+CALENDAR_FEED_CONFLICT = register(
+    NotificationKind("calendar_feed_conflict", label=_("Imported calendar events that conflict"))
+)
+
+
+def notify_feed_conflicts(feed) -> None:
+    """Tell the host that events of an imported calendar could not become blocks (they overlap
+    a booking or another block here): once per set of conflicts, not at every sync."""
+    conflicts = feed.conflicts
+    digest = hashlib.sha256(json.dumps(conflicts, sort_keys=True).encode()).hexdigest()[:16]
+    first = conflicts[0]
+    notify(
+        recipient_id=feed.listing.owner_id,
+        kind=CALENDAR_FEED_CONFLICT.name,
+        event_key=f"calendar_feed:{feed.pk}:conflicts:{digest}",
+        data={
+            "listing_id": feed.listing_id,
+            "listing_title": feed.listing.title,
+            "feed_id": feed.pk,
+            "feed_name": feed.name or feed.url,
+            "conflicts": len(conflicts),
+            "first_start": first["start"],
+            "first_end": first["end"],
+            "with_booking": any(c["with"] == "booking" for c in conflicts),
+        },
+    )

@@ -36,6 +36,7 @@ from apps.bookings.models import (
 from apps.bookings.notifications import BOOKING_REQUESTED, GUEST, HOST, INSTANT_BOOKING
 from apps.core import dates
 from apps.core.actors import require_signed_in
+from apps.core.context import DbContext, db_context
 from apps.core.errors import InvalidTransition, PermissionDenied
 from apps.listings.models import Listing, ListingStatus
 from apps.listings.pricing import STAY_RULE_FIELDS, stay_problems, stay_quote
@@ -517,28 +518,48 @@ def _save_imported(entry: CalendarEntry) -> bool:
     return True
 
 
-@transaction.atomic
-def calendar_feed_sync(*, feed_id: int, today: dt.date | None = None) -> CalendarFeed | None:
+def calendar_feed_sync(
+    *, feed_id: int, context: DbContext, today: dt.date | None = None
+) -> CalendarFeed | None:
     """Fetch a feed and make its listing's imported blocks match its events: new events are
     laid as blocks (named for the listing's host), moved ones moved, vanished ones lifted.
     An event overlapping a booking or another block is kept out and recorded in the feed's
-    `conflicts` (status `conflict`); a feed that cannot be fetched or read keeps its blocks
-    and records the error (status `error`). Run by the job sync_calendar_feed, as a system
-    actor."""
-    feed = CalendarFeed.objects.select_related("listing").filter(pk=feed_id).first()
+    `conflicts` (status `conflict`), and the host is told when they change; a feed that cannot
+    be fetched or read keeps its blocks and records the error (status `error`).
+
+    Reads the feed, then writes the result, in two short transactions acting as `context` (the
+    job sync_calendar_feed's system actor); the fetch in between, up to
+    CALENDAR_FEEDS_TIMEOUT_SECONDS, runs outside any transaction."""
+    with db_context(context):
+        feed = CalendarFeed.objects.filter(pk=feed_id).only("url", "etag", "last_modified").first()
     if feed is None:
         return None
     today = today or dates.today()
-    now = timezone.now()
     try:
         fetched = fetch_feed(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         nights = None if fetched.body is None else feed_nights(fetched.body, today=today)
     except FeedError as exc:
-        feed.status, feed.last_error, feed.last_synced_at = (
-            CalendarFeedStatus.ERROR,
-            str(exc)[:500],
-            now,
+        fetched, nights, error = None, None, str(exc)[:500]
+    else:
+        error = ""
+    with db_context(context):
+        # The feed as it is now, locked: the host may have removed it or changed its address
+        # during the fetch (then this answer is not the feed's: the next sync fetches anew).
+        current = (
+            CalendarFeed.objects.select_for_update(of=("self",))
+            .select_related("listing")
+            .filter(pk=feed_id, url=feed.url)
+            .first()
         )
+        if current is None:
+            return None
+        return _calendar_feed_apply(current, fetched=fetched, nights=nights, error=error)
+
+
+def _calendar_feed_apply(feed: CalendarFeed, *, fetched, nights, error: str) -> CalendarFeed:
+    now = timezone.now()
+    if error:
+        feed.status, feed.last_error, feed.last_synced_at = CalendarFeedStatus.ERROR, error, now
         feed.save(update_fields=["status", "last_error", "last_synced_at"])
         return feed
     if nights is None:  # 304: nothing changed since the last sync
@@ -571,6 +592,7 @@ def calendar_feed_sync(*, feed_id: int, today: dt.date | None = None) -> Calenda
         )
         if not _save_imported(entry):
             conflicts.append((night, _overlapping_kind(entry)))
+    previous = feed.conflicts
     feed.conflicts = [
         {"uid": n.uid, "start": n.start.isoformat(), "end": n.end.isoformat(), "with": kind}
         for n, kind in sorted(conflicts, key=lambda c: (c[0].start, c[0].key))
@@ -591,4 +613,6 @@ def calendar_feed_sync(*, feed_id: int, today: dt.date | None = None) -> Calenda
             "last_modified",
         ]
     )
+    if feed.conflicts and feed.conflicts != previous:
+        notifications.notify_feed_conflicts(feed)
     return feed

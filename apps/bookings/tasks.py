@@ -2,7 +2,7 @@
 
 from apps.bookings.models import Booking, BookingStatus, CalendarFeed
 from apps.bookings.services import booking_expire, calendar_feed_sync
-from apps.jobs.queue import task
+from apps.jobs.queue import job_context, task
 
 
 @task()
@@ -25,12 +25,13 @@ def expire_booking_request(*, booking_id: int) -> None:
         )
 
 
-@task()
+@task(atomic=False)
 def sync_calendar_feed(*, feed_id: int) -> None:
     """Deferred when a host adds a feed, and for every feed by sync_calendar_feeds: the feed's
     events become the listing's blocks (calendar_feed_sync; a failed fetch is recorded on the
-    feed, not retried here: the next round fetches again)."""
-    calendar_feed_sync(feed_id=feed_id)
+    feed, not retried here: the next round fetches again). Not one transaction: the fetch
+    waits on another platform outside any (calendar_feed_sync opens its own)."""
+    calendar_feed_sync(feed_id=feed_id, context=job_context("sync_calendar_feed"))
 
 
 def queue_calendar_feed_syncs() -> int:

@@ -15,6 +15,8 @@
   jobs table answers system actors only) and keeps who asked, for the audit trail.
 * **Each job runs in one transaction acting as `system:job:<task>`** (DbContext.system), so
   row-level security applies to what it does, and its failure rolls back everything it wrote.
+  A job that waits on the network is declared `atomic=False` and opens short transactions of
+  its own around its reads and writes, never across the wait.
 * **Arguments are ids, never secrets.** They are stored in clear in procrastinate_jobs, shown in
   the admin and kept after the job ends: pass a notification's id, not a token or a password;
   the job reads what it needs (or makes a fresh token) when it runs.
@@ -60,11 +62,15 @@ class BackoffRetry(BaseRetryStrategy):
 
 class Task:
     """A job type: `.defer(**kwargs)` queues a run in the caller's transaction; calling it runs
-    the body directly (tests, shells) in the job's database context."""
+    the body directly (tests, shells) in the job's database context (or, `atomic=False`, as
+    the worker would: outside a transaction)."""
 
-    def __init__(self, func: Callable[..., Any], procrastinate_task) -> None:
+    def __init__(
+        self, func: Callable[..., Any], procrastinate_task, *, atomic: bool = True
+    ) -> None:
         self.func = func
         self.procrastinate_task = procrastinate_task
+        self.atomic = atomic
         self.name = procrastinate_task.name
         functools.update_wrapper(self, func)
 
@@ -102,6 +108,8 @@ class Task:
             return configured.defer(**kwargs)
 
     def __call__(self, **kwargs: Any) -> Any:
+        if not self.atomic:
+            return self.func(**kwargs)
         with db_context(job_context(self.func.__name__)):
             return self.func(**kwargs)
 
@@ -110,14 +118,23 @@ def job_context(task_name: str) -> DbContext:
     return DbContext.system(f"job:{task_name}")
 
 
-def task(*, queue: str = DEFAULT_QUEUE, name: str | None = None) -> Callable[[Callable], Task]:
-    """Declare a job type (keyword-only arguments, JSON-serialisable ids and plain values)."""
+def task(
+    *, queue: str = DEFAULT_QUEUE, name: str | None = None, atomic: bool = True
+) -> Callable[[Callable], Task]:
+    """Declare a job type (keyword-only arguments, JSON-serialisable ids and plain values).
+
+    `atomic=False`: the body runs outside any transaction and opens its own short ones, with
+    `db_context(job_context(<its name>))` — for a job that waits on the network (a calendar
+    feed fetched for up to its timeout), which must not hold a transaction, and a connection
+    under transaction pooling, open while it waits."""
 
     def decorator(func: Callable[..., Any]) -> Task:
         task_name = name or f"{func.__module__}.{func.__name__}"
 
         def run(job_run, **kwargs: Any) -> Any:
             try:
+                if not atomic:
+                    return func(**kwargs)
                 with db_context(job_context(func.__name__)):
                     return func(**kwargs)
             except Exception as error:
@@ -129,7 +146,7 @@ def task(*, queue: str = DEFAULT_QUEUE, name: str | None = None) -> Callable[[Ca
         procrastinate_task = app.task(
             name=task_name, queue=queue, retry=BackoffRetry(), pass_context=True
         )(run)
-        return Task(func, procrastinate_task)
+        return Task(func, procrastinate_task, atomic=atomic)
 
     return decorator
 

@@ -16,6 +16,8 @@ from apps.bookings.models import BookingStatus, CalendarEntry, CalendarFeed
 from apps.bookings.tasks import sync_calendar_feed
 from apps.core import dates
 from apps.core.context import DbContext, db_context
+from apps.notifications.models import Notification
+from tests.db import login_session
 from tests.factories import BookingFactory, ListingFactory, UserFactory
 from tests.helpers import client_for
 
@@ -60,6 +62,7 @@ class Feed:
         self.headers: dict[str, str] = {}
         self.trickle_seconds = 0.0
         self.requests: list[dict[str, str]] = []
+        self.before_answer = lambda: None
 
 
 @pytest.fixture
@@ -71,6 +74,7 @@ def feed_server(settings):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's name)
             feed.requests.append(dict(self.headers))
+            feed.before_answer()
             if feed.etag and self.headers.get("If-None-Match") == feed.etag:
                 self.send_response(304)
                 self.end_headers()
@@ -181,6 +185,67 @@ def test_a_conflict_with_a_booking_is_recorded_not_dropped(feed_server):
          "with": "booking"}
     ]  # fmt: skip
     assert imported(listing) == [(day(30), day(31))]
+
+
+def host_told(listing) -> list[dict]:
+    with db_context(DbContext.system("tests")):
+        return list(
+            Notification.objects.filter(recipient=listing.owner, kind="calendar_feed_conflict")
+            .order_by("id")
+            .values_list("data", flat=True)
+        )
+
+
+def test_the_host_is_told_of_conflicts_once_per_change(feed_server):
+    listing = ListingFactory(title="Loft by the sea")
+    BookingFactory(
+        listing=listing, status=BookingStatus.CONFIRMED, check_in=day(10), check_out=day(12)
+    )
+    feed_server.body = vcalendar(vevent("clash@x", 11, 13))
+    feed_id = registered(listing, feed_server.url)
+
+    sync_calendar_feed(feed_id=feed_id)
+    sync_calendar_feed(feed_id=feed_id)  # the same conflict: told once
+
+    [told] = host_told(listing)
+    assert told == {
+        "listing_id": listing.pk, "listing_title": "Loft by the sea", "feed_id": feed_id,
+        "feed_name": "Elsewhere", "conflicts": 1, "first_start": day(11).isoformat(),
+        "first_end": day(13).isoformat(), "with_booking": True,
+    }  # fmt: skip
+    feed_server.body = vcalendar(vevent("clash@x", 11, 13), vevent("again@x", 9, 11))
+    sync_calendar_feed(feed_id=feed_id)  # a new conflict: told again
+    assert [t["conflicts"] for t in host_told(listing)] == [1, 2]
+    feed_server.body = vcalendar()
+    sync_calendar_feed(feed_id=feed_id)  # resolved: nothing to tell
+    assert len(host_told(listing)) == 2 and feed_view(listing, feed_id)["status"] == "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_fetch_holds_no_transaction_open(feed_server):
+    """The job waits on the other platform outside any transaction: a slow feed never keeps
+    a transaction (and, behind a transaction pooler, a server connection) open."""
+    with db_context(DbContext.system("tests")):
+        listing = ListingFactory()
+    feed_server.body = vcalendar(vevent("a@x", 5, 8))
+    feed_id = registered(listing, feed_server.url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    seen = []
+    feed_server.before_answer = lambda: seen.append(backend_state(pid))
+
+    sync_calendar_feed(feed_id=feed_id)
+
+    assert seen == ["idle"], seen
+    assert imported(listing) == [(day(5), day(8))]
+
+
+def backend_state(pid: int) -> str:
+    """A backend's state, read over a connection of its own."""
+    with login_session() as other:
+        [(state,)] = other.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", [pid])
+        return state
 
 
 def test_conditional_get_and_an_unchanged_feed(feed_server):

@@ -191,6 +191,22 @@ RENDERED = {
         "Un séjour à Loft & jardin est terminé",
         "Votre voyageur a été invité à le noter (réservation n° 7).",
     ),
+    "calendar_feed_conflict": (
+        {
+            "listing_id": 3,
+            "listing_title": "Loft & jardin",
+            "feed_id": 4,
+            "feed_name": "Elsewhere",
+            "conflicts": 2,
+            "first_start": "2031-07-01",
+            "first_end": "2031-07-04",
+            "with_booking": True,
+        },
+        "Calendar sync conflict: Loft & jardin",
+        "Conflit de synchronisation de calendrier : Loft & jardin",
+        "2 événements du calendrier « Elsewhere », le premier du 2031-07-01 au 2031-07-04, "
+        "chevauchent des nuits déjà prises à « Loft & jardin » : ils n'ont pas été importés.",
+    ),  # fmt: skip
     "message_received": (
         {"message_id": 5, "sender_id": 2, "sender_name": "Ana", "subject": "Parking?"},
         "New message from Ana",
