@@ -8,19 +8,11 @@ import pytest
 from apps.core import dates
 from apps.reviews.models import GuestRating, Review
 from tests.db import acting_as, execute, refused_by_policy
-from tests.factories import BookingFactory, ListingFactory, UserFactory
+from tests.factories import BookingFactory, ListingFactory, StayedBookingFactory, UserFactory
 from tests.helpers import client_for, query_count
 
 pytestmark = pytest.mark.django_db
 TODAY = dates.today()
-
-
-def past_stay(guest, **kwargs):
-    check_out = TODAY - dt.timedelta(days=2)
-    return BookingFactory(
-        guest=guest, status="completed", check_in=check_out - dt.timedelta(days=2),
-        check_out=check_out, **kwargs,
-    )  # fmt: skip
 
 
 def review(user, booking, rating):
@@ -32,7 +24,7 @@ def review(user, booking, rating):
 
 def test_the_host_sees_the_guests_rating_on_a_request_once_reviews_are_published():
     guest = UserFactory()
-    first, second = past_stay(guest), past_stay(guest)
+    first, second = StayedBookingFactory(guest=guest), StayedBookingFactory(guest=guest)
     request = BookingFactory(guest=guest, status="pending")
     host = request.listing.owner
 
@@ -60,7 +52,7 @@ def test_the_host_list_shows_guest_ratings_in_one_query():
     listing = ListingFactory()
     for _ in range(3):
         guest = UserFactory()
-        past = past_stay(guest)
+        past = StayedBookingFactory(guest=guest)
         review(past.listing.owner, past, 4)
         review(guest, past, 5)
         BookingFactory(listing=listing, guest=guest, status="pending")
