@@ -6,13 +6,16 @@ context computed from .dockerignore."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -35,6 +38,7 @@ SAMPLE_ENV = {
     "APP_DB_PASSWORD": APP_PASSWORD,
     "BACKUP_DB_PASSWORD": BACKUP_PASSWORD,
 }
+REPLICATION_PASSWORD = "r3pl/ic@tion: 'x' \"y\""
 SECRETS = ("SECRET_KEY", "POSTGRES_PASSWORD", "APP_DB_PASSWORD", "BACKUP_DB_PASSWORD")
 LONG_RUNNING = ("db", "redis", "web", "worker", "cron")
 # The containers' /bin/sh runs the entry point and the scripts; here, the machine's.
@@ -56,21 +60,23 @@ def compose_command() -> list[str]:
     pytest.fail("neither docker-compose nor `docker compose` is installed (.ci/run installs it)")
 
 
-def run_compose_config(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+def run_compose_config(
+    tmp_path: Path, env: dict[str, str], *options: str
+) -> subprocess.CompletedProcess:
     """`config` with exactly `env` (plus PATH and HOME): an empty --env-file, so that no .env
-    of this checkout fills a gap."""
+    of this checkout fills a gap. `options` go before the command (`--profile scale`)."""
     empty = tmp_path / "empty.env"
     empty.write_text("")
     return subprocess.run(  # noqa: S603 — our own argv
-        [*compose_command(), "--env-file", str(empty), "-f", str(ROOT / "docker-compose.yml"),
-         "config"],
+        [*compose_command(), *options, "--env-file", str(empty),
+         "-f", str(ROOT / "docker-compose.yml"), "config"],
         cwd=ROOT, env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), **env},
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
 
-def rendered(tmp_path: Path, **overrides: str) -> dict:
-    result = run_compose_config(tmp_path, {**SAMPLE_ENV, **overrides})
+def rendered(tmp_path: Path, *options: str, **overrides: str) -> dict:
+    result = run_compose_config(tmp_path, {**SAMPLE_ENV, **overrides}, *options)
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)
     # `config` writes a value's $ as $$ (its output is itself a compose file): the container
@@ -95,9 +101,16 @@ def published(port) -> tuple[str, str, str]:
     return host_ip, host_port, target
 
 
+def profiled(services: dict, profile: str) -> set[str]:
+    return {name for name, service in services.items() if profile in service.get("profiles", [])}
+
+
 def test_the_stack_renders_with_a_sample_env_and_passes_secrets_through_verbatim(config):
     services = config["services"]
-    assert set(services) == {"db", "redis", "migrate", "web", "worker", "cron", "restore"}
+    # docker-compose v1 renders every profile's services; the plugin (v2) only the active ones.
+    assert set(services) - profiled(services, "scale") == {
+        "db", "redis", "migrate", "web", "worker", "cron", "restore"
+    }  # fmt: skip
     assert services["db"]["environment"]["POSTGRES_PASSWORD"] == OWNER_PASSWORD
     for name in ("migrate", "web", "worker", "cron", "restore"):
         environment = services[name]["environment"]
@@ -129,7 +142,8 @@ def test_web_listens_on_loopback_unless_told_otherwise(config, tmp_path):
         ("0.0.0.0", "8080", "8000")  # noqa: S104
     ]
     for name, service in config["services"].items():
-        assert name == "web" or not service.get("ports"), f"{name} publishes a port"
+        # lb: the scale profile's entry (tests below).
+        assert name in {"web", "lb"} or not service.get("ports"), f"{name} publishes a port"
 
 
 def test_services_restart_and_start_after_one_migration(config):
@@ -193,6 +207,110 @@ def test_demo_data_is_opt_in(config, tmp_path):
     seeded = rendered(tmp_path, SEED_DEMO="1")
     assert seeded["services"]["migrate"]["environment"]["SEED_DEMO"] == "1"
     assert "python manage.py seed" in (ROOT / "docker" / "migrate.sh").read_text()
+
+
+# --- the scale profile ------------------------------------------------------------------------
+
+SCALE = ("lb", "web1", "web2", "pgbouncer", "db-replica")
+
+
+@pytest.fixture(scope="module")
+def scale(tmp_path_factory) -> dict:
+    """`docker compose --profile scale config`, with the replication role's password."""
+    return rendered(
+        tmp_path_factory.mktemp("scale"), "--profile", "scale",
+        REPLICATION_DB_PASSWORD=REPLICATION_PASSWORD,
+    )  # fmt: skip
+
+
+def test_the_scale_profile_renders_its_services_beside_the_stack(scale, config):
+    services = scale["services"]
+    assert {"lb", "web1", "web2", "pgbouncer", "db", "db-replica", "redis", "worker", "cron",
+            "migrate"} <= set(services)  # fmt: skip
+    assert profiled(services, "scale") == set(SCALE)
+    # Outside the profile, nothing changed: the other services render the same (but db, which
+    # gives the replication role's password to its init script, set here and not there).
+    for name in set(config["services"]) - set(SCALE) - {"db"}:
+        assert services[name] == config["services"][name], name
+    assert services["db"]["environment"]["REPLICATION_DATABASE_PASSWORD"] == REPLICATION_PASSWORD
+    assert config["services"]["db"]["environment"]["REPLICATION_DATABASE_PASSWORD"] == ""
+
+
+def test_the_balancer_fronts_both_app_servers_which_trust_it_alone(scale):
+    services = scale["services"]
+    lb = services["lb"]
+    assert lb["image"].startswith("haproxy:")
+    [mount] = lb["volumes"]
+    source, target = (mount.split(":")[:2] if isinstance(mount, str)
+                      else (mount["source"], mount["target"]))  # fmt: skip
+    assert Path(source) == ROOT / "docker" / "haproxy.cfg"
+    assert target == "/usr/local/etc/haproxy/haproxy.cfg"
+    assert (lb["environment"]["LB_WEB1"], lb["environment"]["LB_WEB2"]) == (
+        "web1:8000",
+        "web2:8000",
+    )
+    assert [published(port) for port in lb["ports"]] == [("127.0.0.1", "8080", "8080")]
+
+    address = lb["networks"]["edge"]["ipv4_address"]
+    [subnet] = [entry["subnet"] for entry in scale["networks"]["edge"]["ipam"]["config"]]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network(subnet)
+    for name in ("web1", "web2"):
+        web = services[name]
+        assert not web.get("ports"), f"{name} is reached through lb only"
+        assert web["environment"]["TRUSTED_PROXIES"] == f"{address}/32"
+        assert web["environment"]["FORWARDED_ALLOW_IPS"] == address
+        assert "edge" in web["networks"]
+        assert lb["depends_on"][name]["condition"] == "service_healthy"
+        assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["web1"] == services["web2"]
+
+
+def test_app_servers_write_through_pgbouncer_and_read_from_the_replica(scale):
+    services = scale["services"]
+    for name in ("web1", "web2"):
+        environment = services[name]["environment"]
+        assert (environment["DATABASE_HOST"], environment["DATABASE_PORT"]) == ("pgbouncer", "6432")
+        assert (environment["DATABASE_REPLICA_HOST"], environment["DATABASE_REPLICA_PORT"]) == (
+            "db-replica", "5432"
+        )  # fmt: skip
+        assert environment["DATABASE_USER"] == "app_user"
+        assert environment["DATABASE_PASSWORD"] == APP_PASSWORD
+        for dependency in ("pgbouncer", "db-replica"):
+            assert services[name]["depends_on"][dependency]["condition"] == "service_healthy"
+    # The job queue's worker (LISTEN/NOTIFY) and cron (the owner's session work) keep their
+    # own connections to the primary.
+    for name in ("worker", "cron", "migrate"):
+        assert services[name]["environment"]["DATABASE_HOST"] == "db", name
+
+    pgbouncer = services["pgbouncer"]
+    assert pgbouncer["build"]["context"].endswith("docker/pgbouncer")
+    assert pgbouncer["environment"]["PGBOUNCER_SERVER_HOST"] == "db"
+    assert pgbouncer["environment"]["DATABASE_USER"] == "app_user"
+    assert pgbouncer["environment"]["DATABASE_PASSWORD"] == APP_PASSWORD
+    ini = (ROOT / "docker" / "pgbouncer" / "pgbouncer.ini").read_text()
+    assert re.search(r"^pool_mode = transaction$", ini, re.MULTILINE)
+
+    replica = services["db-replica"]
+    assert replica["image"] == services["db"]["image"]
+    assert replica["entrypoint"] == ["sh", "/usr/local/bin/havre-db-replica"]
+    assert replica["command"][:2] == ["docker-entrypoint.sh", "postgres"]
+    assert replica["environment"]["PRIMARY_HOST"] == "db"
+    assert replica["environment"]["REPLICATION_DATABASE_USER"] == "havre_replication"
+    assert replica["environment"]["REPLICATION_DATABASE_PASSWORD"] == REPLICATION_PASSWORD
+    mounts = [volume if isinstance(volume, str) else f"{volume['source']}:{volume['target']}"
+              for volume in replica["volumes"] + services["db"]["volumes"]]  # fmt: skip
+    assert f"{ROOT}/docker/db-replica.sh:/usr/local/bin/havre-db-replica:ro" in mounts
+    assert (
+        f"{ROOT}/docker/db-replication.sh:/docker-entrypoint-initdb.d/20-havre-replication.sh:ro"
+        in mounts
+    )
+
+
+def test_the_scale_profile_is_chosen_by_flag_or_by_environment(tmp_path, scale):
+    by_environment = rendered(
+        tmp_path, COMPOSE_PROFILES="scale", REPLICATION_DB_PASSWORD=REPLICATION_PASSWORD
+    )
+    assert by_environment == scale
 
 
 # --- the containers' commands, outside Docker -----------------------------------------------
@@ -485,6 +603,144 @@ def test_cron_backs_up_as_the_backup_role_verifies_and_restore_restores_as_the_o
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "counts match the manifest" in result.stdout
+
+
+# --- the scale profile's database services, outside Docker ----------------------------------
+
+
+def as_server_user() -> dict:
+    """Popen's arguments running a program as the postgres user when the tests run as root
+    (PostgreSQL's programs and PgBouncer refuse root; the images run them as postgres)."""
+    return {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+
+
+def server_owned_directory(prefix: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    if os.geteuid() == 0:
+        shutil.chown(path, "postgres", "postgres")
+    return path
+
+
+def test_pgbouncer_checks_the_app_login_and_passes_it_on_to_the_primary(stack, scale):
+    """docker/pgbouncer/entrypoint.sh with the pgbouncer service's environment (Debian's
+    PgBouncer, as the image has it), in front of the stack's PostgreSQL, which checks
+    passwords: the app's login and its password, every character, go through."""
+    service = scale["services"]["pgbouncer"]
+    run_dir = server_owned_directory("havre-pgbouncer-")
+    port = unused_port()
+    env = {
+        "PATH": f"{os.environ['PATH']}:/usr/sbin",
+        **service["environment"],
+        "PGBOUNCER_SERVER_HOST": "127.0.0.1",
+        "PGBOUNCER_SERVER_PORT": str(stack.port),
+        "PGBOUNCER_PORT": str(port),
+        "PGBOUNCER_RUN_DIR": str(run_dir),
+        "PGBOUNCER_CONFIG": str(ROOT / "docker" / "pgbouncer" / "pgbouncer.ini"),
+    }
+    if not shutil.which("pgbouncer", path=env["PATH"]):
+        pytest.fail("pgbouncer is not installed (Debian: apt-get install pgbouncer; .ci/run does)")
+    log = run_dir / "log"
+    with log.open("w") as output:
+        pgbouncer = subprocess.Popen(  # noqa: S603 — our own entry point
+            [SH, "docker/pgbouncer/entrypoint.sh"], cwd=ROOT, env=env,
+            stdout=output, stderr=subprocess.STDOUT, **as_server_user(),
+        )  # fmt: skip
+    app = {"host": "127.0.0.1", "port": port, "user": "app_user", "dbname": "havre"}
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = psycopg.connect(**app, password=APP_PASSWORD, autocommit=True)
+                break
+            except psycopg.OperationalError:
+                assert pgbouncer.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        with connection:
+            who = connection.execute("SELECT current_user, inet_server_port()").fetchone()
+        assert who == ("app_user", stack.port)
+        with pytest.raises(psycopg.OperationalError, match="authentication failed"):
+            psycopg.connect(**app, password=APP_PASSWORD.replace(" ", "_"))
+        # The password sits in a file its user alone may read.
+        assert (run_dir / "userlist.txt").stat().st_mode & 0o077 == 0
+    finally:
+        pgbouncer.terminate()
+        pgbouncer.wait(timeout=30)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_the_replica_copies_the_primary_and_streams_its_changes(stack, scale):
+    """The primary's side (docker/db-replication.sh, as the postgres image runs it on a first
+    start, then again: idempotent), then the replica's entry point (docker/db-replica.sh) with
+    the db-replica service's environment, starting a hot standby that follows the primary."""
+    db = scale["services"]["db"]["environment"]
+    on_primary = {"PGHOST": str(stack.base), "PGPORT": str(stack.port), "PGDATA": str(stack.data)}
+    for _ in range(2):
+        primary_side = subprocess.run(  # noqa: S603 — our own argv
+            [SH, "docker/db-replication.sh"], cwd=ROOT, capture_output=True, text=True,
+            env={"PATH": os.environ["PATH"], **db, **on_primary}, timeout=60,
+        )  # fmt: skip
+        assert primary_side.returncode == 0, primary_side.stderr
+        assert "db-replication: havre_replication may replicate" in primary_side.stdout
+    hba = (stack.data / "pg_hba.conf").read_text().splitlines()
+    assert hba.count("host replication havre_replication all scram-sha-256") == 1
+    with stack.local("havre") as primary:
+        role = primary.execute(
+            "SELECT rolreplication, rolsuper, rolbypassrls FROM pg_roles "
+            "WHERE rolname = 'havre_replication'"
+        ).fetchone()
+    assert role == (True, False, False)
+
+    replica = scale["services"]["db-replica"]
+    bindir = find_bindir()
+    base = server_owned_directory("havre-replica-")
+    data, port = base / "data", unused_port()
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c hot_standby=on"
+    start = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-o", options,
+             "start"]  # fmt: skip
+    env = {
+        "PATH": f"{bindir}:{os.environ['PATH']}",
+        **replica["environment"],
+        "PRIMARY_HOST": "127.0.0.1",
+        "PRIMARY_PORT": str(stack.port),
+        "PGDATA": str(data),
+    }
+    probe = secrets.token_hex(8)
+    try:
+        started = subprocess.run(  # noqa: S603 — our own entry point, then pg_ctl
+            [SH, "docker/db-replica.sh", *start], cwd=ROOT, env=env, capture_output=True,
+            text=True, timeout=180, **as_server_user(),
+        )  # fmt: skip
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert "db-replica: copying the primary" in started.stdout
+
+        with stack.local("havre") as primary:
+            primary.execute("CREATE TABLE replication_probe (note text)")
+            primary.execute("INSERT INTO replication_probe VALUES (%s)", [probe])
+        with psycopg.connect(
+            host=str(base), port=port, user=stack.superuser, dbname="havre", autocommit=True
+        ) as standby:
+            deadline = time.monotonic() + 30
+            while not standby.execute(
+                "SELECT to_regclass('replication_probe') IS NOT NULL"
+            ).fetchone()[0]:
+                assert time.monotonic() < deadline, "the replica never saw the new table"
+                time.sleep(0.2)
+            assert standby.execute("SELECT note FROM replication_probe").fetchall() == [(probe,)]
+            assert standby.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                standby.execute("INSERT INTO replication_probe VALUES ('no')")
+        with stack.local("havre") as primary:
+            streaming = primary.execute("SELECT usename, state FROM pg_stat_replication").fetchall()
+        assert streaming == [("havre_replication", "streaming")]
+    finally:
+        subprocess.run(  # noqa: S603 — pg_ctl, our own arguments
+            [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True, **as_server_user(),
+        )  # fmt: skip
+        shutil.rmtree(base, ignore_errors=True)
+        with stack.local("havre") as primary:
+            primary.execute("DROP TABLE IF EXISTS replication_probe")
 
 
 # --- the image's build context ----------------------------------------------------------------
