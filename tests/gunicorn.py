@@ -59,23 +59,28 @@ def gunicorn(*, workers: int = 4, log: Path, **environment: str):
         "PYTHONPATH": str(ROOT),
         **environment,
     }
-    with open(log, "w") as output:
-        server = subprocess.Popen(  # noqa: S603 — our own server, fixed arguments
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-            + ["-c", "config/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=output,
-        )
-    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
     try:
-        _wait_until_up(base_url, server, log)
-        yield base_url
+        with serving([*command, "-c", "config/gunicorn.conf.py"], env=env, log=log, port=port):
+            yield f"http://127.0.0.1:{port}"
+    finally:
+        delete_cache_keys(cache_prefix)
+
+
+@contextmanager
+def serving(command: list[str], *, env: dict[str, str], log: Path, port: int):
+    """`command` run from the checkout's root, its output in `log`, until it answers /health/
+    on 127.0.0.1:`port`; stopped (SIGTERM) when the block ends."""
+    with open(log, "w") as output:
+        server = subprocess.Popen(  # noqa: S603 — our own servers, fixed arguments
+            command, cwd=ROOT, env=env, stdout=output, stderr=output
+        )
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}", server, log)
+        yield
     finally:
         server.terminate()
         server.wait(timeout=60)
-        delete_cache_keys(cache_prefix)
 
 
 def shared_cache_prefix(name: str) -> str:
@@ -119,21 +124,8 @@ def haproxy(web1: str, web2: str, *, log: Path, health_host: str = "127.0.0.1"):
         "LB_HEALTH_HOST": health_host,
     }
     config = ROOT / "docker" / "haproxy.cfg"
-    with open(log, "w") as output:
-        balancer = subprocess.Popen(  # noqa: S603 — Debian's haproxy, our configuration
-            [haproxy_binary(), "-db", "-f", str(config)],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=output,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base_url, balancer, log)
-        yield base_url
-    finally:
-        balancer.terminate()
-        balancer.wait(timeout=30)
+    with serving([haproxy_binary(), "-db", "-f", str(config)], env=env, log=log, port=port):
+        yield f"http://127.0.0.1:{port}"
 
 
 def _wait_until_up(base_url: str, server: subprocess.Popen, log: Path, seconds: int = 90):

@@ -22,11 +22,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django_redis import get_redis_connection
 
 from apps.core.context import DbContext, db_context
 from apps.reviews.models import Review
-from tests.gunicorn import _wait_until_up, request
+from tests.gunicorn import delete_cache_keys, request, serving, shared_cache_prefix
 from tests.gunicorn import test_database_url as database_url
 from tests.helpers import unused_port
 
@@ -93,7 +92,7 @@ def dev_server(tmp_path):
     seeded test database; yields the environment a shell session needs to reach it."""
     call_command("seed", stdout=io.StringIO())
     port = unused_port()
-    cache_prefix = f"{settings.CACHES['default']['KEY_PREFIX']}:readme-{secrets.token_hex(4)}"
+    cache_prefix = shared_cache_prefix(f"readme-{secrets.token_hex(4)}")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
@@ -104,24 +103,12 @@ def dev_server(tmp_path):
         "LOG_LEVEL": "WARNING",
         "PORT": str(port),
     }
-    log = tmp_path / "runserver.log"
-    with open(log, "w") as output:
-        server = subprocess.Popen(  # noqa: S603 — our own server, fixed arguments
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}", server, log)
-        yield env
+        with serving(command, env=env, log=tmp_path / "runserver.log", port=port):
+            yield env
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        redis = get_redis_connection("default")
-        for key in redis.scan_iter(match=f"{cache_prefix}:*"):
-            redis.delete(key)
+        delete_cache_keys(cache_prefix)
 
 
 def run_session(script: str, env: dict[str, str], *, time_zone: str) -> Run:
