@@ -9,6 +9,15 @@
     dbinfo locks           blocked and blocking sessions (pg_blocking_pids), users, queries,
                            waiting time
     dbinfo connections     connections to this database by state, application and user
+    dbinfo shard-readiness [--schema S] [--column C]
+                           what blocks distributing the tables that have the tenant column
+                           (default tenant_id) with Citus, from the catalog: each table's
+                           role (distributed, needs the column, reference, local), then every
+                           primary key, unique index, exclusion constraint and foreign key
+                           that lacks the column (blocker), every trigger and policy that
+                           reaches other tables (colocation) and generated ids (note); the
+                           plan for each item is docs/scaling.md. Exit status: 0 when nothing
+                           blocks, 3 when blockers are listed (1: the command failed)
 
 Runs as the owner (as_owner()): app_user may not read pg_stats of tables it cannot see, and
 pg_stat_activity / pg_stat_statements show other roles' queries only to superusers and members
@@ -21,6 +30,7 @@ from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import OperationalError, ProgrammingError, connection, transaction
 
+from apps.core.db import shard_readiness
 from apps.core.db.roles import as_owner
 from apps.core.management.base import BaseCommand
 
@@ -74,6 +84,9 @@ QUERIES = {
         GROUP BY 1, 2, 3 ORDER BY connections DESC""",
 }
 
+SHARD_READINESS = "shard-readiness"
+BLOCKED = 3  # dbinfo shard-readiness's exit status when something blocks distribution
+
 NOT_INSTALLED = (
     "pg_stat_statements is not installed in this database. As a superuser: "
     "CREATE EXTENSION pg_stat_statements; (migration core.0005 does it where allowed)."
@@ -89,12 +102,24 @@ class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("subcommand", choices=sorted(QUERIES))
+        parser.add_argument("subcommand", choices=sorted([*QUERIES, SHARD_READINESS]))
         parser.add_argument("table", nargs="?", help="For `stats`: the table")
         parser.add_argument("--limit", type=int, default=10, help="For `slow-queries`: top N")
         parser.add_argument("--json", action="store_true", help="JSON instead of a table")
+        parser.add_argument(
+            "--schema", default="public", help="For `shard-readiness`: the schema to read"
+        )
+        parser.add_argument(
+            "--column", default="tenant_id", help="For `shard-readiness`: the distribution column"
+        )
 
     def handle(self, *args, subcommand, table, limit, json: bool, **options):
+        if subcommand == SHARD_READINESS:
+            if table:
+                raise CommandError(f"dbinfo {subcommand} takes no table name.")
+            return self.shard_readiness(
+                schema=options["schema"], column=options["column"], json=json
+            )
         params = []
         if subcommand == "stats":
             if not table:
@@ -129,6 +154,44 @@ class Command(BaseCommand):
             self.stdout.write(f"(no statistics for {table}: does it exist? run ANALYZE {table})")
         else:
             self.stdout.write(f"(no {subcommand})")
+
+    def shard_readiness(self, *, schema: str, column: str, json: bool):
+        with as_owner(), transaction.atomic(), connection.cursor() as cursor:
+            report = shard_readiness.analyse(cursor, schema=schema, column=column)
+        if not report.tables:
+            raise CommandError(f"dbinfo shard-readiness: no table in schema {schema!r}.")
+        if json:
+            self.stdout.write(_dumps(report.as_dict()))
+        else:
+            self.stdout.write(readiness_text(report))
+        if report.blockers:
+            raise CommandError(
+                f"{len(report.blockers)} item(s) block distributing by {column}",
+                returncode=BLOCKED,
+            )
+
+
+def readiness_text(report: shard_readiness.Report) -> str:
+    """The tables by role, then each table's items, one line each."""
+    roles = [{"table": t, "role": r} for t, r in report.tables.items()]
+    counts = report.as_dict()["counts"]
+    lines = [
+        f"Tables of schema {report.schema} by role (distribution column {report.column}):",
+        "",
+        table_text(["table", "role"], roles),
+        "",
+        "Items: " + ", ".join(f"{n} {severity}" for severity, n in counts.items()),
+    ]
+    by_table: dict[str, list] = {}
+    for item in report.items:
+        by_table.setdefault(item.table, []).append(item)
+    for table in sorted(by_table):
+        lines += ["", f"{table} ({report.tables[table]})"]
+        lines += [
+            f"  {item.severity:<10}  {item.kind}: {item.object} — {item.detail}"
+            for item in by_table[table]
+        ]
+    return "\n".join(lines)
 
 
 def _missing(exc: Exception) -> bool:
