@@ -348,8 +348,10 @@ class CalendarEntry(models.Model):
                 | Q(feed__isnull=False, kind=CalendarEntryKind.BLOCK) & ~Q(feed_uid=""),
                 name="calendar_entries_feed_shape",
             ),
+            # The tenant (the feed's and the listing's) changes nothing here and lets the index
+            # be split by tenant (docs/scaling.md).
             models.UniqueConstraint(
-                fields=["feed", "feed_uid"],
+                fields=["feed", "feed_uid", "tenant"],
                 condition=Q(feed__isnull=False),
                 name="calendar_entries_feed_event_once",
             ),
@@ -478,8 +480,10 @@ class CalendarFeed(models.Model):
         verbose_name_plural = _("calendar feeds")
         ordering = ["listing", "id"]
         constraints = [
+            # The tenant (the listing's) changes nothing here and lets the index be split by
+            # tenant (docs/scaling.md).
             models.UniqueConstraint(
-                fields=["listing", "url"],
+                fields=["listing", "url", "tenant"],
                 name="calendar_feeds_once_per_listing",
                 violation_error_message=_("This calendar is imported already."),
             ),

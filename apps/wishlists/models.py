@@ -36,9 +36,12 @@ class Wishlist(TimeStampedModel):
         verbose_name_plural = _("wishlists")
         constraints = [
             # One name per owner, whatever its case: "Paris" and "paris" are the same list.
+            # The tenant (the owner's) changes nothing here and lets the index be split by
+            # tenant (docs/scaling.md).
             models.UniqueConstraint(
                 F("owner"),
                 Lower("name"),
+                F("tenant"),
                 name="wishlists_owner_name_unique",
                 violation_error_code="wishlist_name_taken",
                 violation_error_message=_("You already have a wishlist of this name."),
