@@ -13,6 +13,7 @@ from apps.core import context
 from apps.core.api.exceptions import error_body
 from apps.core.api.parsers import UNSTORABLE_MESSAGE, unstorable_error, unstorable_path
 from apps.core.client_ip import client_ip
+from apps.core.db import replica
 from apps.core.i18n import activate_request_language
 from apps.core.monitoring import request_id_for
 from apps.core.tenancy import resolve_tenant_id
@@ -56,6 +57,11 @@ class RequestContextMiddleware:
 
     def _in_transaction(self, request):
         user = self._authenticate(request)
+        # Public reads may be served by the read replica (apps/core/db/replica.py): then the
+        # whole transaction below runs there.
+        return replica.serve(request, user, lambda: self._respond(request, user))
+
+    def _respond(self, request, user):
         # The outermost block opens the request's transaction and sets the context in it (one
         # statement); nothing needs restoring when it ends.
         with context.db_context(request_context(request, user)):

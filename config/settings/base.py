@@ -161,6 +161,36 @@ if DATABASES["default"].get("USER") != DATABASE_APP_ROLE:
 # DATABASE_URL's.
 if _owner := database_env.connection(os.environ, "MIGRATION_DATABASE"):
     DATABASES["default"]["OWNER"] = {k: _owner.get(k) for k in ("USER", "PASSWORD", "HOST", "PORT")}
+# --- Read replica (apps/core/db/replica.py; docs/database.md, "Read replica") -------------
+# A streaming standby of the primary: anonymous public reads (search, a listing, availability,
+# reference data) go there while it answers and keeps up; everything else, and every read when
+# it is unset, goes to the primary. A URL only: its host is never the primary's.
+if _replica_url := env("DATABASE_REPLICA_URL", default=""):
+    _replica = env.db_url_config(_replica_url)
+    DATABASES["replica"] = {
+        **{k: v for k, v in DATABASES["default"].items() if k not in ("OWNER", "TEST")},
+        **{k: _replica.get(k) for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], **_replica.get("OPTIONS", {})},
+        # Tests have one database: the alias is the test database's (which is no standby, so
+        # it never serves).
+        "TEST": {"MIRROR": "default"},
+    }
+    # A standby that does not answer is given up on quickly: reads go to the primary.
+    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = 2
+    DATABASES["replica"]["OPTIONS"].pop("assume_role", None)
+    if DATABASES["replica"].get("USER") != DATABASE_APP_ROLE:
+        DATABASES["replica"]["OPTIONS"]["assume_role"] = DATABASE_APP_ROLE
+# Seconds a user's reads stay on the primary after they changed something (read-your-writes).
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
+# Replay lag (seconds) beyond which the standby serves nothing.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5)
+# A process checks the standby (answers? in recovery? lag?) at most this often (seconds)...
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1)
+# ...and leaves a failing one alone this long (seconds).
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=5)
+# Responses say which server answered (X-Db-Server: replica|primary); always on with DEBUG.
+REPLICA_DEBUG_HEADER = env.bool("REPLICA_DEBUG_HEADER", default=False)
+# --- end read replica ---
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=1000)
