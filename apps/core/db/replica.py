@@ -219,10 +219,11 @@ def serve(request: HttpRequest, user, respond: Callable[[], HttpResponse]) -> Ht
 def _debug_header(response: HttpResponse) -> None:
     """Tests (and DEBUG) see which server answered: the server itself says, through
     pg_is_in_recovery() on the connection that served the request."""
-    if not (settings.DEBUG or settings.REPLICA_DEBUG_HEADER):
-        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not (settings.DEBUG or settings.REPLICA_DEBUG_HEADER) or connection.connection is None:
+        return  # off, or the request lost its connection: no new one just to say which
     try:
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute("SELECT pg_is_in_recovery()")
             in_recovery = cursor.fetchone()[0]
     except DatabaseError:
