@@ -22,6 +22,18 @@ from tests.helpers import unused_port
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _in_memory() -> str | None:
+    """The shared-memory directory when the machine has room there (a container's is
+    often 64 MB): two clusters' files (~120 MB) are written, synced and removed there in a
+    fraction of the time a busy disk takes. None: the usual temporary directory."""
+    memory = "/dev/shm"  # noqa: S108 — a directory of our own is made inside
+    try:
+        room = os.statvfs(memory)
+    except OSError:
+        return None
+    return memory if os.access(memory, os.W_OK) and room.f_bavail * room.f_frsize > 2**29 else None
+
+
 class PortCluster(Cluster):
     """A private cluster on the port it is given (not the checkout's derived one)."""
 
@@ -43,10 +55,7 @@ class ReplicatedPair:
     """`primary` and `standby`; `start()` makes both, `stop()` removes both."""
 
     def __init__(self):
-        # In memory where the machine has it: two clusters' files (~120 MB) written, synced
-        # and removed in a fraction of the time a busy disk takes.
-        memory = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # noqa: S108
-        self.dir = Path(tempfile.mkdtemp(prefix="havre-replication-", dir=memory))
+        self.dir = Path(tempfile.mkdtemp(prefix="havre-replication-", dir=_in_memory()))
         # As root the clusters belong to the postgres user, who must reach them.
         self.dir.chmod(0o755)
         self.primary = PortCluster(self.dir / "primary", unused_port())
