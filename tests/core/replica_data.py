@@ -8,6 +8,7 @@ import json
 from django.conf import settings
 from django.test import Client
 
+from apps.accounts.models import Tenant
 from apps.core import context
 from tests.factories import ListingFactory, UserFactory
 from tests.helpers import token_for
@@ -15,6 +16,9 @@ from tests.helpers import token_for
 
 def main() -> None:
     with context.db_context(context.DbContext.system("tests")):
+        # The copy of the suite's database may come right after a transactional test emptied
+        # every table (tests/conftest.py puts the tenant back likewise).
+        Tenant.objects.get_or_create(slug=settings.DEFAULT_TENANT_SLUG, defaults={"name": "Havre"})
         owner = UserFactory(owner=True)
         guest = UserFactory()
         published = ListingFactory(owner=owner, title="Quiet flat by the harbour")

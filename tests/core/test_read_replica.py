@@ -146,7 +146,7 @@ def test_public_reads_go_to_the_standby_and_the_rest_to_the_primary(servers, dat
         status, served, body = call(base, path)
         assert (status, served) == (200, "replica"), path
     assert call(base, f"{API}/listings/{listing}/", method="HEAD")[:2] == (200, "replica")
-    assert call(base, public[1])[2]["results"][0]["id"] == listing
+    assert listing in [card["id"] for card in call(base, public[1])[2]["results"]]
     # Not a public read: the primary. An API key is checked (and its use recorded) there.
     assert call(base, f"{API}/")[:2] == (200, "primary")
     assert call(base, f"{API}/listings/{listing}/", token=data["token"])[:2] == (200, "primary")
