@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.durations import parse_duration
 from apps.core.link_templates import checked_link_template
@@ -164,9 +165,22 @@ if _owner := database_env.connection(os.environ, "MIGRATION_DATABASE"):
 # --- Read replica (apps/core/db/replica.py; docs/database.md, "Read replica") -------------
 # A streaming standby of the primary: anonymous public reads (search, a listing, availability,
 # reference data) go there while it answers and keeps up; everything else, and every read when
-# it is unset, goes to the primary. A URL only: its host is never the primary's.
+# it is unset, goes to the primary. Given as DATABASE_REPLICA_URL, or (compose's parts form)
+# as DATABASE_REPLICA_HOST and _PORT: the primary's database and login on the standby's host.
+_replica = None
 if _replica_url := env("DATABASE_REPLICA_URL", default=""):
+    if env("DATABASE_REPLICA_HOST", default=""):
+        raise ImproperlyConfigured(
+            "Both DATABASE_REPLICA_URL and DATABASE_REPLICA_HOST are set: give the replica one way."
+        )
     _replica = env.db_url_config(_replica_url)
+elif _replica_host := env("DATABASE_REPLICA_HOST", default=""):
+    _replica = {
+        **{k: DATABASES["default"].get(k) for k in ("NAME", "USER", "PASSWORD")},
+        "HOST": _replica_host,
+        "PORT": env("DATABASE_REPLICA_PORT", default="5432"),
+    }
+if _replica is not None:
     DATABASES["replica"] = {
         **{k: v for k, v in DATABASES["default"].items() if k not in ("OWNER", "TEST")},
         **{k: _replica.get(k) for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
@@ -214,8 +228,6 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="fr")
 if LANGUAGE_CODE not in dict(LANGUAGES):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The zone the back-office shows times in ("6 Dec 2026, 09:15 CET"). Only there: PostgreSQL

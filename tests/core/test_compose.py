@@ -277,6 +277,11 @@ def test_app_servers_write_through_pgbouncer_and_read_from_the_replica(scale):
         assert environment["DATABASE_PASSWORD"] == APP_PASSWORD
         for dependency in ("pgbouncer", "db-replica"):
             assert services[name]["depends_on"][dependency]["condition"] == "service_healthy"
+    # The settings read the parts: the primary through PgBouncer, the standby with the same login.
+    web1 = settings_of(services["web1"])
+    assert web1["database"] == ["app_user", APP_PASSWORD, "pgbouncer", "6432", "havre"]
+    assert web1["replica"] == ["app_user", APP_PASSWORD, "db-replica", "5432", "havre"]
+    assert settings_of(services["web"])["replica"] is None
     # The job queue's worker (LISTEN/NOTIFY) and cron (the owner's session work) keep their
     # own connections to the primary.
     for name in ("worker", "cron", "migrate"):
@@ -321,8 +326,10 @@ django.setup()
 from django.conf import settings
 db = settings.DATABASES["default"]
 backup = settings.DBBACKUP_CONNECTORS["default"]
+replica = settings.DATABASES.get("replica")
 print(json.dumps({
     "database": [db["USER"], db["PASSWORD"], db["HOST"], str(db["PORT"]), db["NAME"]],
+    "replica": replica and [replica[k] for k in ("USER", "PASSWORD", "HOST", "PORT", "NAME")],
     "assume_role": db["OPTIONS"].get("assume_role"),
     "owner": [(db.get("OWNER") or {}).get(key) for key in ("USER", "PASSWORD")],
     "backup": [backup.get("USER"), backup.get("PASSWORD")],
@@ -339,6 +346,7 @@ def container_env(service: dict, **overrides: str) -> dict[str, str]:
         "DATABASE_URL": "",
         "MIGRATION_DATABASE_URL": "",
         "BACKUP_DATABASE_URL": "",
+        "DATABASE_REPLICA_URL": "",
         **{key: str(value) for key, value in service["environment"].items()},
         "REDIS_URL": settings.CACHES["default"]["LOCATION"],
         **overrides,
