@@ -96,6 +96,8 @@ def main(out_path: str) -> None:
         "search_city": "/api/v1/listings/?city=Paris&min_price=8000&max_price=20000&guests=2",
         "search_q": "/api/v1/listings/?q=piscine",
         "search_bbox": "/api/v1/listings/?bbox=2.25,48.80,2.45,48.90",
+        # Around a point, nearest first (the default with a point): central Paris, 5 km.
+        "search_radius": "/api/v1/listings/?lat=48.8566&lng=2.3522&radius_km=5",
         # The same week: a fixed date would fall before today, where the search runs no query
         # (and, beyond the seeded 365-day booking windows, finds no listing).
         "search_dates": "/api/v1/listings/?city=Lyon&"

@@ -39,7 +39,10 @@ def summarise_seed(result: dict, bare: float) -> None:
 def summarise(result: dict) -> None:
     figures = result["figures"]
     big = result["http_big"]
-    for name in ("detail", "quote", "search_city", "search_q", "search_bbox", "search_dates"):
+    for name in (
+        "detail", "quote", "search_city", "search_q", "search_bbox", "search_dates",
+        "search_radius",
+    ):  # fmt: skip
         if name not in big:
             continue
         api, raw = big[name]["api"], big[name]["raw"]
@@ -78,6 +81,15 @@ def summarise(result: dict) -> None:
         ratio = _ratio(large, small)
         figures["search_scale"] = _figure(
             f"search p50 with {result['listings']:,} vs 10,000 listings (ms)",
+            large, small, ratio, "<= 1.2", _ok(ratio, lambda r: r <= 1.2),
+        )  # fmt: skip
+    if "search_radius" in big and "search_radius" in small_measured:
+        small = small_measured["search_radius"]["api"]["p50_ms"]
+        large = big["search_radius"]["api"]["p50_ms"]
+        ratio = _ratio(large, small)
+        figures["radius_scale"] = _figure(
+            f"radius search (5 km, nearest first): p50 with {result['listings']:,} vs 10,000 "
+            "listings (ms)",
             large, small, ratio, "<= 1.2", _ok(ratio, lambda r: r <= 1.2),
         )  # fmt: skip
     summarise_q_shapes(result)

@@ -74,13 +74,18 @@ def run(args, command: str) -> dict:
     return result
 
 
+# The scenarios measured on the small database too, besides the full-text shapes.
+SIZE_COMPARED = ("search_city", "search_radius")
+
+
 def scenario_names(captured: dict, label: str, only: list[str] | None) -> list[str]:
-    """Every scenario on the big database; the city search and the full-text shapes on the
-    small one (their figures compare the two sizes); with --only, those matching it."""
+    """Every scenario on the big database; the city search, the radius search and the
+    full-text shapes on the small one (their figures compare the two sizes); with --only,
+    those matching it."""
     names = [
         name
         for name in captured["urls"]
-        if label == "big" or name == "search_city" or name.startswith("q_")
+        if label == "big" or name in SIZE_COMPARED or name.startswith("q_")
     ]
     if only:
         names = [name for name in names if any(fnmatch.fnmatch(name, p) for p in only)]

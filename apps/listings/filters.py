@@ -13,9 +13,13 @@ from apps.listings.models import CURRENCIES
 from apps.listings.selectors import (
     DEFAULT_ORDERING,
     DEFAULT_SEARCH_CURRENCY,
+    DISTANCE,
+    MAX_RADIUS_KM,
     ORDERINGS,
     RELEVANCE,
     SEARCH_CANDIDATES,
+    Near,
+    default_ordering,
 )
 
 MAX_STAY_SEARCH_DAYS = 366
@@ -71,6 +75,29 @@ class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+@extend_schema_field(OpenApiTypes.DOUBLE)
+class FloatFilter(filters.NumberFilter):
+    """A finite decimal number (`nan` and `inf` are a 400)."""
+
+    field_class = forms.FloatField
+
+
+class PositiveRadiusField(forms.FloatField):
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and value <= 0:
+            raise forms.ValidationError(_("Must be more than 0."))
+
+
+@extend_schema_field(OpenApiTypes.DOUBLE)
+class RadiusFilter(FloatFilter):
+    field_class = PositiveRadiusField
+
+
+# A search around a point takes its three parameters together.
+POINT_PARAMETERS = ("lat", "lng", "radius_km")
+
+
 class ListingSearchForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -90,6 +117,15 @@ class ListingSearchForm(forms.Form):
                 raise forms.ValidationError({"available_to": _("Search at most a year at once.")})
         if data.get("ordering") == RELEVANCE and not data.get("q"):
             raise forms.ValidationError({"ordering": _("Ordering by relevance needs q.")})
+        given = [name for name in POINT_PARAMETERS if data.get(name) is not None]
+        invalid = [name for name in POINT_PARAMETERS if name in self.errors]
+        if given and not invalid and len(given) < len(POINT_PARAMETERS):
+            missing = next(name for name in POINT_PARAMETERS if name not in given)
+            raise forms.ValidationError({missing: _("Give lat, lng and radius_km together.")})
+        if data.get("ordering") == DISTANCE and not given and not invalid:
+            raise forms.ValidationError(
+                {"ordering": _("Ordering by distance needs lat, lng and radius_km.")}
+            )
         low, high = data.get("min_price"), data.get("max_price")
         if low is not None and high is not None and low > high:
             raise forms.ValidationError({"max_price": _("Must be at least min_price.")})
@@ -148,6 +184,24 @@ class ListingSearchFilter(filters.FilterSet):
         "e.g. `2.22,48.81,2.47,48.90` for Paris; min < max, longitudes within ±180, latitudes "
         "within ±90."
     )
+    lat = FloatFilter(
+        min_value=-90,
+        max_value=90,
+        help_text="Latitude of the point to search around, in decimal degrees (WGS 84, -90 to "
+        "90), with lng and radius_km (all three or none): only listings within radius_km of "
+        "it, each card with its distance_km. Combines with every other filter.",
+    )
+    lng = FloatFilter(
+        min_value=-180,
+        max_value=180,
+        help_text="Longitude of the point, in decimal degrees (-180 to 180), with lat and "
+        "radius_km.",
+    )
+    radius_km = RadiusFilter(
+        max_value=MAX_RADIUS_KM,
+        help_text=f"Radius around lat, lng in kilometres along the Earth's surface (more than "
+        f"0, at most {MAX_RADIUS_KM}), with lat and lng.",
+    )
     available_from = filters.DateFilter(
         validators=[validate_query_date],
         help_text="Check-in date (ISO 8601; from 1900 to ten years ahead), with available_to: "
@@ -166,8 +220,9 @@ class ListingSearchFilter(filters.FilterSet):
         choices=[(key, key) for key in ORDERINGS],
         empty_label=None,
         help_text=f"Sort order; default {RELEVANCE} (best match first) when q is given, else "
-        f"{DEFAULT_ORDERING}. price_cents sorts by the nightly price (not a stay's quote). "
-        f"-rating puts unrated listings last; {RELEVANCE} needs q. Ties are broken by id, so "
+        f"{DISTANCE} (nearest first) when lat, lng and radius_km are, else {DEFAULT_ORDERING}. "
+        "price_cents sorts by the nightly price (not a stay's quote). -rating puts unrated "
+        f"listings last; {RELEVANCE} needs q, {DISTANCE} a point. Ties are broken by id, so "
         "cursor pages are stable.",
     )
 
@@ -180,12 +235,21 @@ class ListingSearchFilter(filters.FilterSet):
         data = {
             key: value
             for key, value in self.form.cleaned_data.items()
-            if value not in (None, "", []) and key != "ordering"
+            if value not in (None, "", []) and key not in ("ordering", *POINT_PARAMETERS)
         }
+        if self.near is not None:
+            data["near"] = self.near
         return data
+
+    @property
+    def near(self) -> Near | None:
+        data = self.form.cleaned_data
+        if data.get("lat") is None:
+            return None
+        return Near(latitude=data["lat"], longitude=data["lng"], radius_km=data["radius_km"])
 
     @property
     def chosen_ordering(self) -> str:
         if self.form.cleaned_data.get("ordering"):
             return self.form.cleaned_data["ordering"]
-        return RELEVANCE if self.form.cleaned_data.get("q") else DEFAULT_ORDERING
+        return default_ordering(q=self.form.cleaned_data.get("q"), near=self.near)

@@ -1,7 +1,10 @@
 """Reads of listings. Every list the API serves is built here."""
 
 import datetime as dt
+import math
 from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -17,10 +20,11 @@ from django.db.models import (
     JSONField,
     OuterRef,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
 from apps.core import dates
 from apps.core.i18n import current_language, localized
@@ -43,7 +47,9 @@ from apps.listings.services import VIEW_VERSIONS, listing_check_actor
 # place (the keyset cursor of apps/listings/api/pagination.py compares the whole tuple), and
 # each is served by an index of listing_search (migration 0009). Unrated listings sort last
 # under -rating (rating_sort is COALESCE(rating_avg, 0): no NULLs). `relevance` (ts_rank of
-# the `q` query) is the default when `q` is given and only allowed with it.
+# the `q` query) is the default when `q` is given and only allowed with it; `distance`
+# (nearest first, from the point of `lat`, `lng` and `radius_km`) is the default with a point,
+# without `q`, and only allowed with one.
 ORDERINGS = {
     "-created_at": ("-created_at", "-listing_id"),
     "created_at": ("created_at", "listing_id"),
@@ -51,11 +57,13 @@ ORDERINGS = {
     "-price_cents": ("-price_cents", "-listing_id"),
     "-rating": ("-rating_sort", "-listing_id"),
     "relevance": ("-rank", "-listing_id"),
+    "distance": ("distance", "listing_id"),
 }
 DEFAULT_ORDERING = "-created_at"
 # Prices are compared in one currency: a price range without `currency` means euros.
 DEFAULT_SEARCH_CURRENCY = "EUR"
 RELEVANCE = "relevance"
+DISTANCE = "distance"
 # An owner's listings, newest first.
 MINE_ORDERING = ("-created_at", "-id")
 
@@ -92,20 +100,164 @@ DETAIL_FIELDS = (
 )  # fmt: skip
 
 
-def listing_search(*, ordering: str | None = None, **filters) -> QuerySet:
-    """The public search, as rows of listing_search (listing_id and the ordering's values),
-    to paginate; listing_cards() then reads the page's listings. Without an ordering, the most
-    relevant first when `q` is given, else the newest first. With `q`, one query runs here
-    first (listing_search_matches): see _text_search."""
-    ordering = ordering or (RELEVANCE if filters.get("q") else DEFAULT_ORDERING)
+def listing_search(
+    *, ordering: str | None = None, near: "Near | None" = None, **filters
+) -> QuerySet:
+    """The public search, as rows of listing_search (listing_id and the ordering's values,
+    and `distance` around `near`), to paginate; listing_cards() then reads the page's
+    listings. Without an ordering, the most relevant first when `q` is given, else the
+    nearest first around `near`, else the newest first. With `q`, one query runs here first
+    (listing_search_matches): see _text_search. Nearest first, pages are chosen by
+    listing_search_nearest()."""
+    ordering = ordering or default_ordering(q=filters.get("q"), near=near)
     q = filters.pop("q", None)
     if ordering == RELEVANCE and not q:
         raise ValueError("Ordering by relevance needs a `q` query.")
+    if ordering == DISTANCE and near is None:
+        raise ValueError("Ordering by distance needs a point.")
     queryset = apply_search_filters(_tenant_rows(), **filters)
+    if near is not None:
+        queryset = _within(queryset, near, nearest_first=ordering == DISTANCE)
     if q:
         queryset = _text_search(queryset, q, relevance=ordering == RELEVANCE)
     fields = ORDERINGS[ordering]
-    return queryset.order_by(*fields).values(*{field.lstrip("-") for field in fields})
+    values = {field.lstrip("-") for field in fields}
+    if near is not None:
+        queryset = queryset.annotate(distance=near.chord_from())
+        values.add("distance")
+    return queryset.order_by(*fields).values(*values)
+
+
+def default_ordering(*, q=None, near=None) -> str:
+    if q:
+        return RELEVANCE
+    return DEFAULT_ORDERING if near is None else DISTANCE
+
+
+# The sphere of listing_search_point() (migration 0024), in metres.
+EARTH_RADIUS_M = 6_371_008.8
+MAX_RADIUS_KM = 100
+
+
+@dataclass(frozen=True)
+class Near:
+    """A search around a point: latitude and longitude in degrees, a radius in kilometres
+    along the Earth's surface (great circle).
+
+    listing_search.point is each listing's (x, y, z) point in metres; the distance PostgreSQL
+    compares is the chord between two points (cube's `<->`), which grows with the great-circle
+    distance: the chord of the radius bounds it, and the great-circle distance shown on a card
+    comes back from the chord here."""
+
+    latitude: float
+    longitude: float
+    radius_km: float
+
+    def centre(self) -> RawSQL:
+        return RawSQL("listing_search_point(%s, %s)", [self.latitude, self.longitude])
+
+    def chord_from(self) -> RawSQL:
+        """The chord from the centre to the row's point (metres): the `distance` order."""
+        return RawSQL(
+            "point <-> listing_search_point(%s, %s)",
+            [self.latitude, self.longitude],
+            output_field=FloatField(),
+        )
+
+    @property
+    def radius_chord(self) -> float:
+        return chord_of(self.radius_km * 1000)
+
+    def degree_box(self) -> tuple[tuple[float, float], tuple[float, float] | None]:
+        """The latitude and longitude ranges that hold the circle (a little more), as bare
+        column ranges the planner has histograms for; no longitude range when the circle
+        reaches a pole or crosses the antimeridian (the exact distance still filters)."""
+        angle = self.radius_km * 1000 / EARTH_RADIUS_M
+        margin = 1e-9
+        dlat = math.degrees(angle) + margin
+        latitudes = (self.latitude - dlat, self.latitude + dlat)
+        if abs(self.latitude) + dlat >= 90:
+            return latitudes, None
+        # The widest longitude of a spherical cap of that angle around the centre.
+        spread = math.sin(angle) / math.cos(math.radians(self.latitude))
+        dlng = math.degrees(math.asin(min(1.0, spread))) + margin
+        low, high = self.longitude - dlng, self.longitude + dlng
+        if low < -180 or high > 180:
+            return latitudes, None
+        return latitudes, (low, high)
+
+
+def chord_of(distance_m: float) -> float:
+    """The chord (metres) of a great-circle distance."""
+    return 2 * EARTH_RADIUS_M * math.sin(distance_m / (2 * EARTH_RADIUS_M))
+
+
+def distance_km(chord: float) -> float:
+    """The great-circle distance (kilometres, to the metre) of a chord."""
+    ratio = min(1.0, max(0.0, chord / (2 * EARTH_RADIUS_M)))
+    return round(2 * EARTH_RADIUS_M * math.asin(ratio) / 1000, 3)
+
+
+class _Inside(Func):
+    """`point <@ cube_enlarge(centre, chord, 3)`: the row's point inside the cube around the
+    centre, which listing_search_point_idx serves."""
+
+    template = "point <@ cube_enlarge(%(expressions)s, 3)"
+    output_field = BooleanField()
+
+
+def _within(queryset: QuerySet, near: Near, *, nearest_first: bool) -> QuerySet:
+    """The rows within the radius: the exact distance, after a pre-filter that an index
+    serves. Nearest first, the box around the centre, read through the GiST index (nearest
+    first too). Any other order walks its own index or reads the coordinates' ranges, as the
+    bounding box does: PostgreSQL estimates `<@` at a fixed 0.1% of the rows, which would
+    have it read a whole city through the GiST index and sort it (migration 0009)."""
+    if nearest_first:
+        queryset = queryset.filter(_Inside(near.centre(), Value(near.radius_chord)))
+    else:
+        (low_lat, high_lat), longitudes = near.degree_box()
+        queryset = queryset.filter(latitude__range=(low_lat, high_lat))
+        if longitudes is not None:
+            queryset = queryset.filter(longitude__range=longitudes)
+    return queryset.alias(_chord=near.chord_from()).filter(_chord__lte=near.radius_chord)
+
+
+def listing_search_nearest(queryset: QuerySet, size: int, *, near: Near) -> list:
+    """The first `size` rows of a nearest-first `queryset` (ordered by distance, then id),
+    in one query at the same cost at any size of the table (nearest_page)."""
+    with bitmap_scans_off():
+        return list(nearest_page(queryset, size, near=near))
+
+
+def nearest_page(queryset: QuerySet, size: int, *, near: Near) -> QuerySet:
+    """The query of listing_search_nearest().
+
+    A GiST index gives rows nearest first, but cannot break ties by id (PostgreSQL 15 uses an
+    index order only when it is the whole ORDER BY): so the `size`-th nearest row's distance
+    is read first, nearest first through the index (a subquery), and the page is then sorted
+    among the rows no farther than it (ties included), read through the index again within
+    that smaller box."""
+    nth = queryset.order_by("distance").values("distance")[size - 1 : size]
+    bound = Coalesce(Subquery(nth), Value(near.radius_chord), output_field=FloatField())
+    return queryset.filter(_Inside(near.centre(), bound), distance__lte=bound)[:size]
+
+
+@contextmanager
+def bitmap_scans_off():
+    """Bitmap scans off for the queries inside, within the caller's transaction (the
+    request's): SET LOCAL, then RESET.
+
+    Nearest first reads the GiST index in distance order only if PostgreSQL does not prefer
+    a bitmap scan of the whole radius and a sort, which it does whenever the other filters
+    make its fixed estimate of `<@` (0.1% of the rows) look small: a whole city read and
+    sorted at a million listings. Reading nearest first stops after the page's matches, so
+    never reads more rows than the bitmap would."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        # No `finally`: after an error the transaction is aborted (a RESET would fail and
+        # hide the error) and its rollback undoes the SET LOCAL.
+        yield
+        cursor.execute("RESET enable_bitmapscan")
 
 
 # How many listings a full-text search ranks by relevance, and the match count up to which it

@@ -6,6 +6,9 @@
 -- [extension] btree_gist — support for indexing common datatypes in GiST
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 
+-- [extension] cube — data type for multidimensional cubes
+CREATE EXTENSION IF NOT EXISTS cube;
+
 -- [extension] pg_stat_statements — track planning and execution statistics of all SQL statements executed
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 

@@ -87,7 +87,7 @@ class KeysetCursorPagination(HavreCursorPagination):
         if self.position is not None:
             queryset = queryset.filter(_after(ordering, self.position))
 
-        rows = list(queryset[: self.page_size + 1])
+        rows = self._first_rows(queryset, ordering, view)
         self.page = rows[: self.page_size]
         more = len(rows) > self.page_size
         if self.reverse:
@@ -97,6 +97,15 @@ class KeysetCursorPagination(HavreCursorPagination):
             self.has_next, self.has_previous = more, self.position is not None
         self.display_page_controls = self.has_next or self.has_previous
         return self.page
+
+    def _first_rows(self, queryset: QuerySet, ordering, view) -> list:
+        """The page's rows and one more. A view may read them its own way in its forward
+        order (`cursor_first_rows(queryset, size)`: the search nearest first, whose index
+        order cannot carry the id that breaks ties)."""
+        first_rows = getattr(view, "cursor_first_rows", None)
+        if first_rows is not None and tuple(ordering) == tuple(self.ordering):
+            return first_rows(queryset, self.page_size + 1)
+        return list(queryset[: self.page_size + 1])
 
     def get_next_link(self):
         if not self.has_next:

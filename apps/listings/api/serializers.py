@@ -26,6 +26,7 @@ from apps.listings.models import (
     Tag,
 )
 from apps.listings.pricing import MAX_QUOTE_NIGHTS
+from apps.listings.selectors import distance_km
 from apps.listings.services import MAX_AMENITIES, MAX_PHOTOS, MAX_TAGS
 
 
@@ -88,12 +89,18 @@ class ListingCardSerializer(serializers.ModelSerializer):
         "an anonymous caller."
     )
 
+    distance_km = serializers.FloatField(
+        required=False,
+        help_text="Only in a search around a point (lat, lng, radius_km): the great-circle "
+        "distance from that point, in kilometres (to the metre).",
+    )
+
     class Meta:
         model = Listing
         fields = [
             "id", "title", "price_cents", "currency", "city", "beds", "baths", "max_guests",
             "latitude", "longitude", "photo", "rating_avg", "review_count", "owner", "category",
-            "amenities", "tags", "created_at", "saved",
+            "amenities", "tags", "created_at", "saved", "distance_km",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -107,9 +114,13 @@ class ListingCardSerializer(serializers.ModelSerializer):
         return listing_card(row)
 
 
-def listing_card(row: dict) -> dict:
-    """A search card, from a selectors.listing_card_rows() row."""
-    return {**_listing_summary(row), "saved": row["saved"]}
+def listing_card(row: dict, *, chord: float | None = None) -> dict:
+    """A search card, from a selectors.listing_card_rows() row; with `distance_km` when the
+    search is around a point (`chord`: selectors.Near)."""
+    card = {**_listing_summary(row), "saved": row["saved"]}
+    if chord is not None:
+        card["distance_km"] = distance_km(chord)
+    return card
 
 
 def _listing_summary(row: dict) -> dict:

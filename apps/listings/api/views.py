@@ -1,5 +1,8 @@
+from functools import partial
+
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -34,6 +37,9 @@ from apps.listings.api.serializers import (
 from apps.listings.filters import ListingSearchFilter
 from apps.listings.models import Listing, ListingPriceOverride, ListingSearch
 
+# Every query parameter the search reads: its filters and the pagination's.
+SEARCH_PARAMETERS = frozenset({*ListingSearchFilter.base_filters, "cursor", "page", "page_size"})
+UNKNOWN_PARAMETER = _("Unknown parameter.")
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 # Reference data changes rarely (staff edit it in the admin): clients and proxies may keep it.
 REFERENCE_MAX_AGE = 60
@@ -72,18 +78,31 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return selectors.listing_visible_queryset()
 
     def list(self, request):
-        # The filterset validates the query; selectors.listing_search applies it.
+        # The filterset validates the query; selectors.listing_search applies it. A parameter
+        # the search does not know is a 400 naming it, never silently ignored (a misspelt
+        # filter would otherwise return everything).
+        unknown = sorted(set(request.query_params) - SEARCH_PARAMETERS)
+        if unknown:
+            raise ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
         filterset = ListingSearchFilter(request.query_params, queryset=ListingSearch.objects.none())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         self.cursor_ordering = selectors.ORDERINGS[filterset.chosen_ordering]
+        near = filterset.near
+        if filterset.chosen_ordering == selectors.DISTANCE:
+            self.cursor_first_rows = partial(selectors.listing_search_nearest, near=near)
         page = self.paginate_queryset(
             selectors.listing_search(
                 ordering=filterset.chosen_ordering, **filterset.search_kwargs()
             )
         )
         cards = selectors.listing_cards([row["listing_id"] for row in page], viewer=request.user)
-        return self.get_paginated_response([listing_card(row) for row in cards])
+        if near is None:
+            return self.get_paginated_response([listing_card(row) for row in cards])
+        distances = {row["listing_id"]: row["distance"] for row in page}
+        return self.get_paginated_response(
+            [listing_card(row, chord=distances[row["id"]]) for row in cards]
+        )
 
     def retrieve(self, request, pk=None):
         return Response(self._detail(pk))

@@ -185,6 +185,14 @@ END;
 $function$;
 COMMENT ON FUNCTION listing_search_matches(query tsquery, cap integer) IS 'The ids of at most cap listings of the tenant matching a full-text query, read through the GIN index whatever the planner estimates; NULL for a single word that the column''s most common lexemes say matches over 4 x cap rows. The search''s first step.';
 
+-- [function] listing_search_point(latitude double precision, longitude double precision) — A latitude and longitude (degrees) as an (x, y, z) point in metres on a sphere of the Earth's mean radius: the search's distances are chords between such points.
+CREATE OR REPLACE FUNCTION public.listing_search_point(latitude double precision, longitude double precision)
+ RETURNS cube
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+RETURN cube(ARRAY[(((6371008.8)::double precision * cos(radians(latitude))) * cos(radians(longitude))), (((6371008.8)::double precision * cos(radians(latitude))) * sin(radians(longitude))), ((6371008.8)::double precision * sin(radians(latitude)))]);
+COMMENT ON FUNCTION listing_search_point(latitude double precision, longitude double precision) IS 'A latitude and longitude (degrees) as an (x, y, z) point in metres on a sphere of the Earth''s mean radius: the search''s distances are chords between such points.';
+
 -- [function] listing_search_sync() — Keeps listing_search, the published listings' search projection, in step with listings.
 CREATE OR REPLACE FUNCTION public.listing_search_sync()
  RETURNS trigger
@@ -198,7 +206,8 @@ BEGIN
         SELECT n.id, n.tenant_id, n.search_vector, n.longitude::float8, n.latitude::float8,
                n.city, n.price_cents, n.beds, n.baths, n.max_guests, n.category_id,
                n.created_at, COALESCE(n.rating_avg, 0), n.currency,
-               n.min_nights, n.max_nights, n.advance_notice_days, n.booking_window_days
+               n.min_nights, n.max_nights, n.advance_notice_days, n.booking_window_days,
+               listing_search_point(n.latitude::float8, n.longitude::float8)
         FROM new_rows n
         WHERE n.status = 'published' AND n.is_active AND n.deleted_at IS NULL;
     ELSIF TG_OP = 'DELETE' THEN
@@ -217,7 +226,8 @@ BEGIN
         SELECT n.id, n.tenant_id, n.search_vector, n.longitude::float8, n.latitude::float8,
                n.city, n.price_cents, n.beds, n.baths, n.max_guests, n.category_id,
                n.created_at, COALESCE(n.rating_avg, 0), n.currency,
-               n.min_nights, n.max_nights, n.advance_notice_days, n.booking_window_days
+               n.min_nights, n.max_nights, n.advance_notice_days, n.booking_window_days,
+               listing_search_point(n.latitude::float8, n.longitude::float8)
         FROM new_rows n JOIN old_rows o ON o.id = n.id
         WHERE n.status = 'published' AND n.is_active AND n.deleted_at IS NULL
           AND (NOT (o.status = 'published' AND o.is_active AND o.deleted_at IS NULL)
@@ -248,7 +258,8 @@ BEGIN
                 min_nights = EXCLUDED.min_nights,
                 max_nights = EXCLUDED.max_nights,
                 advance_notice_days = EXCLUDED.advance_notice_days,
-                booking_window_days = EXCLUDED.booking_window_days;
+                booking_window_days = EXCLUDED.booking_window_days,
+                point = EXCLUDED.point;
     END IF;
     RETURN NULL;
 END;
@@ -344,7 +355,8 @@ SELECT listings.id AS listing_id,
     listings.min_nights,
     listings.max_nights,
     listings.advance_notice_days,
-    listings.booking_window_days
+    listings.booking_window_days,
+    listing_search_point(listings.latitude::double precision, listings.longitude::double precision) AS point
    FROM listings
   WHERE listings.status::text = 'published'::text AND listings.is_active AND listings.deleted_at IS NULL;
 COMMENT ON VIEW listing_search_source IS 'What listing_search should hold: the search columns of published, active listings.';

@@ -40,7 +40,11 @@ class WishlistListingSerializer(ListingCardSerializer):
     saved_at = serializers.DateTimeField(help_text="When it was saved in this list.")
 
     class Meta(ListingCardSerializer.Meta):
-        fields = [*ListingCardSerializer.Meta.fields, "saved_at"]
+        # A saved listing is not a search around a point: no distance_km.
+        fields = [
+            *(name for name in ListingCardSerializer.Meta.fields if name != "distance_km"),
+            "saved_at",
+        ]
         read_only_fields = fields
 
     def to_representation(self, row):
