@@ -222,9 +222,16 @@ def _within(queryset: QuerySet, near: Near, *, nearest_first: bool) -> QuerySet:
     return queryset.alias(_chord=near.chord_from()).filter(_chord__lte=near.radius_chord)
 
 
-def listing_search_nearest(queryset: QuerySet, size: int, *, near: Near) -> list:
-    """The first `size` rows of a nearest-first `queryset` (ordered by distance, then id),
-    in one query at the same cost at any size of the table (nearest_page)."""
+def listing_search_nearest(
+    queryset: QuerySet, size: int, *, near: Near, reverse: bool = False, position=None
+) -> list:
+    """The first `size` rows of a nearest-first `queryset` (ordered by distance, then id,
+    after the cursor's `position`), in one query at the same cost at any size of the table
+    (nearest_page). Reversed (a previous page: farthest first, before `position`), the rows
+    no farther than the position are read through the index and sorted: as many as the pages
+    before it."""
+    if reverse:
+        return list(queryset.filter(_Inside(near.centre(), Value(position[0])))[:size])
     with bitmap_scans_off():
         return list(nearest_page(queryset, size, near=near))
 

@@ -221,9 +221,18 @@ def test_every_unknown_parameter_is_named(db):
     assert set(response.json()["error"]["fields"]) == {"foo", "bar"}
 
 
-def _cursor(position) -> str:
-    raw = json.dumps({"r": 0, "p": position}).encode()
+def _cursor(position, reverse=0) -> str:
+    raw = json.dumps({"r": reverse, "p": position}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("reverse", [0, 1])
+@pytest.mark.parametrize("distance", [-1.0, 0, 1e308, 2e7])
+def test_a_well_formed_distance_cursor_anywhere_is_served(paris, reverse, distance):
+    cursor = _cursor([distance, 1], reverse)
+    response = client_for().get(f"{URL}?{AROUND}&radius_km=5&cursor={cursor}")
+
+    assert response.status_code == 200, response.content
 
 
 @pytest.mark.parametrize(

@@ -99,12 +99,15 @@ class KeysetCursorPagination(HavreCursorPagination):
         return self.page
 
     def _first_rows(self, queryset: QuerySet, ordering, view) -> list:
-        """The page's rows and one more. A view may read them its own way in its forward
-        order (`cursor_first_rows(queryset, size)`: the search nearest first, whose index
-        order cannot carry the id that breaks ties)."""
+        """The page's rows and one more, of `queryset` already ordered (backwards when
+        reversed) and after the cursor's position. A view may read them its own way:
+        `cursor_first_rows(queryset, size, reverse=, position=)` (the search nearest first,
+        whose index order cannot carry the id that breaks ties)."""
         first_rows = getattr(view, "cursor_first_rows", None)
-        if first_rows is not None and tuple(ordering) == tuple(self.ordering):
-            return first_rows(queryset, self.page_size + 1)
+        if first_rows is not None:
+            return first_rows(
+                queryset, self.page_size + 1, reverse=self.reverse, position=self.position
+            )
         return list(queryset[: self.page_size + 1])
 
     def get_next_link(self):
