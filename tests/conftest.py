@@ -40,8 +40,58 @@ def superuser_client(db) -> Client:
     return client
 
 
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("also_through_pgbouncer"):
+        metafunc.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_server(django_db_setup, django_db_blocker):
+    """PgBouncer in transaction mode in front of the test database (tests/pgbouncer.py), its
+    clients logged in as a role of their own without rights; started once per session."""
+    from django.db import connection
+
+    from tests.pgbouncer import login_role, pgbouncer
+
+    database = dict(connection.settings_dict)
+    with (
+        django_db_blocker.unblock(),
+        login_role(database, f"{database['NAME']}_pgb_login"[:63]) as login,
+        pgbouncer(database, login=login) as bouncer,
+    ):
+        yield bouncer
+
+
+@pytest.fixture(scope="module")
+def database_route(request):
+    """How the tests' connection reaches PostgreSQL: "direct", or — for the modules marked
+    also_through_pgbouncer, their tests a second time — "pgbouncer": through PgBouncer in
+    transaction mode, logged in as a role without rights, each transaction switching role.
+
+    Module-scoped, so that the route is in place before pytest-django opens a test's
+    transaction; a transactional test's flush (owner work, a command) connects directly."""
+    route = getattr(request, "param", "direct")
+    if route != "pgbouncer":
+        yield route
+        return
+    from django.db import connection
+
+    from tests.pgbouncer import through
+
+    bouncer = request.getfixturevalue("pgbouncer_server")
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(through(saved, bouncer))
+    try:
+        yield route
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+
 @pytest.fixture(autouse=True)
-def _system_db_context(request):
+def _system_db_context(request, database_route):
     """Tests arrange their data as a system actor (as `seed` or a staff tool would), so that
     row-level security does not stand in the way of factories. Tests of the policies set the
     context they examine explicitly; requests through the test client set their own."""

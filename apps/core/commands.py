@@ -34,11 +34,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
 from apps.core.context import GET_SQL, SETTING_NAMES, DbContext
 from apps.core.db import timeouts
+from apps.core.db.roles import owner_mode_active
 
 # Commands that serve requests: each request sets its own context, none inherits a command's.
 SERVERS = frozenset({"runserver", "testserver"})
@@ -47,6 +49,13 @@ REFUSAL = (
     "{name}: management commands do not run in a process that serves requests (their "
     "database context would outlive them and reach the next request). Run it on its own, "
     "connected directly to PostgreSQL (not through PgBouncer): python manage.py {name}"
+)
+
+POOLED_REFUSAL = (
+    "{name}: management commands connect directly to PostgreSQL: their session context (and "
+    "a session's locks, LISTEN, role) would reach other clients through a pooler in "
+    "transaction mode. Run it without DATABASE_TRANSACTION_POOLING, DATABASE_URL naming "
+    "PostgreSQL itself."
 )
 
 _SET_SQL = (
@@ -175,6 +184,12 @@ def command_context(name: str) -> Iterator[None]:
         return
     if timeouts.entry_point() == timeouts.WEB:
         raise CommandError(REFUSAL.format(name=name))
+    if not owner_mode_active() and any(
+        db.get("TRANSACTION_POOLING") for db in settings.DATABASES.values()
+    ):
+        # Owner work (migrate, flush) connects directly as the owner; anything else would act
+        # through the pooler.
+        raise CommandError(POOLED_REFUSAL.format(name=name))
     context = DbContext(actor=f"command:{name}", request_id=uuid.uuid4().hex)
     with session_context(context):
         yield

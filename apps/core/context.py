@@ -5,8 +5,10 @@ user agent, request id and actor from transaction-local settings (`app.*`, writt
 `set_config(name, value, true)`). This module is the one place that writes them.
 
 Settings are transaction-local: they vanish at COMMIT/ROLLBACK, so nothing leaks to the next
-request that reuses the connection. Policies treat a missing or empty setting as "nobody",
-so forgetting the context hides private rows instead of exposing them.
+request that reuses the connection — or, through a pooler in transaction mode, to another
+client's transaction on the same server connection (whose role the same statement sets).
+Policies treat a missing or empty setting as "nobody", so forgetting the context hides private
+rows instead of exposing them.
 
 One exception, below these: a management command's connections carry `command:<name>` as
 session settings for the command's whole run (apps/core/commands.py); a context set here still
@@ -21,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from apps.core.db import per_transaction
 
 SETTING_NAMES = (
     "app.user_id",
@@ -90,7 +94,10 @@ class DbContext:
 
 
 def _write(cursor, values: list[str]) -> None:
-    cursor.execute(_SET_SQL, [list(SETTING_NAMES), values])
+    # Through a pooler in transaction mode, the same statement switches the transaction to the
+    # runtime role and sets its timeouts (apps/core/db/per_transaction.py).
+    names, values = per_transaction.carried(cursor.db, list(SETTING_NAMES), values)
+    cursor.execute(_SET_SQL, [names, values])
 
 
 def apply(context: DbContext, using: str = DEFAULT_DB_ALIAS) -> None:

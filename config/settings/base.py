@@ -157,6 +157,23 @@ DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="app_user")
 if DATABASES["default"].get("USER") != DATABASE_APP_ROLE:
     # Logged in as another user (the owner, in development): SET ROLE on every connection.
     DATABASES["default"]["OPTIONS"]["assume_role"] = DATABASE_APP_ROLE
+# --- Database: through a pooler in transaction mode (PgBouncer) ----------------------------
+# Each transaction switches to the runtime role and sets its timeouts itself; nothing is set for
+# the session, no server-side cursor outlives a transaction; the login role must bypass nothing
+# (apps/core/db/per_transaction.py, docs/security.md#transaction-pooling). Web servers only:
+# commands, the worker and migrations connect directly to PostgreSQL.
+DATABASES["default"]["TRANSACTION_POOLING"] = env.bool("DATABASE_TRANSACTION_POOLING", False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"]["TRANSACTION_POOLING"]
+# Django's psycopg pool (OPTIONS["pool"]) for a web server's connections, DB_POOL_SIZE per
+# process (0: none, a persistent connection per thread for CONN_MAX_AGE instead).
+if _pool_size := env.int("DB_POOL_SIZE", default=0):
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": _pool_size,
+        "max_size": _pool_size,
+        # Seconds a request waits for a free connection before it fails (503).
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Migrations, flush and other schema work connect as the owner. In production, give the owner
 # its own credentials (MIGRATION_DATABASE_URL or _USER/_PASSWORD); by default they are
 # DATABASE_URL's.

@@ -15,6 +15,9 @@ from apps.listings.models import Listing
 from tests.factories import ListingFactory, TenantFactory, UserFactory
 from tests.helpers import token_for
 
+# Every test also runs through PgBouncer in transaction mode (tests/pgbouncer.py).
+pytestmark = pytest.mark.also_through_pgbouncer
+
 
 def latest_audit(table, record_id):
     with db_context(DbContext.system("tests")):

@@ -15,7 +15,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.also_through_pgbouncer]
 
 PROTECTED_TABLES = (
     "users profiles tenants listings listing_amenities listing_tags listing_versions categories"

@@ -10,18 +10,24 @@ whatever opened it (web request, management command, shell):
   gives up on an answer that never comes (a partition, a stuck proxy) and is then discarded,
   and health checks of a connection take at most the probe timeout;
 * a connection opened while a management command runs acts as `command:<name>` for the whole
-  session (apps/core/commands.py); a server's never does.
+  session (apps/core/commands.py); a server's never does;
+* through a pooler in transaction mode (`TRANSACTION_POOLING`), nothing is set for the session:
+  every transaction switches to the runtime role and sets its timeouts itself
+  (apps/core/db/per_transaction.py);
+* with Django's psycopg pool (`OPTIONS["pool"]`), a web server's connections come from the
+  pool; the owner's and a command's never do (their parameters differ from the pool's).
 """
 
 import math
 
 import psycopg
+from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base as postgresql
 
 from apps.core import commands
-from apps.core.db import timeouts
+from apps.core.db import per_transaction, timeouts
 from apps.core.db.observer import QueryObserver
 from apps.core.db.roles import owner_mode_active
 
@@ -67,11 +73,40 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self.observer = QueryObserver()
         self.execute_wrappers.append(self.observer)
+        # Outermost (the last wrapper wraps the others): the role switch it may add runs on
+        # the raw cursor, before the observed statement.
+        self.execute_wrappers.append(per_transaction.TransactionRole())
+        # Whether the current transaction still owes its role switch (per-transaction mode).
+        self.role_pending = False
+        pool = self.settings_dict["OPTIONS"].get("pool")
+        if pool:
+            # The pool's connections are ours too: bounded waits.
+            pool = {} if pool is True else dict(pool)
+            pool.setdefault("connection_class", DeadlineConnection)
+            self.settings_dict["OPTIONS"]["pool"] = pool
 
     @property
     def acts_as_owner(self) -> bool:
         # The "no database" connection creates and drops databases (tests, reset): owner work.
         return owner_mode_active() or self.alias == NO_DB_ALIAS
+
+    @property
+    def per_transaction(self) -> bool:
+        """Through a pooler in transaction mode: the role and timeouts are set by each
+        transaction, never for the session. The owner connects directly."""
+        return bool(self.settings_dict.get("TRANSACTION_POOLING")) and not self.acts_as_owner
+
+    @property
+    def runtime_role(self) -> str:
+        return settings.DATABASE_APP_ROLE
+
+    @property
+    def pool(self):
+        # Only a server's connections (the pool's parameters are the web entry point's, taken
+        # once): the owner's and a command's connect on their own.
+        if self.acts_as_owner or timeouts.entry_point() != timeouts.WEB:
+            return None
+        return super().pool
 
     def get_connection_params(self):
         params = super().get_connection_params()
@@ -81,6 +116,10 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             for key, param in (("PASSWORD", "password"), ("HOST", "host"), ("PORT", "port")):
                 if owner.get(key):
                     params[param] = owner[key]
+        if self.per_transaction:
+            # A pooler in transaction mode refuses startup options (and could not keep them
+            # per client): each transaction sets its timeouts itself.
+            return params
         params["options"] = _join_options(
             params.get("options"),
             timeouts.connection_options(self.settings_dict),
@@ -91,12 +130,26 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         connection.answer_timeout = timeouts.answer_timeout(self.settings_dict)
+        if self.per_transaction:
+            per_transaction.check_login(connection, conn_params)
         return connection
 
     def _configure_role(self, connection):
-        if self.acts_as_owner:
+        if self.acts_as_owner or self.per_transaction:
             return False
         return super()._configure_role(connection)
+
+    def _set_autocommit(self, autocommit):
+        super()._set_autocommit(autocommit)
+        self.role_pending = not autocommit
+
+    def _commit(self):
+        super()._commit()
+        self.role_pending = not self.autocommit
+
+    def _rollback(self):
+        super()._rollback()
+        self.role_pending = not self.autocommit
 
     def is_usable(self):
         # Django's health checks (CONN_HEALTH_CHECKS, and after a request that saw an error)

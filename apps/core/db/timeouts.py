@@ -54,6 +54,17 @@ def connection_options(settings_dict) -> str:
     return session_options(limits.get("statement_ms", 0), limits.get("idle_in_transaction_ms", 0))
 
 
+def transaction_settings(settings_dict) -> dict[str, str]:
+    """The same limits as settings for one transaction (`set_config(…, true)`): what a
+    connection through a pooler in transaction mode carries instead of the startup packet's
+    (apps/core/db/per_transaction.py)."""
+    limits = _limits(settings_dict)
+    return {
+        "statement_timeout": str(int(limits.get("statement_ms", 0))),
+        "idle_in_transaction_session_timeout": str(int(limits.get("idle_in_transaction_ms", 0))),
+    }
+
+
 def answer_timeout(settings_dict) -> float | None:
     """Seconds the client waits for any answer on a connection, or None (no limit)."""
     statement_ms = _limits(settings_dict).get("statement_ms", 0)
