@@ -71,7 +71,7 @@ def login_role(database_settings: dict, name: str) -> Iterator[str]:
 
 @contextmanager
 def pgbouncer(
-    database_settings: dict, *, login: str, pool_size: int = 2, server_lifetime: int = 1
+    database_settings: dict, *, login: str, pool_size: int = 4, server_lifetime: int = 1
 ) -> Iterator[Bouncer]:
     """PgBouncer in transaction mode in front of `database_settings`' server; yields it."""
     direct = _direct(database_settings)

@@ -1,9 +1,12 @@
 """Cron jobs never overlap: each holds a PostgreSQL advisory lock named after it.
 
-The lock is taken with pg_try_advisory_lock on a connection of its own, held for the whole
-job and released when the job ends — or when its process dies, since PostgreSQL drops a
-session's advisory locks with the session. It works across processes, containers and hosts
-sharing the database, which a lock file would not.
+The lock is a transaction-level one (pg_try_advisory_xact_lock), taken in a transaction that a
+connection of its own keeps open for the whole job and rolls back when the job ends — or that
+ends when its process dies and the connection drops. Nothing lives in the session, so it holds
+through a pooler in transaction mode as well (the open transaction keeps its server
+connection), where a session lock would stay on a server connection that other clients get.
+It works across processes, containers and hosts sharing the database, which a lock file would
+not.
 
     with job_lock("complete_bookings"):       # raises JobAlreadyRunning if held elsewhere
         ...
@@ -47,7 +50,14 @@ def _lock_connection(using: str) -> psycopg.Connection:
     for key in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
         params.pop(key, None)
     params["application_name"] = "havre-job-lock"
-    return psycopg.connect(**params, autocommit=True)
+    return psycopg.connect(**params, autocommit=False)
+
+
+# The lock's transaction stays idle while the job runs: no idle timeout may end it.
+_TRY_LOCK_SQL = (
+    "SELECT set_config('idle_in_transaction_session_timeout', '0', true), "
+    "pg_try_advisory_xact_lock(%s)"
+)
 
 
 @contextmanager
@@ -58,7 +68,7 @@ def job_lock(name: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         return
     key = lock_key(name)
     with _lock_connection(using) as lock_connection:
-        acquired = lock_connection.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]
+        acquired = lock_connection.execute(_TRY_LOCK_SQL, [key]).fetchone()[1]
         if not acquired:
             holder = lock_connection.execute(
                 "SELECT string_agg(pid::text, ', ') FROM pg_locks WHERE locktype = 'advisory' "
@@ -75,9 +85,10 @@ def job_lock(name: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
             yield
         finally:
             _held.reset(token)
-            # A lost connection has released the lock already; never hide the job's own error.
+            # The transaction's end releases the lock; a lost connection has released it
+            # already. Never hide the job's own error.
             with contextlib.suppress(psycopg.Error):
-                lock_connection.execute("SELECT pg_advisory_unlock(%s)", [key])
+                lock_connection.rollback()
 
 
 @contextmanager
