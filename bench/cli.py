@@ -23,6 +23,15 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per server")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the databases")
     parser.add_argument("--skip-backup", action="store_true")
+    parser.add_argument(
+        "--skip-pooling", action="store_true", help="no persistent/pool/PgBouncer comparison"
+    )
+    parser.add_argument(
+        "--pgbouncer-pool",
+        type=int,
+        default=8,
+        help="PgBouncer's server connections in the pooling comparison (all workers together)",
+    )
     # Two checkouts bench side by side with their own databases and ports.
     parser.add_argument(
         "--database",

@@ -8,6 +8,7 @@ import json
 import re
 import textwrap
 
+from bench import pooling
 from bench.environment import RESULTS
 
 
@@ -75,7 +76,10 @@ def _run_time(result: dict) -> str:
 
 def readme_block(result: dict) -> str:
     """What goes between README.md's bench markers, above the hand-written "How to read it"."""
-    return f"{setup(result)}\n\n{table(result)}"
+    block = f"{setup(result)}\n\n{table(result)}"
+    if result.get("pooling"):
+        block += f"\n\n{pooling.table(result['pooling'])}"
+    return block
 
 
 def write(result: dict) -> str:

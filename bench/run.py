@@ -11,7 +11,7 @@ import resource
 import subprocess
 from pathlib import Path
 
-from bench import backup, databases, figures, load
+from bench import backup, databases, figures, load, pooling
 from bench.environment import (
     PYTHON,
     RESULTS,
@@ -60,6 +60,11 @@ def run(args, command: str) -> dict:
 
     for label, url in (("big", big_url), ("small", small_url)):
         serve_and_measure(url, label, args, result)
+    if not args.skip_pooling and not args.only:
+        # Persistent connections vs Django's pool vs PgBouncer (bench.pooling), on the small
+        # database: the connection handling, not the queries, is what differs.
+        urls = json.loads((RESULTS / "scenarios-small.json").read_text())["urls"]
+        result["pooling"] = pooling.compare(small_url, urls, args)
     figures.summarise(result)
     if not args.skip_backup and not args.only:
         result["backup"] = backup.backup_vs_raw(big_url)

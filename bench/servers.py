@@ -110,9 +110,11 @@ def worker_kind(worker_class: str, threads: int) -> str:
 
 
 @contextmanager
-def servers(api: Server, raw: Server, logs: Path = RESULTS / "logs"):
-    """Both servers up (answering) for the block, stopped after it; their logs in `logs`."""
+def servers(api: Server, raw: Server | None, logs: Path = RESULTS / "logs"):
+    """Both servers (or the API alone) up (answering) for the block, stopped after it; their
+    logs in `logs`."""
     logs.mkdir(parents=True, exist_ok=True)
+    started = [(name, server) for name, server in (("api", api), ("raw", raw)) if server]
     processes = [
         subprocess.Popen(
             server.argv,
@@ -121,10 +123,10 @@ def servers(api: Server, raw: Server, logs: Path = RESULTS / "logs"):
             stdout=subprocess.DEVNULL,
             stderr=open(logs / f"{name}.log", "w"),  # the server writes it for its whole life
         )
-        for name, server in (("api", api), ("raw", raw))
+        for name, server in started
     ]
     try:
-        for url in (f"{api.url}/health/", f"{raw.url}/detail"):
+        for url in (f"{api.url}/health/", *([f"{raw.url}/detail"] if raw else [])):
             wait_for(url, logs)
         yield
     finally:

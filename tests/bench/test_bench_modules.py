@@ -41,11 +41,13 @@ def test_the_cli_parses_bench_args(monkeypatch):
         "listings": 1_000_000, "small": 10_000, "duration": 8, "connections": 16, "workers": 4,
         "rebuild": False, "skip_backup": False, "database": "havre_bench",
         "small_database": "havre_bench_small", "ports": None, "only": None,
+        "skip_pooling": False, "pgbouncer_pool": 8,
     }  # fmt: skip
     assert vars(args) == {
         "listings": 1000, "small": 500, "duration": 2, "connections": 4, "workers": 2,
         "rebuild": True, "skip_backup": True, "database": "b1", "small_database": "b2",
         "ports": range(8180, 8190), "only": ["q_*", "detail"],
+        "skip_pooling": False, "pgbouncer_pool": 8,
     }  # fmt: skip
     assert cli.command([]) == "make bench"
     assert cli.command(["--listings", "1000"]) == "make bench BENCH_ARGS='--listings 1000'"
