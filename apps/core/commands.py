@@ -20,8 +20,9 @@ gunicorn, runserver's worker) refuses to run a command at all — a session sett
 connection would outlive the command and reach the next request.
 
 Session settings survive a transaction, so they would leak to other clients through a pooler
-in transaction mode (PgBouncer): commands connect directly to PostgreSQL, as migrations do
-(and as the runtime role switch, a session-level SET ROLE, already requires).
+in transaction mode (PgBouncer): commands connect directly to PostgreSQL, as migrations do. With
+DATABASE_TRANSACTION_POOLING set, a command refuses to run, owner work (migrate, flush: the
+owner's connection goes directly) excepted.
 
 `dbshell` is aside: psql connects as DATABASE_URL's login role with no context (docs/database.md).
 """

@@ -4,7 +4,9 @@ procrastinate's worker needs an asynchronous pool (LISTEN/NOTIFY, polling); its 
 Django's connection as usual. The pool connects with the application's parameters (host,
 timeouts, keepalives) and, like every connection of ours, acts as the runtime role: SET ROLE
 when logged in as another user (development), never as the owner. Each of its sessions acts as
-`system:jobs`: the queue's tables answer system actors only."""
+`system:jobs`: the queue's tables answer system actors only. Session state and LISTEN: it
+connects directly to PostgreSQL, never through a pooler in transaction mode (the worker is a
+command, which refuses DATABASE_TRANSACTION_POOLING)."""
 
 from __future__ import annotations
 
