@@ -192,6 +192,8 @@ def test_no_private_row_leaks_across_users_through_pgbouncer(pgbouncer_server, t
         GUNICORN_WORKER_CLASS="gthread",
         GUNICORN_THREADS="4",
     ) as base_url:
+        # The database probe answers through PgBouncer too (no startup options).
+        assert request(f"{base_url}/health/db/")[0] == 200
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=12) as pool:
             answers = list(pool.map(one, plan))
@@ -212,3 +214,28 @@ def test_no_private_row_leaks_across_users_through_pgbouncer(pgbouncer_server, t
                 wrong.append((actor, kind, listing, status, seen))
     assert not wrong, f"{len(wrong)} of {REQUESTS} wrong answers, e.g. {wrong[:5]}"
     assert elapsed < 300
+
+
+@pytest.mark.django_db(transaction=True)
+def test_djangos_pool_serves_a_web_server_as_the_runtime_role():
+    """OPTIONS["pool"] (DB_POOL_SIZE): the pool's connections act as app_user (the role is set
+    by the pool's own thread, which must not wait on the pool) and go back to it."""
+    from apps.core.db import timeouts
+
+    options = {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1}}
+    settings_dict = {**connection.settings_dict, "CONN_MAX_AGE": 0, "OPTIONS": options}
+    timeouts.serve_web()
+    pooled = DatabaseWrapper(settings_dict, alias="pooled_web")
+    try:
+        pids = set()
+        for _ in range(3):
+            with pooled.cursor() as cursor:
+                cursor.execute("SELECT current_user, pg_backend_pid()")
+                role, pid = cursor.fetchone()
+            assert role == "app_user"
+            pids.add(pid)
+            pooled.close()  # back to the pool
+        assert len(pids) == 1
+    finally:
+        timeouts._entry_point = timeouts.COMMAND
+        pooled.close_pool()

@@ -21,6 +21,7 @@ whatever opened it (web request, management command, shell):
 import math
 
 import psycopg
+import psycopg.sql
 from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.base.base import NO_DB_ALIAS
@@ -137,7 +138,14 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
     def _configure_role(self, connection):
         if self.acts_as_owner or self.per_transaction:
             return False
-        return super()._configure_role(connection)
+        role = self.settings_dict["OPTIONS"].get("assume_role")
+        if not role:
+            return False
+        # Composed with psycopg alone: Django's compose_sql needs a connection of this thread,
+        # which in the pool's own thread (configure) waits on the pool itself — a deadlock.
+        with connection.cursor() as cursor:
+            cursor.execute(psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(role)))
+        return True
 
     def _set_autocommit(self, autocommit):
         super()._set_autocommit(autocommit)
@@ -171,10 +179,11 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         params = self.get_connection_params()
         # libpq's connect_timeout counts whole seconds, at least 2.
         params["connect_timeout"] = max(2, math.ceil(seconds))
-        # Later -c settings win over the connection's own.
-        params["options"] = _join_options(
-            params.get("options"), timeouts.session_options(seconds * 1000, seconds * 1000)
-        )
+        if not self.per_transaction:  # a pooler refuses startup options; SELECT 1 needs none
+            # Later -c settings win over the connection's own.
+            params["options"] = _join_options(
+                params.get("options"), timeouts.session_options(seconds * 1000, seconds * 1000)
+            )
         try:
             probe = self.Database.connect(**params)
             probe.answer_timeout = seconds
