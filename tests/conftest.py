@@ -45,6 +45,16 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """pytest-django runs transactional tests last (their flush empties every table, the
+    default tenant included); pytest's grouping by the module-scoped `database_route` comes
+    after it and may move them: order them again as pytest-django does (a stable sort)."""
+    from pytest_django.plugin import pytest_collection_modifyitems as django_order
+
+    django_order(items)
+
+
 @pytest.fixture(scope="session")
 def pgbouncer_server(django_db_setup, django_db_blocker):
     """PgBouncer in transaction mode in front of the test database (tests/pgbouncer.py), its

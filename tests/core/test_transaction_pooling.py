@@ -225,7 +225,9 @@ def test_djangos_pool_serves_a_web_server_as_the_runtime_role():
     options = {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1}}
     settings_dict = {**connection.settings_dict, "CONN_MAX_AGE": 0, "OPTIONS": options}
     timeouts.serve_web()
-    pooled = DatabaseWrapper(settings_dict, alias="pooled_web")
+    # A second wrapper of the default database (django.contrib.postgres looks its connection
+    # up by alias, which must exist); the test's own connection has no pool.
+    pooled = DatabaseWrapper(settings_dict, alias="default")
     try:
         pids = set()
         for _ in range(3):
@@ -237,5 +239,5 @@ def test_djangos_pool_serves_a_web_server_as_the_runtime_role():
             pooled.close()  # back to the pool
         assert len(pids) == 1
     finally:
+        pooled.close_pool()  # while a web server's: the pool exists for web servers only
         timeouts._entry_point = timeouts.COMMAND
-        pooled.close_pool()
