@@ -270,6 +270,7 @@ def test_app_servers_write_through_pgbouncer_and_read_from_the_replica(scale):
     for name in ("web1", "web2"):
         environment = services[name]["environment"]
         assert (environment["DATABASE_HOST"], environment["DATABASE_PORT"]) == ("pgbouncer", "6432")
+        assert environment["DATABASE_TRANSACTION_POOLING"] == "1"
         assert (environment["DATABASE_REPLICA_HOST"], environment["DATABASE_REPLICA_PORT"]) == (
             "db-replica", "5432"
         )  # fmt: skip
