@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,9 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+# Uploaded photos on the filesystem, served by Django in development only (DEBUG; static()
+# adds nothing otherwise): in production the web server or the bucket serves MEDIA_URL.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Errors raised outside DRF (bad Host header, CSRF, crashes in middleware) answer JSON on /api/.
 handler400 = "apps.core.api.views.bad_request"

@@ -407,8 +407,13 @@ class MoneyAdminMixin:
 # Listing photos are URLs their owners give, on any host: the pages that show them widen
 # img-src to https: (see apps/core/csp.py). Other schemes (http:, data:, javascript:) are
 # never put in an <img>: they are listed as text.
+def _showable(url: str) -> bool:
+    return url.startswith("https://") or (url.startswith("/") and not url.startswith("//"))
+
+
 def photo_thumbnails(urls, *, size: int, limit: int | None = None) -> str:
-    shown = [url for url in (urls or []) if str(url).startswith("https://")][:limit]
+    # https: photos on other hosts; a path: uploaded photos served by this site (MEDIA_URL).
+    shown = [url for url in (urls or []) if _showable(str(url))][:limit]
     if not shown:
         return "—"
     return format_html_join(

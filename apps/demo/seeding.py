@@ -32,6 +32,7 @@ from apps.listings.models import (
     Category,
     Listing,
     ListingAmenity,
+    ListingPhoto,
     ListingPriceOverride,
     ListingStatus,
     ListingTag,
@@ -152,6 +153,7 @@ def seed_demo_data(report: SeedReport) -> None:
         pricing = dict(item.pop("pricing", {}))
         overrides = pricing.pop("overrides", [])
         item.update(pricing)  # fees, discounts, cancellation policy
+        photo_urls = item.pop("photos", [])
         calendar = dict(item.pop("calendar", {}))
         blocks = calendar.pop("blocks", [])
         item.update(calendar)  # nights, advance notice, preparation, booking window, instant book
@@ -163,6 +165,10 @@ def seed_demo_data(report: SeedReport) -> None:
         )
         report.add("listings", created)
         if created:
+            ListingPhoto.objects.bulk_create(
+                ListingPhoto(listing=listing, position=i, url=url)
+                for i, url in enumerate(photo_urls)
+            )
             for amenity in Amenity.objects.filter(name_en__in=amenity_names):
                 ListingAmenity.objects.create(listing=listing, amenity=amenity)
             for tag in Tag.objects.filter(slug__in=tag_slugs):

@@ -219,7 +219,7 @@ class ScaleSeeder:
     LISTING_COLUMNS = (
         "id", "created_at", "updated_at", "title", "description", "price_cents", "currency",
         "beds", "baths", "area", "floor", "max_guests", "latitude", "longitude", "status",
-        "is_active", "slug", "meta_title", "photos", "address", "city", "review_count",
+        "is_active", "slug", "meta_title", "address", "city", "review_count",
         "category_id", "owner_id", "tenant_id", "cleaning_fee_cents", "extra_guest_fee_cents",
         "guests_included", "weekly_discount_percent", "monthly_discount_percent",
         "cancellation_policy", "min_nights", "max_nights", "advance_notice_days",
@@ -335,6 +335,8 @@ class ScaleSeeder:
             self.listing_bookable[index] = status != "draft"
             self.listing_created[index] = int(created.timestamp())
             self.listing_currency[index] = _CURRENCY_CODES.index(city[5])
+            # Drawn where the photos array's URLs were, so the rest of the set is unchanged.
+            self.listing_photos[index] = rng.randrange(1, 6)
             yield (
                 lid,
                 created,
@@ -354,7 +356,6 @@ class ScaleSeeder:
                 active,
                 f"{slugify(title)[:200]}-{lid}",
                 title[:60],
-                [f"https://img.havre.test/{lid}/{p}.jpg" for p in range(rng.randrange(1, 6))],
                 f"{rng.randrange(1, 200)} {STREETS[rng.randrange(len(STREETS))]}",
                 city[0],
                 0,
@@ -364,6 +365,18 @@ class ScaleSeeder:
                 *self._pricing(prng, index, price, max_guests),
                 *self._calendar_rules(crng, index),
             )
+
+    PHOTO_COLUMNS = ("id", "listing_id", "position", "url", "thumbnails", "created_at")
+
+    def _photo_rows(self) -> Iterator[tuple]:
+        """Each listing's outside photos (URLs), cover first."""
+        photo_id = self.first_listing_photo_id
+        for index in range(self.n):
+            lid = self.first_listing_id + index
+            for position in range(self.listing_photos[index]):
+                yield (photo_id, lid, position, f"https://img.havre.test/{lid}/{position}.jpg",
+                       "{}", self.now)  # fmt: skip
+                photo_id += 1
 
     def _pair_rows(self, table_ids, per_listing, first_id, with_added=False) -> Iterator[tuple]:
         rng = random.Random(self.seed * 7 + (3 if with_added else 4))
@@ -644,6 +657,7 @@ class ScaleSeeder:
         self.listing_free_from = array("l", bytes(8 * n))  # after the last stay (ordinal)
         self.listing_min_nights = array("h", bytes(2 * n))
         self.listing_preparation = bytearray(n)
+        self.listing_photos = bytearray(n)  # how many outside photos
         self.bookings = _Bookings()
         self.blocks = _Blocks()
 
@@ -653,9 +667,9 @@ class ScaleSeeder:
         self._allocate()
         rows: dict[str, int] = {}
         tables = (
-            "users", "profiles", "listings", "listing_amenities", "listing_tags",
-            "listing_versions", "bookings", "reviews", "messages", "listing_price_overrides",
-            "calendar_entries",
+            "users", "profiles", "listings", "listing_photos", "listing_amenities",
+            "listing_tags", "listing_versions", "bookings", "reviews", "messages",
+            "listing_price_overrides", "calendar_entries",
         )  # fmt: skip
         with connection.cursor() as django_cursor:
             cursor = django_cursor.cursor  # the psycopg cursor, for COPY
@@ -688,6 +702,10 @@ class ScaleSeeder:
                     self._listing_rows(tenant_id, categories), listing_bar,
                 )  # fmt: skip
                 listing_rate = listing_bar.count / max(listing_bar.elapsed, 1e-9)
+                rows["listing_photos"] = copy_rows(
+                    cursor, "listing_photos", self.PHOTO_COLUMNS, self._photo_rows(),
+                    self._bar("listing_photos"),
+                )  # fmt: skip
                 rows["listing_amenities"] = copy_rows(
                     cursor, "listing_amenities", ("id", "listing_id", "amenity_id"),
                     self._pair_rows(amenities, 3, self.first_listing_amenity_id),
@@ -874,6 +892,7 @@ def _singular(table):
         "users": "user",
         "profiles": "profile",
         "listings": "listing",
+        "listing_photos": "listing_photo",
         "listing_amenities": "listing_amenity",
         "listing_tags": "listing_tag",
         "listing_versions": "listing_version",

@@ -1,8 +1,12 @@
 from django.contrib import admin, messages
 from django.contrib.postgres.fields import ArrayField
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models
+from django.db.models import OuterRef, Subquery
 from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -31,6 +35,7 @@ from apps.listings.models import (
     Category,
     Listing,
     ListingAmenity,
+    ListingPhoto,
     ListingPriceOverride,
     ListingStatus,
     ListingTag,
@@ -173,6 +178,62 @@ class ListingPriceOverrideInline(MoneyAdminMixin, ServiceInline):
         services.price_override_delete(override=obj, actor=actor)
 
 
+class ListingPhotoInline(admin.TabularInline):
+    """The listing's photos, cover first, as thumbnails, read-only: uploads come through the
+    API (checked and re-encoded there). Staff holding listings.moderate_listing or
+    listings.change_listing remove one with its "Remove" link (ListingAdmin.photo_remove_view:
+    listing_photo_delete), on a page they may otherwise only read."""
+
+    model = ListingPhoto
+    fields = ["preview", "position", "source", "width", "height", "created_at", "remove"]
+    readonly_fields = fields
+    ordering = ["position"]
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("listings.view_listing") or may_remove_photos(request.user)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self.may_remove = may_remove_photos(request.user)
+        return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description=_("Preview"))
+    def preview(self, obj):
+        return photo_thumbnails([photo_admin_url(obj)], size=160)
+
+    @admin.display(description=_("Source"))
+    def source(self, obj):
+        return _("uploaded") if obj.file else obj.url
+
+    @admin.display(description=_("Remove"))
+    def remove(self, obj):
+        if not (obj.pk and getattr(self, "may_remove", False)):
+            return "—"
+        url = reverse("admin:listings_listing_photo_remove", args=[obj.listing_id, obj.pk])
+        return format_html('<a href="{}" class="deletelink">{}</a>', url, _("Remove"))
+
+
+def may_remove_photos(user) -> bool:
+    return user.has_perm(services.MODERATE) or user.has_perm(services.CHANGE)
+
+
+def photo_admin_url(photo: ListingPhoto) -> str:
+    """The smallest copy of a photo there is: its 320-pixel thumbnail once made."""
+    if photo.url:
+        return photo.url
+    name = photo.thumbnails.get("320") or photo.file.name
+    return services.photo_file_url(name)
+
+
 class DeletedFilter(ConditionFilter):
     title = _("deleted")
     parameter_name = "deleted"
@@ -247,11 +308,12 @@ class ListingAdmin(ServiceRefusalMixin, AuditHistoryMixin, MoneyAdminMixin, BigT
     search_fields = ["title", "=owner__email", "=city"]
     autocomplete_fields = ["owner", "category"]
     inlines = [
-        ListingAmenityInline, ListingTagInline, ListingPriceOverrideInline, ListingVersionInline,
+        ListingPhotoInline, ListingAmenityInline, ListingTagInline, ListingPriceOverrideInline,
+        ListingVersionInline,
     ]  # fmt: skip
     readonly_fields = [
         "status", "rating_avg", "review_count", "created_at", "updated_at", "deleted_at",
-        "deleted_by", "audit_history", "photo_previews",
+        "deleted_by", "audit_history",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["title", "description", "owner", "category", "tenant", "status"]}),
@@ -267,7 +329,7 @@ class ListingAdmin(ServiceRefusalMixin, AuditHistoryMixin, MoneyAdminMixin, BigT
         (_("Cancellation"), {"fields": ["cancellation_policy"]}),
         (_("Place"), {"fields": ["address", "city", "latitude", "longitude"]}),
         (_("Publication"), {"fields": [
-            "is_active", "slug", "meta_title", "meta_description", "photos", "photo_previews",
+            "is_active", "slug", "meta_title", "meta_description",
         ]}),
         (_("Record"), {"fields": [
             "rating_avg", "review_count", "created_at", "updated_at", "deleted_at", "deleted_by",
@@ -276,9 +338,54 @@ class ListingAdmin(ServiceRefusalMixin, AuditHistoryMixin, MoneyAdminMixin, BigT
     ]  # fmt: skip
     actions = ["publish", "archive", "deactivate", "soft_delete", "restore"]
 
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/photos/<int:photo_id>/remove/",
+                self.admin_site.admin_view(self.photo_remove_view),
+                name="listings_listing_photo_remove",
+            ),
+            *super().get_urls(),
+        ]
+
+    def photo_remove_view(self, request, object_id, photo_id):
+        """Remove one photo of the listing (listing_photo_delete), after a confirmation."""
+        if not may_remove_photos(request.user):
+            raise PermissionDenied
+        listing = self.get_object(request, object_id)
+        photo = (
+            ListingPhoto.objects.filter(listing=listing, pk=photo_id).first() if listing else None
+        )
+        if photo is None:
+            raise Http404
+        change_url = reverse("admin:listings_listing_change", args=[listing.pk])
+        if request.method == "POST":
+            photo.listing = listing
+            services.listing_photo_delete(photo=photo, actor=request.user)
+            self.message_user(
+                request, _("Removed photo %(position)d.") % {"position": photo.position + 1}
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Remove this photo?"),
+            "opts": self.opts,
+            "listing": listing,
+            "photo": photo,
+            "preview": photo_thumbnails([photo_admin_url(photo)], size=320),
+            "change_url": change_url,
+        }
+        response = TemplateResponse(request, "admin/listings/photo_remove.html", context)
+        return allow_remote_images(response.render())
+
     def get_queryset(self, request):
-        # Staff see soft-deleted listings too.
-        return Listing.all_objects.select_related("owner")
+        # Staff see soft-deleted listings too; the cover of each comes in the same query.
+        cover = ListingPhoto.objects.filter(listing=OuterRef("pk"), position=0)
+        return Listing.all_objects.select_related("owner").annotate(
+            cover_url=Subquery(cover.values("url")),
+            cover_file=Subquery(cover.values("file")),
+            cover_thumbnail=Subquery(cover.values("thumbnails__320")),
+        )
 
     def get_inlines(self, request, obj):
         # Other apps' inlines (the calendar's blocks, from bookings: contribute_inline) after
@@ -306,11 +413,11 @@ class ListingAdmin(ServiceRefusalMixin, AuditHistoryMixin, MoneyAdminMixin, BigT
 
     @admin.display(description=_("Photo"))
     def thumbnail(self, obj):
-        return photo_thumbnails(obj.photos, size=64, limit=1)
-
-    @admin.display(description=_("Previews"))
-    def photo_previews(self, obj):
-        return photo_thumbnails(obj.photos, size=160)
+        cover = getattr(obj, "cover_url", None)
+        name = getattr(obj, "cover_thumbnail", None) or getattr(obj, "cover_file", None)
+        if cover is None and name:
+            cover = services.photo_file_url(name)
+        return photo_thumbnails([cover] if cover else [], size=64, limit=1)
 
     # The pages that show photos load them from their hosts (apps/core/csp.py, REMOTE_IMAGES).
     def changelist_view(self, request, extra_context=None):

@@ -2,7 +2,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, HashIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
@@ -308,14 +307,6 @@ class Listing(TimeStampedModel, SoftDeleteModel):
     meta_description = models.CharField(
         max_length=160, null=True, blank=True, verbose_name=_("meta description")
     )
-    photos = ArrayField(
-        models.URLField(max_length=500),
-        default=list,
-        db_default=[],
-        blank=True,
-        size=20,
-        verbose_name=_("photos"),
-    )
     address = models.CharField(max_length=255, null=True, blank=True, verbose_name=_("address"))
     city = models.CharField(max_length=100, null=True, blank=True, verbose_name=_("city"))
 
@@ -469,7 +460,6 @@ class Listing(TimeStampedModel, SoftDeleteModel):
                 condition=GreaterThanOrEqual(Length("title"), 5),
                 name="listings_title_min_length",
             ),
-            models.CheckConstraint(condition=Q(photos__len__lte=20), name="listings_photos_max_20"),
             models.CheckConstraint(
                 condition=Q(deleted_at__isnull=True) | Q(deleted_at__gte=F("created_at")),
                 name="listings_deleted_after_created",
@@ -573,6 +563,86 @@ class ListingPriceOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start_date}→{self.end_date}: {self.price_cents}"
+
+
+# The most photos a listing holds: positions run from 0 (the cover) to MAX_PHOTOS - 1, one
+# photo each (listing_photos_position_range, listing_photos_unique_position), so PostgreSQL
+# holds the cap whoever writes and however many write at once.
+MAX_PHOTOS = 20
+
+
+class ListingPhoto(models.Model):
+    """A photo of a listing, in the listing's order (position 0 is its cover): an image its
+    owner uploaded (`file` in the default storage, checked and re-encoded without metadata by
+    apps/listings/images.py; `thumbnails` filled by a job), or an outside `url` (imports and
+    seeds). Whoever may see the listing sees its photos; its owner and staff change them."""
+
+    listing = models.ForeignKey(
+        Listing,
+        on_delete=models.CASCADE,
+        related_name="photo_set",
+        db_index=False,  # listing_photos_unique_position leads with it
+        verbose_name=_("listing"),
+    )
+    position = models.SmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_PHOTOS - 1)],
+        help_text=_("0 is the cover."),
+        verbose_name=_("position"),
+    )
+    file = models.FileField(
+        max_length=255, null=True, blank=True, upload_to="listings/", verbose_name=_("file")
+    )
+    url = models.URLField(max_length=500, null=True, blank=True, verbose_name=_("URL"))
+    width = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("width"))
+    height = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("height"))
+    # {"320": storage name, "960": storage name}: empty until the thumbnail job has run.
+    thumbnails = models.JSONField(
+        default=dict, db_default={}, blank=True, editable=False, verbose_name=_("thumbnails")
+    )
+    created_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("created at")
+    )
+
+    class Meta:
+        db_table = "listing_photos"
+        verbose_name = _("listing photo")
+        verbose_name_plural = _("listing photos")
+        ordering = ["listing", "position"]
+        constraints = [
+            # Checked at the end of each statement, not each row: a reorder is one UPDATE
+            # that moves every photo at once.
+            models.UniqueConstraint(
+                fields=["listing", "position"],
+                name="listing_photos_unique_position",
+                deferrable=models.Deferrable.IMMEDIATE,
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=0, position__lt=MAX_PHOTOS),
+                name="listing_photos_position_range",
+                violation_error_message=_("A listing holds at most 20 photos."),
+            ),
+            # A file or a URL, never both ("" is Django's empty file name).
+            models.CheckConstraint(
+                condition=(Q(url__isnull=True) & Q(file__isnull=False) & ~Q(file=""))
+                | (Q(url__isnull=False) & (Q(file__isnull=True) | Q(file=""))),
+                name="listing_photos_file_or_url",
+            ),
+            models.CheckConstraint(
+                condition=Q(url__isnull=False)
+                | Q(
+                    width__isnull=False,
+                    height__isnull=False,
+                    width__gt=0,
+                    height__gt=0,
+                    width__lte=40_000,
+                    height__lte=40_000,
+                ),
+                name="listing_photos_file_dimensions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"photo {self.position + 1} of {self.listing}"
 
 
 class ListingTag(models.Model):

@@ -29,11 +29,13 @@ from django.db.models.functions import Cast, Coalesce
 from apps.core import dates
 from apps.core.i18n import current_language, localized
 from apps.listings.models import (
+    MAX_PHOTOS,
     SEARCH_CONFIG,
     Amenity,
     Category,
     Listing,
     ListingAmenity,
+    ListingPhoto,
     ListingPriceOverride,
     ListingSearch,
     ListingStatus,
@@ -68,18 +70,21 @@ DISTANCE = "distance"
 MINE_ORDERING = ("-created_at", "-id")
 
 
-def relations() -> dict:
-    """A listing's related names, in the active language (apps.core.i18n). Amenities and tags
-    come as {"amenities": [...], "tags": [...]} from a function whose plan PostgreSQL keeps
-    (migrations 0010, 0015): a page of listings with its relations is one query, no prefetch
-    round trips, no model instances."""
+def relations(*, photo_count: int = MAX_PHOTOS) -> dict:
+    """A listing's related names, in the active language (apps.core.i18n), and its first
+    `photo_count` photos. Amenities, tags and photos come as {"amenities": [...], "tags":
+    [...], "photos": [...]} from a function whose plan PostgreSQL keeps (migrations 0010,
+    0015, 0024): a page of listings with its relations is one query, no prefetch round
+    trips, no model instances."""
     language = current_language()
     return {
         "owner_name": F("owner__name"),
         "category_name": F(localized("category__name", language)),
         "category_slug": F("category__slug"),
         "relations": RawSQL(
-            "listing_relations(listings.id, %s)", [language], output_field=JSONField()
+            "listing_relations(listings.id, %s, %s)",
+            [language, photo_count],
+            output_field=JSONField(),
         ),
     }
 
@@ -88,7 +93,7 @@ def relations() -> dict:
 # rows come as dicts with relations(), for apps/listings/api/serializers.py.
 CARD_FIELDS = (
     "id", "title", "price_cents", "currency", "city", "beds", "baths", "max_guests",
-    "latitude", "longitude", "photos", "rating_avg", "review_count", "created_at",
+    "latitude", "longitude", "rating_avg", "review_count", "created_at",
     "owner_id", "category_id",
 )  # fmt: skip
 DETAIL_FIELDS = (
@@ -471,7 +476,10 @@ def listing_card_rows(queryset: QuerySet, *, viewer=None, **extra) -> QuerySet:
     """Search cards (CARD_FIELDS, relations() and `saved` for `viewer`, plus the `extra`
     expressions a caller orders by) of `queryset`, as dict rows: one query, whatever the
     number of rows."""
-    return queryset.values(*CARD_FIELDS, **relations(), saved=saved_by(viewer), **extra)
+    # A card shows the cover only.
+    return queryset.values(
+        *CARD_FIELDS, **relations(photo_count=1), saved=saved_by(viewer), **extra
+    )
 
 
 def listing_cards(ids: list[int], *, viewer=None) -> list[dict]:
@@ -523,6 +531,12 @@ def listing_price_overrides(*, listing: Listing) -> QuerySet:
     """The listing's price overrides (as whoever may see the listing: row-level security),
     by first night; the pricing of a stay reads them in listing_quote() instead."""
     return ListingPriceOverride.objects.filter(listing=listing).order_by("start_date", "id")
+
+
+def listing_photos(*, listing: Listing) -> QuerySet:
+    """The listing's photos (as whoever may see the listing: row-level security), cover
+    first."""
+    return ListingPhoto.objects.filter(listing=listing).order_by("position")
 
 
 def listing_unavailable_ranges(*, listing: Listing, start: dt.date, end: dt.date) -> list[dict]:

@@ -15,6 +15,7 @@ from apps.core.durations import parse_duration
 from apps.core.link_templates import checked_link_template
 from apps.core.logging import logging_config
 from config import database_env
+from config.storage import media_storage
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -260,9 +261,13 @@ FORMAT_MODULE_PATH = ["config.formats"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads (listing photos): the filesystem, or S3-compatible storage when
+    # AWS_STORAGE_BUCKET_NAME is set (config/storage.py; docs/setup.md, "Photo storage").
+    "default": media_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+MEDIA_URL = env("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 
 # --- Sessions (docs/security.md, "Sessions") ----------------------------------------------
 # In PostgreSQL as SHA-256 digests of their keys, behind forced row-level security.
@@ -561,7 +566,7 @@ def DBBACKUP_CLEANUP_KEEP_FILTER(filename):  # noqa: N802 (a setting)
 
 
 if env("BACKUP_S3_BUCKET", default=""):
-    # Optional S3-compatible storage: `pip install 'havre[s3]'` (django-storages, boto3).
+    # S3-compatible storage (django-storages, boto3: a dependency since listing photos).
     STORAGES["dbbackup"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -581,7 +586,16 @@ else:
         "OPTIONS": {"location": str(BACKUP_DIR)},
     }
 
-# Bodies above this answer 413 (JSON API requests are small; no uploads through the API).
+# Bodies above this answer 413 (JSON API requests are small). Multipart bodies (photo
+# uploads) count their files against UPLOAD_MAX_BODY_SIZE instead, refused from their declared
+# length before they are read (apps/core/uploads.py): an image of at most 10 MB
+# (apps/listings/images.py) and the form around it.
+UPLOAD_MAX_BODY_SIZE = 10 * 1024 * 1024 + 64 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "apps.core.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 CSRF_FAILURE_VIEW = "apps.core.api.views.csrf_failure"

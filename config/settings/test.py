@@ -6,10 +6,15 @@ from .base import logging_config
 DEBUG = False
 # Hashing with PBKDF2 costs ~100 ms per password; tests create hundreds of users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Uploads on the filesystem, in a directory of the tests' own, whatever a developer's .env
+# says (the S3 tests start their own server: tests/listings/test_photo_storage.py).
 STORAGES = {
     **STORAGES,  # noqa: F405
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")  # noqa: F405
 
 # The suite's dates and times are UTC's, as before TIME_ZONE became the admin's zone: a test
 # computing "today" as Django's local date then agrees with PostgreSQL at every hour. Tests of

@@ -5,7 +5,7 @@ from django.utils.text import slugify
 
 from apps.accounts.models import UserRole
 from apps.core.dates import HORIZON_DAYS
-from apps.listings.models import Amenity, Category, Listing, ListingStatus, Tag
+from apps.listings.models import Amenity, Category, Listing, ListingPhoto, ListingStatus, Tag
 from tests.factories.accounts import UserFactory
 
 
@@ -50,6 +50,7 @@ class AmenityFactory(factory.django.DjangoModelFactory):
 class ListingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Listing
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Charming flat number {n}")
     description = factory.Faker("paragraph")
@@ -64,7 +65,6 @@ class ListingFactory(factory.django.DjangoModelFactory):
     status = ListingStatus.PUBLISHED
     owner = factory.SubFactory(UserFactory, role=UserRole.OWNER)
     tenant = factory.SelfAttribute("owner.tenant")
-    photos = factory.LazyFunction(lambda: ["https://img.example.com/1.jpg"])
     # Tests book stays years ahead (2031): the listing takes them (the model's default is a
     # year; tests of the window set their own).
     booking_window_days = HORIZON_DAYS
@@ -72,14 +72,29 @@ class ListingFactory(factory.django.DjangoModelFactory):
     class Params:
         draft = factory.Trait(status=ListingStatus.DRAFT)
 
+    @factory.post_generation
+    def photos(listing, create, urls, **kwargs):
+        """ListingFactory(photos=[...]): the listing's outside photos, in order (default:
+        one); none on a built (unsaved) listing."""
+        if not create:
+            return
+        urls = ["https://img.example.com/1.jpg"] if urls is None else urls
+        ListingPhoto.objects.bulk_create(
+            ListingPhoto(listing=listing, position=i, url=url) for i, url in enumerate(urls)
+        )
+
 
 def listings_of(owner, n: int, each=lambda i: {}, **fields) -> list[Listing]:
     """n listings of `owner` in one INSERT, the i-th with `fields` and `each(i)`'s fields
     (bulk_create leaves generated columns, such as search_vector, to PostgreSQL)."""
-    return Listing.objects.bulk_create(
+    listings = Listing.objects.bulk_create(
         ListingFactory.build(owner=owner, tenant=owner.tenant, **fields, **each(i))
         for i in range(n)
     )
+    ListingPhoto.objects.bulk_create(
+        ListingPhoto(listing=x, position=0, url="https://img.example.com/1.jpg") for x in listings
+    )
+    return listings
 
 
 def many_listings(owner, n=100, **fields):

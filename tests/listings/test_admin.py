@@ -69,9 +69,10 @@ def test_the_form_groups_calendar_rules_prices_and_policy_with_both_inlines(edit
     assert 'name="preparation_days" value="1"' in html
     assert 'id="price_overrides-group"' in html
     assert 'id="calendar_entries-group"' in html  # the bookings app's, through the registry
-    # The inlines this staff user may see: the calendar right after the prices.
+    # The inlines this staff user may see: the photos first, the calendar right after the
+    # prices.
     prefixes = [inline.formset.prefix for inline in page.context["inline_admin_formsets"]]
-    assert prefixes == [OVERRIDES, "calendar_entries"]
+    assert prefixes == ["photo_set", OVERRIDES, "calendar_entries"]
 
 
 def test_the_calendar_rules_are_saved_from_the_form(editor):
@@ -157,3 +158,61 @@ def test_the_new_sections_and_the_calendar_speak_french(editor):
     for text in ("Règles du calendrier", "Capacité", "Annulation", "Nuits minimum"):
         assert text in page, text
     assert "calendrier à partir d&#x27;aujourd&#x27;hui (blocages et réservations)" in page.lower()
+
+
+def moderator_client():
+    from django.contrib.auth.models import Group
+
+    from apps.accounts.groups import MODERATORS
+
+    user = UserFactory(staff=True)
+    user.groups.add(Group.objects.get(name=MODERATORS))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_page_shows_the_photos_as_thumbnails_cover_first(editor):
+    listing = ListingFactory(
+        photos=["https://img.example.com/cover.jpg", "https://img.example.com/second.jpg"]
+    )
+
+    html = editor.get(change_url(listing)).content.decode()
+
+    assert 'id="photo_set-group"' in html
+    cover, second = (html.index(f"https://img.example.com/{n}.jpg") for n in ("cover", "second"))
+    assert cover < second
+    assert '<img src="https://img.example.com/cover.jpg"' in html
+
+
+def test_a_moderator_removes_a_photo_through_the_service():
+    listing = ListingFactory(
+        photos=["https://img.example.com/a.jpg", "https://img.example.com/b.jpg"]
+    )
+    first = listing.photo_set.get(position=0)
+    client = moderator_client()
+    remove_url = reverse("admin:listings_listing_photo_remove", args=[listing.pk, first.pk])
+    assert remove_url in client.get(change_url(listing)).content.decode()
+
+    confirm = client.get(remove_url)
+    removed = client.post(remove_url)
+
+    assert confirm.status_code == 200 and "Remove this photo?" in confirm.content.decode()
+    assert removed.status_code == 302 and removed["Location"] == change_url(listing)
+    assert list(listing.photo_set.values_list("url", "position")) == [
+        ("https://img.example.com/b.jpg", 0)
+    ]
+    assert client.post(remove_url).status_code == 404
+
+
+def test_staff_without_moderate_or_change_may_not_remove_a_photo():
+    listing = ListingFactory()
+    photo = listing.photo_set.get()
+    user = UserFactory(staff=True, permissions=["listings.view_listing"])
+    client = Client()
+    client.force_login(user)
+    remove_url = reverse("admin:listings_listing_photo_remove", args=[listing.pk, photo.pk])
+
+    assert remove_url not in client.get(change_url(listing)).content.decode()
+    assert client.post(remove_url).status_code == 403
+    assert listing.photo_set.exists()

@@ -84,7 +84,8 @@ def test_coordinates_come_in_pairs(latitude, longitude):
 
 
 def test_more_than_twenty_photos_are_refused():
-    with refused("listings_photos_max_20"):
+    # Positions run from 0 to 19, one photo each: the 21st has no place.
+    with refused("listing_photos_position_range"):
         ListingFactory(photos=[f"https://img.example.com/{i}.jpg" for i in range(21)])
 
 

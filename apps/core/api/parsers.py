@@ -126,3 +126,15 @@ def _finite_float(text: str) -> float:
     if math.isinf(value):
         raise ValueError(f"{text[:20]} is out of range")
     return value
+
+
+class UploadParser(parsers.MultiPartParser):
+    """multipart/form-data, for the routes that take a file (listing photos), and only there.
+    Its size is bounded before it is read (apps/core/uploads.py: 413); Django's upload handlers
+    keep a file in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE and on disk beyond. The form's text
+    fields follow the JSON parser's text rule."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        reject_unstorable(dict(parsed.data.lists()))
+        return parsed

@@ -1,6 +1,9 @@
 from decimal import Decimal
 
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.serializers import (
@@ -14,6 +17,7 @@ from apps.listings.models import (
     CURRENCIES,
     MAX_ADVANCE_NOTICE_DAYS,
     MAX_DISCOUNT_PERCENT,
+    MAX_PHOTOS,
     MAX_PREPARATION_DAYS,
     MAX_PRICE_CENTS,
     MAX_STAY_NIGHTS,
@@ -21,13 +25,14 @@ from apps.listings.models import (
     CancellationPolicy,
     Category,
     Listing,
+    ListingPhoto,
     ListingPriceOverride,
     ListingVersion,
     Tag,
 )
 from apps.listings.pricing import MAX_QUOTE_NIGHTS
 from apps.listings.selectors import distance_km
-from apps.listings.services import MAX_AMENITIES, MAX_PHOTOS, MAX_TAGS
+from apps.listings.services import MAX_AMENITIES, MAX_TAGS
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -105,7 +110,7 @@ class ListingCardSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_photo(self, listing) -> str | None:
-        return listing.photos[0] if listing.photos else None
+        return None  # for the schema: to_representation serves the rows
 
     def to_representation(self, row):
         # The hot path of every read: a plain dict from a selector's row (selectors.CARD_FIELDS
@@ -136,7 +141,7 @@ def _listing_summary(row: dict) -> dict:
         "max_guests": row["max_guests"],
         "latitude": _decimal(row["latitude"]),
         "longitude": _decimal(row["longitude"]),
-        "photo": row["photos"][0] if row["photos"] else None,
+        "photo": photo_url(row["relations"]["photos"][0]) if row["relations"]["photos"] else None,
         "rating_avg": _decimal(row["rating_avg"]),
         "review_count": row["review_count"],
         "owner": {"id": row["owner_id"], "name": row["owner_name"]},
@@ -168,7 +173,7 @@ def listing_whole(row: dict) -> dict:
         "area": _decimal(row["area"]),
         "floor": row["floor"],
         "address": row["address"],
-        "photos": row["photos"],
+        "photos": [photo_url(photo) for photo in row["relations"]["photos"]],
         "status": row["status"],
         "is_active": row["is_active"],
         "slug": row["slug"],
@@ -177,6 +182,11 @@ def listing_whole(row: dict) -> dict:
         "updated_at": _datetime(row["updated_at"]),
         "deleted_at": None if row["deleted_at"] is None else _datetime(row["deleted_at"]),
     }
+
+
+def photo_url(photo: dict) -> str:
+    """A photo of listing_relations(): its outside URL, or its file's in the storage."""
+    return photo["url"] or default_storage.url(photo["file"])
 
 
 def _decimal(value) -> float | None:
@@ -192,6 +202,12 @@ def _datetime(value) -> str:
 
 class ListingSerializer(ListingCardSerializer):
     """A whole listing, from a selectors.listing_rows() row."""
+
+    photos = serializers.ListField(
+        child=serializers.URLField(),
+        help_text="Its photos' URLs, cover first (GET /listings/{id}/photos/ has their ids, "
+        "sizes and thumbnails).",
+    )
 
     class Meta:
         model = Listing
@@ -236,7 +252,8 @@ class ListingWriteSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
     )  # fmt: skip
     photos = BoundedListField(
         child=HttpUrlField(max_length=500), max_length=MAX_PHOTOS, required=False,
-        help_text=f"At most {MAX_PHOTOS} http(s) URLs; the first is the listing's cover.",
+        help_text=f"Outside photos: at most {MAX_PHOTOS} http(s) URLs, replacing the listing's "
+        "URL photos; uploaded photos (POST /listings/{id}/photos/) stay, before them.",
     )  # fmt: skip
     address = serializers.CharField(
         max_length=255, required=False, allow_null=True, allow_blank=True
@@ -507,3 +524,50 @@ class QuoteSerializer(FrozenQuoteSerializer):
         help_text="Whether the caller could book this stay now (problems is empty)."
     )
     problems = StayProblemSerializer(many=True, help_text="Why the stay cannot be booked.")
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    """A photo of a listing."""
+
+    url = serializers.SerializerMethodField(help_text="The image (a signed URL may expire).")
+    is_cover = serializers.SerializerMethodField(help_text="Position 0: the listing's cover.")
+    thumbnails = serializers.SerializerMethodField(
+        help_text='Smaller WebP copies by width in pixels, e.g. {"320": url, "960": url}: '
+        "empty until the thumbnail job has run, and always for outside (URL) photos."
+    )
+
+    class Meta:
+        model = ListingPhoto
+        fields = ["id", "url", "width", "height", "position", "is_cover", "thumbnails"]
+        read_only_fields = fields
+
+    def get_url(self, photo) -> str:
+        return photo.url or default_storage.url(photo.file.name)
+
+    def get_is_cover(self, photo) -> bool:
+        return photo.position == 0
+
+    def get_thumbnails(self, photo) -> dict[str, str]:
+        return {width: default_storage.url(name) for width, name in photo.thumbnails.items()}
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file of a multipart body (the schema says binary, for every client generator)."""
+
+
+class PhotoUploadSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    image = UploadField(
+        allow_empty_file=False,
+        help_text="A JPEG, PNG or WebP image of at most 10 MB and 40 megapixels, checked by "
+        "its content; it is stored re-encoded, without its metadata (EXIF, GPS).",
+    )
+
+
+class PhotoOrderSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    photos = BoundedListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        max_length=MAX_PHOTOS,
+        help_text="The id of each photo of the listing, once each, in the new order (the "
+        "first becomes the cover).",
+    )

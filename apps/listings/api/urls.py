@@ -18,5 +18,21 @@ urlpatterns = [
         views.ListingPriceDetailView.as_view(),
         name="listing-price-detail",
     ),
+    path("listings/<id:pk>/photos/", views.ListingPhotosView.as_view(), name="listing-photos"),
+    path(
+        "listings/<id:pk>/photos/order/",
+        views.ListingPhotoOrderView.as_view(),
+        name="listing-photo-order",
+    ),
+    path(
+        "listings/<id:pk>/photos/<id:photo_id>/",
+        views.ListingPhotoDetailView.as_view(),
+        name="listing-photo-detail",
+    ),
+    path(
+        "listings/<id:pk>/photos/<id:photo_id>/cover/",
+        views.ListingPhotoCoverView.as_view(),
+        name="listing-photo-cover",
+    ),
     *router.urls,
 ]

@@ -13,6 +13,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.parsers import UploadParser
 from apps.core.api.serializers import ErrorSerializer
 from apps.listings import pricing, selectors, services
 from apps.listings.api.pagination import ListingPagination
@@ -26,6 +27,9 @@ from apps.listings.api.serializers import (
     ListingVersionSerializer,
     ListingWriteSerializer,
     MineQuerySerializer,
+    PhotoOrderSerializer,
+    PhotoSerializer,
+    PhotoUploadSerializer,
     PriceOverrideCreateSerializer,
     PriceOverrideSerializer,
     QuoteQuerySerializer,
@@ -35,7 +39,7 @@ from apps.listings.api.serializers import (
     listing_whole,
 )
 from apps.listings.filters import ListingSearchFilter
-from apps.listings.models import Listing, ListingPriceOverride, ListingSearch
+from apps.listings.models import Listing, ListingPhoto, ListingPriceOverride, ListingSearch
 
 # Every query parameter the search reads: its filters and the pagination's.
 SEARCH_PARAMETERS = frozenset({*ListingSearchFilter.base_filters, "cursor", "page", "page_size"})
@@ -350,6 +354,115 @@ class ListingPriceDetailView(GenericAPIView):
         override.listing = listing
         services.price_override_delete(override=override, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ListingPhotosView(GenericAPIView):
+    """/listings/<id>/photos/: a listing's photos, cover first. Whoever may see the listing
+    reads them; its owner, or staff holding listings.change_listing, upload (403 for anyone
+    else who sees it; 404 for whoever does not)."""
+
+    filter_backends = []
+    pagination_class = None
+    parser_classes = [UploadParser]
+    serializer_class = PhotoSerializer
+    queryset = ListingPhoto.objects.none()  # for the schema; selectors serve requests
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(
+        summary="Photos of a listing, cover first",
+        responses={200: PhotoSerializer(many=True), 404: ErrorSerializer},
+    )
+    def get(self, request, pk):
+        listing = get_object_or_404(selectors.listing_visible_queryset(), pk=pk)
+        return Response(PhotoSerializer(selectors.listing_photos(listing=listing), many=True).data)
+
+    @extend_schema(
+        summary="Upload a photo (its owner, or staff)",
+        description="multipart/form-data with one file, `image`: a JPEG, PNG or WebP image "
+        "of at most 10 MB and 40 megapixels, checked by its content (another format, a "
+        "damaged file, a decompression bomb or a file that is also something else is a 400 "
+        "naming `image`; a larger body a 413). It is stored re-encoded without its metadata "
+        "(EXIF, GPS) as the listing's last photo; at most 20 per listing. `thumbnails` is "
+        "empty until the thumbnail job has run.",
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={201: PhotoSerializer, 413: ErrorSerializer, **ERRORS},
+    )
+    def post(self, request, pk):
+        listing = get_object_or_404(selectors.listing_visible_queryset(), pk=pk)
+        data = PhotoUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        photo = services.listing_photo_add(
+            listing=listing, image=data.validated_data["image"], actor=request.user
+        )
+        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+
+class ListingPhotoOrderView(GenericAPIView):
+    """/listings/<id>/photos/order/: the photos' order, in one write."""
+
+    serializer_class = PhotoSerializer
+    queryset = ListingPhoto.objects.none()  # for the schema
+
+    @extend_schema(
+        summary="Reorder a listing's photos (its owner, or staff)",
+        description="`photos`: the id of each photo of the listing, once each, in the new "
+        "order; the first becomes the cover.",
+        request=PhotoOrderSerializer,
+        responses={200: PhotoSerializer(many=True), **ERRORS},
+    )
+    def put(self, request, pk):
+        listing = get_object_or_404(selectors.listing_visible_queryset(), pk=pk)
+        data = PhotoOrderSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        photos = services.listing_photos_reorder(
+            listing=listing, photo_ids=data.validated_data["photos"], actor=request.user
+        )
+        return Response(PhotoSerializer(photos, many=True).data)
+
+
+def _photo(pk, photo_id) -> ListingPhoto:
+    listing = get_object_or_404(selectors.listing_visible_queryset(), pk=pk)
+    photo = get_object_or_404(selectors.listing_photos(listing=listing), pk=photo_id)
+    photo.listing = listing
+    return photo
+
+
+class ListingPhotoDetailView(GenericAPIView):
+    """/listings/<id>/photos/<photo_id>/: removes one photo."""
+
+    serializer_class = PhotoSerializer
+    queryset = ListingPhoto.objects.none()  # for the schema
+
+    @extend_schema(
+        summary="Delete a photo (its owner, or staff)",
+        description="The photos after it move up; when it was the cover, the next one "
+        "becomes the cover. Its files leave the storage.",
+        responses={204: None, **ERRORS},
+    )
+    def delete(self, request, pk, photo_id):
+        services.listing_photo_delete(photo=_photo(pk, photo_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ListingPhotoCoverView(GenericAPIView):
+    """/listings/<id>/photos/<photo_id>/cover/: makes one photo the cover."""
+
+    serializer_class = PhotoSerializer
+    queryset = ListingPhoto.objects.none()  # for the schema
+
+    @extend_schema(
+        summary="Make a photo the cover (its owner, or staff)",
+        description="It moves to position 0; the photos before it move down by one.",
+        request=None,
+        responses={200: PhotoSerializer(many=True), **ERRORS},
+    )
+    def post(self, request, pk, photo_id):
+        photos = services.listing_photo_set_cover(photo=_photo(pk, photo_id), actor=request.user)
+        return Response(PhotoSerializer(photos, many=True).data)
 
 
 class ReferenceDataView(APIView):

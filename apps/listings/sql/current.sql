@@ -118,14 +118,15 @@ AS $function$
 $function$;
 COMMENT ON FUNCTION listing_quote(target bigint, stay_check_in date, stay_check_out date, stay_guests integer) IS 'The price of a stay as line items (each night, extra guests, discount, cleaning fee) and a total, as the caller may see the listing: the quote endpoint, booking_create and the bookings guard all use it (migration listings.0020).';
 
--- [function] listing_relations(target bigint, lang text) — A listing's amenities and tags, named in lang (en, else French), as one JSON value, so that a list page costs one query.
-CREATE OR REPLACE FUNCTION public.listing_relations(target bigint, lang text)
+-- [function] listing_relations(target bigint, lang text, photo_count integer) — A listing's amenities and tags, named in lang (en, else French), and its first photo_count photos, as one JSON value, so that a list page costs one query.
+CREATE OR REPLACE FUNCTION public.listing_relations(target bigint, lang text, photo_count integer DEFAULT 20)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE PARALLEL SAFE
 AS $function$
 BEGIN
-    -- Names in `lang` ('en'; French otherwise), ordered in that language.
+    -- Names in `lang` ('en'; French otherwise), ordered in that language; the first
+    -- photo_count photos, cover first (a search card shows only the cover).
     RETURN jsonb_build_object(
         'amenities', (
             SELECT COALESCE(jsonb_agg(jsonb_build_object('id', a.id, 'name', n.name,
@@ -140,10 +141,18 @@ BEGIN
                                       ORDER BY n.name), '[]')
             FROM listing_tags lt JOIN tags t ON t.id = lt.tag_id,
                  LATERAL (SELECT CASE WHEN lang = 'en' THEN t.name_en ELSE t.name_fr END) n(name)
-            WHERE lt.listing_id = target));
+            WHERE lt.listing_id = target),
+        'photos', (
+            SELECT COALESCE(jsonb_agg(jsonb_build_object('id', p.id, 'file', p.file,
+                                                         'url', p.url, 'width', p.width,
+                                                         'height', p.height,
+                                                         'thumbnails', p.thumbnails)
+                                      ORDER BY p.position), '[]')
+            FROM (SELECT * FROM listing_photos ph WHERE ph.listing_id = target
+                  ORDER BY ph.position LIMIT photo_count) p));
 END;
 $function$;
-COMMENT ON FUNCTION listing_relations(target bigint, lang text) IS 'A listing''s amenities and tags, named in lang (en, else French), as one JSON value, so that a list page costs one query.';
+COMMENT ON FUNCTION listing_relations(target bigint, lang text, photo_count integer) IS 'A listing''s amenities and tags, named in lang (en, else French), and its first photo_count photos, as one JSON value, so that a list page costs one query.';
 
 -- [function] listing_search_matches(query tsquery, cap integer) — The ids of at most cap listings of the tenant matching a full-text query, read through the GIN index whatever the planner estimates; NULL for a single word that the column's most common lexemes say matches over 4 x cap rows. The search's first step.
 CREATE OR REPLACE FUNCTION public.listing_search_matches(query tsquery, cap integer)
@@ -373,6 +382,10 @@ ALTER TABLE categories FORCE ROW LEVEL SECURITY;
 ALTER TABLE listing_amenities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE listing_amenities FORCE ROW LEVEL SECURITY;
 
+-- [row level security] listing_photos — row-level security enabled, forced on the owner too
+ALTER TABLE listing_photos ENABLE ROW LEVEL SECURITY;
+ALTER TABLE listing_photos FORCE ROW LEVEL SECURITY;
+
 -- [row level security] listing_price_overrides — row-level security enabled, forced on the owner too
 ALTER TABLE listing_price_overrides ENABLE ROW LEVEL SECURITY;
 ALTER TABLE listing_price_overrides FORCE ROW LEVEL SECURITY;
@@ -437,6 +450,25 @@ CREATE POLICY listing_amenities_write ON listing_amenities
    FROM listings l
   WHERE l.id = listing_amenities.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))));
 COMMENT ON POLICY listing_amenities_write ON listing_amenities IS 'The listing''s owner, staff and system actors change its amenities.';
+
+-- [policy] listing_photos_read ON listing_photos — A listing's photos are visible wherever the listing is.
+CREATE POLICY listing_photos_read ON listing_photos
+    FOR SELECT TO public
+    USING ((EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = listing_photos.listing_id)));
+COMMENT ON POLICY listing_photos_read ON listing_photos IS 'A listing''s photos are visible wherever the listing is.';
+
+-- [policy] listing_photos_write ON listing_photos — The listing's owner, staff and system actors add, reorder and remove its photos.
+CREATE POLICY listing_photos_write ON listing_photos
+    FOR ALL TO public
+    USING (( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = listing_photos.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))))
+    WITH CHECK (( SELECT app_is_privileged() AS app_is_privileged) OR (EXISTS ( SELECT 1
+   FROM listings l
+  WHERE l.id = listing_photos.listing_id AND l.owner_id = (( SELECT app_user_id() AS app_user_id)))));
+COMMENT ON POLICY listing_photos_write ON listing_photos IS 'The listing''s owner, staff and system actors add, reorder and remove its photos.';
 
 -- [policy] listing_price_overrides_read ON listing_price_overrides — A listing's price overrides are visible wherever the listing is.
 CREATE POLICY listing_price_overrides_read ON listing_price_overrides
@@ -603,6 +635,27 @@ CREATE TRIGGER listing_amenities_audit_update AFTER UPDATE ON public.listing_ame
     EXECUTE FUNCTION audit_capture('{}');
 COMMENT ON TRIGGER listing_amenities_audit_update ON listing_amenities IS 'Audit trail: records in audit_logs every row an UPDATE changes in listing_amenities, with who and from where.';
 
+-- [trigger] listing_photos_audit_delete ON listing_photos — Audit trail: records in audit_logs every row a DELETE removes from listing_photos, with who and from where.
+CREATE TRIGGER listing_photos_audit_delete AFTER DELETE ON public.listing_photos
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER listing_photos_audit_delete ON listing_photos IS 'Audit trail: records in audit_logs every row a DELETE removes from listing_photos, with who and from where.';
+
+-- [trigger] listing_photos_audit_insert ON listing_photos — Audit trail: records in audit_logs every row an INSERT adds to listing_photos, with who and from where.
+CREATE TRIGGER listing_photos_audit_insert AFTER INSERT ON public.listing_photos
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER listing_photos_audit_insert ON listing_photos IS 'Audit trail: records in audit_logs every row an INSERT adds to listing_photos, with who and from where.';
+
+-- [trigger] listing_photos_audit_update ON listing_photos — Audit trail: records in audit_logs every row an UPDATE changes in listing_photos, with who and from where.
+CREATE TRIGGER listing_photos_audit_update AFTER UPDATE ON public.listing_photos
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_capture('{}');
+COMMENT ON TRIGGER listing_photos_audit_update ON listing_photos IS 'Audit trail: records in audit_logs every row an UPDATE changes in listing_photos, with who and from where.';
+
 -- [trigger] listing_price_overrides_audit_delete ON listing_price_overrides — Audit trail: records in audit_logs every row a DELETE removes from listing_price_overrides, with who and from where.
 CREATE TRIGGER listing_price_overrides_audit_delete AFTER DELETE ON public.listing_price_overrides
     REFERENCING OLD TABLE AS old_rows
@@ -755,6 +808,9 @@ GRANT SELECT, USAGE ON SEQUENCE categories_id_seq TO app_user;
 -- [grant] ON SEQUENCE listing_amenities_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE listing_amenities_id_seq TO app_user;
 
+-- [grant] ON SEQUENCE listing_photos_id_seq — app_user's privileges
+GRANT SELECT, USAGE ON SEQUENCE listing_photos_id_seq TO app_user;
+
 -- [grant] ON SEQUENCE listing_price_overrides_id_seq — app_user's privileges
 GRANT SELECT, USAGE ON SEQUENCE listing_price_overrides_id_seq TO app_user;
 
@@ -778,6 +834,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE categories TO app_user;
 
 -- [grant] ON TABLE listing_amenities — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE listing_amenities TO app_user;
+
+-- [grant] ON TABLE listing_photos — app_user's privileges
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE listing_photos TO app_user;
 
 -- [grant] ON TABLE listing_price_overrides — app_user's privileges
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE listing_price_overrides TO app_user;
