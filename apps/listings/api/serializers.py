@@ -204,9 +204,10 @@ class ListingSerializer(ListingCardSerializer):
     """A whole listing, from a selectors.listing_rows() row."""
 
     photos = serializers.ListField(
-        child=serializers.URLField(),
-        help_text="Its photos' URLs, cover first (GET /listings/{id}/photos/ has their ids, "
-        "sizes and thumbnails).",
+        child=serializers.CharField(),
+        help_text="Its photos' URLs, cover first: absolute, or a path on this site for "
+        "uploads in its own storage (GET /listings/{id}/photos/ has their ids, sizes and "
+        "thumbnails).",
     )
 
     class Meta:
