@@ -225,10 +225,13 @@ def valid_values(route: Route) -> dict[str, str] | None:
     candidates = [str(first.pk)] if first is not None else []
     candidates += [config.label for config in apps.get_app_configs()]
     candidates += ["1", "json", ""]
+    # The parameters not guessed yet hold an id meanwhile (the admin's photo of a listing:
+    # `<path:object_id>/photos/<int:photo_id>/`).
+    placeholder = next((c for c in candidates if c.isdigit()), "1")
     values = {}
     for param in route.params:
         for candidate in candidates:
-            trial = {**dict.fromkeys(route.params, candidates[0] if candidates else "1"), **values}
+            trial = {**dict.fromkeys(route.params, placeholder), **values}
             trial[param] = candidate
             if _resolves_to(route, route.url(trial)):
                 values[param] = candidate

@@ -131,7 +131,7 @@ COMMENTS = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("listings", "0023_listing_search_stay_rules"),
+        ("listings", "0024_listing_search_point"),
     ]
 
     operations = [
