@@ -12,6 +12,7 @@ class ListingsConfig(AppConfig):
         "listing_amenities",
         "listing_tags",
         "listing_price_overrides",
+        "listing_photos",
         "categories",
         "amenities",
         "tags",

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from apps.bookings.models import Booking, CalendarEntry, CalendarFeed
 from apps.core.context import DbContext, db_context
-from apps.listings.models import Listing, ListingPriceOverride
+from apps.listings.models import Listing, ListingPhoto, ListingPriceOverride
 from apps.listings.pricing import stay_quote
 from apps.messaging.models import Message
 from apps.notifications import kinds
@@ -229,6 +229,25 @@ def calendar_feeds(n):
     return client_for(listing.owner), f"/api/v1/listings/{listing.pk}/calendar-feeds/"
 
 
+_photos_listing = []
+
+
+def listing_photos(n):
+    """A listing's photos (URL-only rows): the first call makes the listing, the next adds to
+    it, up to the cap of 20."""
+    if n == 1:
+        _photos_listing[:] = [ListingFactory(photos=[])]
+    listing = _photos_listing[0]
+    with db_context(DbContext.system("tests")):
+        start = ListingPhoto.objects.filter(listing=listing).count()
+        ListingPhoto.objects.bulk_create(
+            ListingPhoto(listing=listing, position=start + i,
+                         url=f"https://img.example.com/{start + i}.jpg")
+            for i in range(n)
+        )  # fmt: skip
+    return client_for(), f"/api/v1/listings/{listing.pk}/photos/"
+
+
 def listing_reviews(n):
     listing, _ = reviews(n)
     return client_for(), f"/api/v1/listings/{listing.pk}/reviews/"
@@ -279,6 +298,7 @@ CASES = [
     Case("/api/v1/listings/mine/", "", mine),
     Case("/api/v1/listings/{id}/versions/", "", versions),
     Case("/api/v1/listings/{id}/reviews/", "", listing_reviews),
+    Case("/api/v1/listings/{id}/photos/", "", listing_photos, rows=19, paged=False),
     Case("/api/v1/listings/{id}/prices/", "", price_overrides),
     Case("/api/v1/listings/{id}/blocks/", "", calendar_blocks),
     # At most MAX_FEEDS_PER_LISTING: a plain list.

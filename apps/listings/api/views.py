@@ -405,6 +405,7 @@ class ListingPhotoOrderView(GenericAPIView):
     """/listings/<id>/photos/order/: the photos' order, in one write."""
 
     serializer_class = PhotoSerializer
+    pagination_class = None  # answers the listing's whole list (at most 20)
     queryset = ListingPhoto.objects.none()  # for the schema
 
     @extend_schema(
@@ -452,6 +453,7 @@ class ListingPhotoCoverView(GenericAPIView):
     """/listings/<id>/photos/<photo_id>/cover/: makes one photo the cover."""
 
     serializer_class = PhotoSerializer
+    pagination_class = None  # answers the listing's whole list (at most 20)
     queryset = ListingPhoto.objects.none()  # for the schema
 
     @extend_schema(
